@@ -1,0 +1,312 @@
+/**
+ * The intermediate representation: what both rule dialects lower to, what the checks read, what the
+ * emitter turns into code and what the reference interpreter (test/oracle) evaluates.
+ *
+ * Nothing here knows YAML exists. Every node carries a `span` (offsets into the policy text); equality
+ * of IR values ignores spans (see `stripSpans` in `compiler/ir-util.ts`), so structural tests don't
+ * depend on positions.
+ *
+ * Run-time semantics of every node are fixed here, in one place: the emitter and the oracle must both
+ * follow these comments, and the differential property tests hold them to it.
+ */
+
+/** Offsets into the source text, `start` inclusive, `end` exclusive. */
+export interface Span {
+  start: number
+  end: number
+}
+
+/** The three decisions. Aliases (`block`, `require_approval`, `warn`, `log`) are resolved by `lower`. */
+export type Action = 'allow' | 'review' | 'deny'
+
+/**
+ * What an evaluation error decides.
+ * - `closed`: the call is denied (the default);
+ * - `open`: the call is allowed.
+ * Either way the Decision's `reason` carries the error, and no exception reaches the caller.
+ */
+export type FailMode = 'closed' | 'open'
+
+export type Severity = 'critical' | 'high' | 'medium' | 'low' | 'info'
+
+/** A declared context field or param type. */
+export type ScalarType = 'string' | 'number' | 'boolean' | 'string[]' | 'number[]' | 'unknown'
+
+export interface Policy {
+  name: string
+  /** Decision for a governed tool when no rule matches. */
+  default: Action
+  /** Decision for a tool this policy does not govern. */
+  unknownTools: Action
+  failMode: FailMode
+  /** Governed tools, in order of first appearance (under `tools:`, then in rules). */
+  tools: ToolDecl[]
+  context: FieldDecl[]
+  params: ParamDecl[]
+  /** Enabled rules only, in file order; `index` is the position in this array. */
+  rules: Rule[]
+  /** Warnings attached to the policy as a whole come out as diagnostics, not IR. */
+  span: Span
+}
+
+export interface ToolDecl {
+  name: string
+  description?: string
+  /** The JSON Schema of the arguments (OpenAI/Gemini `parameters`), or undefined for an untyped tool. */
+  schema?: JsonSchema
+  /** Argument paths (dotted, rooted at the arguments object) whose values are redacted in records. */
+  redact: string[]
+  span: Span
+}
+
+export type JsonSchema = { [key: string]: unknown }
+
+export interface FieldDecl {
+  name: string
+  type: ScalarType
+  span: Span
+}
+
+export interface ParamDecl {
+  name: string
+  type: ScalarType
+  /** JSON value; the deployment may override it at run time (validated against `type` by the guard). */
+  default: JsonValue
+  span: Span
+}
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
+
+export interface Rule {
+  /** `id`, else `name`. Unique within the policy. */
+  id: string
+  /** Position among enabled rules, in file order: the tie-break for "first matching rule". */
+  index: number
+  action: Action
+  /** True for the `warn` / `log` aliases: action is `allow`, and a match is listed in `warnings`. */
+  warn: boolean
+  /** The tools this rule applies to; `'*'` means every governed tool. */
+  tools: string[] | '*'
+  /**
+   * The condition; `null` means the rule always matches its tools.
+   * `when`, `conditions` (AND) and `condition_groups` (OR of ANDs) are combined with AND between
+   * `when` and the others, and (conditions OR any group) when both of those are present — exactly:
+   *   when && (conditions-all || group1-all || group2-all ...)
+   * where an absent part is left out.
+   */
+  condition: Expr | null
+  /** SPEC 3 `limit:`. The rule matches when the call would exceed the limit (decided by the guard). */
+  limit?: Limit
+  /** SPEC 3 `outside_hours:`; a condition ANDed with `condition`, true when `now` is outside [from, to). */
+  outsideHours?: OutsideHours
+  /** The message: `message`, else `description`, else the id. */
+  message: string
+  description?: string
+  severity?: Severity
+  tags: string[]
+  metadata: { [key: string]: JsonValue }
+  span: Span
+}
+
+export interface Limit {
+  max: number
+  /** Window length in milliseconds. */
+  perMs: number
+  /** The key expression; `null` means one counter for the rule. */
+  key: Expr | null
+  span: Span
+}
+
+export interface OutsideHours {
+  /** Minutes after local midnight, inclusive. */
+  from: number
+  /** Minutes after local midnight, exclusive. When `to <= from` the window wraps midnight. */
+  to: number
+  /** IANA time zone, e.g. `America/New_York`. */
+  tz: string
+  span: Span
+}
+
+/**
+ * Expressions. Values at run time are JSON-like (plus `undefined` for absent ones), but the guard
+ * may be handed any JavaScript value, so every node must be total over hostile input: a node either
+ * yields a value or throws an `EvalError`-like exception, which `evaluate` turns into the fail-mode
+ * decision. No node ever calls a function or getter found on the input (other than own-property
+ * getters reached by a plain read, whose exceptions end in fail mode).
+ */
+export type Expr =
+  | Lit
+  | RegexLit
+  | ArrayLit
+  | Root
+  | Member
+  | Unary
+  | Binary
+  | Logical
+  | Conditional
+  | Call
+  | Op
+  | AllOf
+  | AnyOf
+
+/** A JSON scalar literal. */
+export interface Lit {
+  kind: 'lit'
+  value: null | boolean | number | string
+  span: Span
+}
+
+/** A regex, compiled once at module load. Flags never include `g` or `y` (rejected by `check`). */
+export interface RegexLit {
+  kind: 'regex'
+  source: string
+  flags: string
+  span: Span
+}
+
+export interface ArrayLit {
+  kind: 'array'
+  items: Expr[]
+  span: Span
+}
+
+/**
+ * `args` (also `arguments`), `context`, `params`, `tool` (the tool name, a string).
+ * `args` is the arguments object; `context` is the context object, or `undefined` when none was passed;
+ * `params` is the declared params with run-time overrides applied. (`env` never reaches the IR: it is
+ * folded into literals by `lower`.)
+ */
+export interface Root {
+  kind: 'root'
+  name: 'args' | 'context' | 'params' | 'tool'
+  span: Span
+}
+
+/**
+ * `object.key`, `object[key]`, `object?.key`.
+ * - If `key` is the string `length` and the object is a string or an array: its length.
+ * - Else if the object is a non-null object (arrays included) and has an OWN property of that key:
+ *   its value. A computed key is converted with String() only if it is a string or a number;
+ *   any other computed key reads `undefined`.
+ * - Else `undefined` (also for `null`/`undefined` objects whether or not `optional`: reads never throw).
+ * So `args.__proto__`, `args.constructor`, `args.toString` are `undefined`.
+ */
+export interface Member {
+  kind: 'member'
+  object: Expr
+  key: string | Expr
+  optional: boolean
+  span: Span
+}
+
+/** `!x`: JS truthiness negation. `-x`, `+x`: x must be a number, else throw. */
+export interface Unary {
+  kind: 'unary'
+  op: '!' | '-' | '+'
+  arg: Expr
+  span: Span
+}
+
+/**
+ * - `===`, `!==`: JS strict equality.
+ * - `==`, `!=`: `a == null` is true iff a is null or undefined; otherwise as `===` (no coercion).
+ * - `<`, `<=`, `>`, `>=`: both numbers, or both strings (compared as JS does); any other pair is `false`.
+ * - `+`: both numbers add, both strings concatenate; otherwise throw.
+ * - `-`, `*`, `/`, `%`: both numbers; otherwise throw.
+ * - `in`, `instanceof` and everything else do not exist (compile errors).
+ */
+export interface Binary {
+  kind: 'binary'
+  op: '===' | '!==' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%'
+  left: Expr
+  right: Expr
+  span: Span
+}
+
+/** `&&`, `||`, `??` with JS semantics (short-circuit, value-returning). */
+export interface Logical {
+  kind: 'logical'
+  op: '&&' | '||' | '??'
+  left: Expr
+  right: Expr
+  span: Span
+}
+
+/** `test ? then : otherwise`, JS truthiness. */
+export interface Conditional {
+  kind: 'conditional'
+  test: Expr
+  then: Expr
+  otherwise: Expr
+  span: Span
+}
+
+/**
+ * The whitelisted methods of SPEC 1.2. The receiver's type is checked at run time and a wrong type
+ * throws (fail mode), so a method found on the input is never called:
+ * - `match(re)`: receiver string, arg a regex → the real match array, or null.
+ * - `test(s)`: receiver regex, arg must be a string, else throw.
+ * - `startsWith(x)`, `endsWith(x)`, `includes(x)` on a string receiver: x must be a string, else throw.
+ * - `includes(x)` on an array receiver: SameValueZero membership (as Array.prototype.includes).
+ * - `toLowerCase()`, `toUpperCase()`, `trim()`: string receiver.
+ * A receiver of any other type (undefined included) throws.
+ */
+export interface Call {
+  kind: 'call'
+  method: 'match' | 'test' | 'startsWith' | 'endsWith' | 'includes' | 'toLowerCase' | 'toUpperCase' | 'trim'
+  receiver: Expr
+  args: Expr[]
+  span: Span
+}
+
+/** The condition operators of SPEC 1.3, positive forms; `not_X` lowers to `{ negate: true }`. */
+export type OpName =
+  | 'equals'
+  | 'contains'
+  | 'starts_with'
+  | 'ends_with'
+  | 'matches'
+  | 'greater_than'
+  | 'greater_than_or_equal'
+  | 'less_than'
+  | 'less_than_or_equal'
+  | 'in'
+  | 'exists'
+
+/**
+ * A condition-dialect operator applied to the value at `subject` (a Root/Member chain).
+ * Semantics of the positive form, for any subject value v (absent = undefined):
+ * - equals: v === value
+ * - contains: (typeof v === 'string' && typeof value === 'string' && v.includes(value))
+ *             || (Array.isArray(v) && v.some(e => e === value))
+ * - starts_with / ends_with: typeof v === 'string' && typeof value === 'string' && v.startsWith/endsWith(value)
+ * - matches: typeof v === 'string' && regex.test(v)   (`value` is a RegexLit)
+ * - greater_than ...: num(v) and num(value) both defined and compare so, where num(x) is x for a finite
+ *   number, Number(x) for a string matching the JSON number grammar
+ *   /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/ whose Number() is finite, else undefined
+ * - in: `value` is an ArrayLit of literals; some element e has e === v
+ * - exists: v !== undefined   (`value` is null)
+ * `negate` gives exactly `!positive`, for every v, absent ones included. Never throws.
+ */
+export interface Op {
+  kind: 'op'
+  op: OpName
+  negate: boolean
+  subject: Expr
+  value: Expr | null
+  span: Span
+}
+
+/** AND of conditions (empty: true). Truthiness of each item. Result is a boolean. */
+export interface AllOf {
+  kind: 'all'
+  items: Expr[]
+  span: Span
+}
+
+/** OR of conditions (empty: false). Result is a boolean. */
+export interface AnyOf {
+  kind: 'any'
+  items: Expr[]
+  span: Span
+}

@@ -1,0 +1,92 @@
+/**
+ * The shapes shared by the emitted policy modules and the runtime. The emitted module repeats these
+ * declarations inline in its own `.d.ts` (it imports nothing); this file is the runtime's view.
+ */
+
+export type Action = 'allow' | 'review' | 'deny'
+
+export type Decision = {
+  decision: Action
+  /** id of the deciding rule */
+  rule?: string
+  /** its message, or why the default/validation/fail mode decided */
+  reason?: string
+  severity?: string
+  /** ids of warn/log rules that matched */
+  warnings?: string[]
+}
+
+/**
+ * A limit rule whose tool matched and whose condition held: the guard must check it against its store
+ * and, if the final decision is allow, count the call.
+ */
+export interface PendingLimit {
+  /** rule id */
+  rule: string
+  /** rule position in file order (enabled rules only), for the "first matching rule" tie-break */
+  index: number
+  /** the rule's action when the limit is exceeded */
+  action: Action
+  /** true for warn/log rules: exceeding only adds a warning */
+  warn: boolean
+  max: number
+  perMs: number
+  /** the key expression's value as a string: strings as is, anything else JSON.stringify'd ('undefined' when absent); '' when the rule has no key */
+  key: string
+  message: string
+  severity?: string
+}
+
+/** What `evaluate` returns: the stateless Decision plus what only the guard can decide. */
+export interface Evaluation extends Decision {
+  /**
+   * Index of the deciding rule in `policy.rules`, or -1 when the default, unknown_tools, validation
+   * or fail mode decided.
+   */
+  ruleIndex: number
+  /** Present (non-empty) only when the decision is not deny and limit rules apply to this call. */
+  limits?: PendingLimit[]
+}
+
+export interface EvaluateOptions {
+  /** Epoch milliseconds for `outside_hours`; default `Date.now()`. */
+  now?: number
+  /** Run-time overrides of the policy's declared `params` (already validated by the guard). */
+  params?: Record<string, unknown>
+}
+
+export interface RuleInfo {
+  id: string
+  index: number
+  action: Action
+  warn: boolean
+  tools: readonly string[] | '*'
+  message: string
+  description?: string
+  severity?: string
+  tags: readonly string[]
+  metadata: Readonly<Record<string, unknown>>
+  hasLimit: boolean
+}
+
+export interface PolicyInfo {
+  name: string
+  /** SHA-256 (hex) of the policy's canonical form */
+  digest: string
+  default: Action
+  unknownTools: Action
+  failMode: 'closed' | 'open'
+  rules: readonly RuleInfo[]
+  /** governed tool names */
+  tools: readonly string[]
+  /** per tool: argument paths to redact in records */
+  redact: Readonly<Record<string, readonly string[]>>
+  /** declared params: type and default */
+  params: Readonly<Record<string, { type: string; default: unknown }>>
+}
+
+/** The shape of an emitted module (`import * as compiled from './x.policy.yaml'`). */
+export interface CompiledPolicy {
+  policy: PolicyInfo
+  evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
+}
