@@ -90,3 +90,17 @@ export interface CompiledPolicy {
   policy: PolicyInfo
   evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
 }
+
+/**
+ * Where limit counters live (memory by default, Redis for fleets). One call to `hit` is atomic:
+ * for each limit it counts the allowed calls already recorded for (policy, rule, key) inside the
+ * window ending at `now`, reports whether allowing one more would exceed `max`, and — only when
+ * `consume` is true and no blocking limit (not `warn`, action not allow) is exceeded — records this
+ * call against every limit. A store that cannot answer (Redis down, timeout) rejects/throws; the
+ * guard turns that into the fail-mode decision with a reason.
+ */
+export interface LimitStore {
+  hit(policy: string, limits: readonly PendingLimit[], now: number, consume: boolean): Promise<boolean[]> | boolean[]
+  /** Release connections/timers. */
+  close?(): Promise<void> | void
+}
