@@ -256,6 +256,8 @@ export interface Call {
   method: 'match' | 'test' | 'startsWith' | 'endsWith' | 'includes' | 'toLowerCase' | 'toUpperCase' | 'trim'
   receiver: Expr
   args: Expr[]
+  /** `a?.m()` (or a call after an optional link in the same chain): a null/undefined receiver yields `undefined` instead of throwing. */
+  optional: boolean
   span: Span
 }
 

@@ -1,0 +1,231 @@
+/**
+ * `when` expressions: parsed by acorn (a real JavaScript parser), then accepted only if every node is
+ * in the SPEC 1.2 subset. Offsets are mapped back into the YAML through `at`.
+ */
+import { parseExpressionAt, type Node as AcornNode } from 'acorn'
+import type { Diagnostic } from '../diagnostic.js'
+import type { Call, Expr, Span } from '../ir.js'
+import { didYouMean } from './suggest.js'
+
+export type EnvValues = Record<string, string | number | boolean | null>
+
+export interface ExprContext {
+  /** Maps an offset in the expression text to an offset in the YAML source. */
+  at: (offset: number) => number
+  env: EnvValues | undefined
+  diagnostics: Diagnostic[]
+}
+
+const ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { args: 'args', arguments: 'args', context: 'context', params: 'params', tool: 'tool' }
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+const BINARY = new Set(['===', '!==', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%'])
+const METHODS: Record<string, { arity: number }> = {
+  match: { arity: 1 },
+  test: { arity: 1 },
+  startsWith: { arity: 1 },
+  endsWith: { arity: 1 },
+  includes: { arity: 1 },
+  toLowerCase: { arity: 0 },
+  toUpperCase: { arity: 0 },
+  trim: { arity: 0 },
+}
+
+const NODE_NAMES: Record<string, string> = {
+  AssignmentExpression: 'assignment',
+  UpdateExpression: 'increment/decrement',
+  NewExpression: '`new`',
+  ThisExpression: '`this`',
+  TemplateLiteral: 'a template literal',
+  TaggedTemplateExpression: 'a tagged template',
+  ArrowFunctionExpression: 'a function',
+  FunctionExpression: 'a function',
+  SequenceExpression: 'the comma operator',
+  ObjectExpression: 'an object literal',
+  AwaitExpression: '`await`',
+  YieldExpression: '`yield`',
+  ClassExpression: 'a class',
+  SpreadElement: 'spread',
+  ImportExpression: '`import()`',
+  MetaProperty: '`import.meta`/`new.target`',
+}
+
+type AnyNode = AcornNode & Record<string, any>
+
+/** Parses and lowers one `when`/`key` expression; returns null (with diagnostics) when it is not accepted. */
+export function lowerExpression(text: string, cx: ExprContext): Expr | null {
+  let node: AnyNode
+  try {
+    node = parseExpressionAt(text, 0, { ecmaVersion: 'latest' }) as AnyNode
+  } catch (e) {
+    const err = e as SyntaxError & { pos?: number }
+    const pos = typeof err.pos === 'number' ? err.pos : 0
+    const message = String(err.message).replace(/ \(\d+:\d+\)$/, '')
+    cx.diagnostics.push({ code: 'expression-syntax', severity: 'error', message: `expression syntax: ${lowerFirst(message)}`, span: span(cx, pos, pos + 1) })
+    return null
+  }
+  const rest = text.slice(node.end)
+  if (rest.trim() !== '') {
+    const pos = node.end + (rest.length - rest.trimStart().length)
+    cx.diagnostics.push({ code: 'expression-syntax', severity: 'error', message: 'expression syntax: unexpected text after the expression', span: span(cx, pos, text.length), help: 'a `when` holds exactly one expression; combine conditions with `&&` or `||`' })
+    return null
+  }
+  const before = cx.diagnostics.length
+  const out = walk(node, cx, false)
+  return cx.diagnostics.length > before ? null : out
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1)
+}
+
+function span(cx: ExprContext, start: number, end: number): Span {
+  const s = cx.at(start)
+  return { start: s, end: Math.max(cx.at(end), s + 1) }
+}
+
+function sp(cx: ExprContext, n: AnyNode): Span {
+  return span(cx, n.start, n.end)
+}
+
+function reject(cx: ExprContext, n: AnyNode, message: string, help?: string): Expr {
+  cx.diagnostics.push({ code: 'expression-disallowed', severity: 'error', message, span: sp(cx, n), ...(help !== undefined ? { help } : {}) })
+  return { kind: 'lit', value: null, span: sp(cx, n) }
+}
+
+/** `chained`: inside an optional chain after an optional link (calls then short-circuit too). */
+function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
+  switch (n.type) {
+    case 'Literal': {
+      if (n.regex) return { kind: 'regex', source: n.regex.pattern, flags: n.regex.flags, span: sp(cx, n) }
+      if (typeof n.value === 'bigint' || n.bigint !== undefined) return reject(cx, n, 'bigint literals are not allowed in a `when` expression')
+      return { kind: 'lit', value: n.value as string | number | boolean | null, span: sp(cx, n) }
+    }
+    case 'ArrayExpression': {
+      const items: Expr[] = []
+      for (const el of n.elements as (AnyNode | null)[]) {
+        if (el === null) return reject(cx, n, 'array holes are not allowed in a `when` expression')
+        items.push(walk(el, cx, false))
+      }
+      return { kind: 'array', items, span: sp(cx, n) }
+    }
+    case 'Identifier': {
+      const root = ROOTS[n.name as string]
+      if (root !== undefined) return { kind: 'root', name: root, span: sp(cx, n) }
+      if (n.name === 'env') return reject(cx, n, '`env` must be read with a property, as in `env.production`')
+      if (n.name === 'undefined') return reject(cx, n, '`undefined` is not a value in a `when` expression', 'to test for an absent value write `x == null` (true for null and absent)')
+      const hint = didYouMean(n.name as string, Object.keys(ROOTS).concat('env'))
+      return reject(cx, n, `unknown name \`${n.name}\``, hint ?? 'expressions may read `args`, `context`, `params`, `tool` and `env`')
+    }
+    case 'ChainExpression':
+      return walk(n.expression, cx, false)
+    case 'MemberExpression':
+      return member(n, cx, chained)
+    case 'UnaryExpression': {
+      if (n.operator === '!' || n.operator === '-' || n.operator === '+') {
+        return { kind: 'unary', op: n.operator, arg: walk(n.argument, cx, false), span: sp(cx, n) }
+      }
+      return reject(cx, n, `operator \`${n.operator}\` is not allowed in a \`when\` expression`)
+    }
+    case 'BinaryExpression': {
+      if (!BINARY.has(n.operator)) {
+        const help = n.operator === 'in' ? 'to test for a property write `args.x != null`' : undefined
+        return reject(cx, n, `operator \`${n.operator}\` is not allowed in a \`when\` expression`, help)
+      }
+      return { kind: 'binary', op: n.operator, left: walk(n.left, cx, false), right: walk(n.right, cx, false), span: sp(cx, n) }
+    }
+    case 'LogicalExpression':
+      return { kind: 'logical', op: n.operator, left: walk(n.left, cx, false), right: walk(n.right, cx, false), span: sp(cx, n) }
+    case 'ConditionalExpression':
+      return { kind: 'conditional', test: walk(n.test, cx, false), then: walk(n.consequent, cx, false), otherwise: walk(n.alternate, cx, false), span: sp(cx, n) }
+    case 'CallExpression':
+      return call(n, cx, chained)
+    case 'ParenthesizedExpression':
+      return walk(n.expression, cx, chained)
+    default: {
+      const name = NODE_NAMES[n.type as string] ?? `\`${n.type}\``
+      const help = n.type === 'AssignmentExpression' && n.operator === '=' ? 'to compare, write `===`' : undefined
+      return reject(cx, n, `${name} is not allowed in a \`when\` expression`, help)
+    }
+  }
+}
+
+function member(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
+  const obj = n.object as AnyNode
+  const optional = Boolean(n.optional)
+  // env.X is a build-time constant
+  if (obj.type === 'Identifier' && obj.name === 'env') {
+    const key = staticKey(n)
+    if (key === undefined) return reject(cx, n, '`env` must be read with a fixed property name')
+    const env = cx.env ?? {}
+    if (!Object.prototype.hasOwnProperty.call(env, key)) {
+      cx.diagnostics.push({
+        code: 'unknown-env',
+        severity: 'error',
+        message: `unknown build-time constant \`env.${key}\``,
+        span: sp(cx, n.property),
+        help: didYouMean(key, Object.keys(env)) ?? (cx.env === undefined ? 'pass `env` to the compiler (plugin option `env`, or `--env` on the CLI)' : `known constants: ${Object.keys(env).map(k => `\`${k}\``).join(', ') || 'none'}`),
+      })
+      return { kind: 'lit', value: null, span: sp(cx, n) }
+    }
+    return { kind: 'lit', value: env[key]!, span: sp(cx, n) }
+  }
+  const object = walk(obj, cx, chained)
+  if (!n.computed) {
+    const name = (n.property as AnyNode).name as string
+    if (FORBIDDEN_KEYS.has(name)) return reject(cx, n.property, `property \`${name}\` is not allowed`, 'reads see own properties only; prototype keys never resolve')
+    return { kind: 'member', object, key: name, optional, span: sp(cx, n) }
+  }
+  const prop = n.property as AnyNode
+  if (prop.type === 'Literal' && (typeof prop.value === 'string' || typeof prop.value === 'number')) {
+    const key = String(prop.value)
+    if (FORBIDDEN_KEYS.has(key)) return reject(cx, prop, `property \`${key}\` is not allowed`, 'reads see own properties only; prototype keys never resolve')
+    return { kind: 'member', object, key, optional, span: sp(cx, n) }
+  }
+  return { kind: 'member', object, key: walk(prop, cx, false), optional, span: sp(cx, n) }
+}
+
+function staticKey(n: AnyNode): string | undefined {
+  if (!n.computed) return (n.property as AnyNode).name as string
+  const p = n.property as AnyNode
+  return p.type === 'Literal' && typeof p.value === 'string' ? p.value : undefined
+}
+
+/** Whether the chain below `n` has an optional link, so a call on it short-circuits. */
+function hasOptionalLink(n: AnyNode): boolean {
+  let cur: AnyNode | undefined = n
+  while (cur && (cur.type === 'MemberExpression' || cur.type === 'CallExpression')) {
+    if (cur.optional) return true
+    cur = cur.type === 'MemberExpression' ? cur.object : cur.callee
+  }
+  return false
+}
+
+function call(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
+  const callee = n.callee as AnyNode
+  if (n.optional) return reject(cx, n, 'optional calls `f?.()` are not allowed in a `when` expression')
+  if (callee.type !== 'MemberExpression' || callee.computed) {
+    const name = callee.type === 'Identifier' ? `\`${callee.name}\`` : 'this function'
+    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}`)
+  }
+  const method = (callee.property as AnyNode).name as string
+  const spec = METHODS[method]
+  if (spec === undefined) {
+    return reject(cx, callee.property, `method \`${method}\` is not allowed in a \`when\` expression`, didYouMean(method, Object.keys(METHODS)) ?? `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}`)
+  }
+  const args = n.arguments as AnyNode[]
+  if (args.length !== spec.arity) {
+    return reject(cx, n, `\`${method}\` takes ${spec.arity === 0 ? 'no arguments' : `${spec.arity} argument`}, got ${args.length}`)
+  }
+  if (args.some(a => a.type === 'SpreadElement')) return reject(cx, n, 'spread arguments are not allowed')
+  const optional = chained || hasOptionalLink(callee)
+  const receiver = walk(callee.object, cx, optional)
+  const loweredArgs = args.map(a => walk(a, cx, false))
+  if (method === 'match' && loweredArgs[0]?.kind !== 'regex') {
+    return reject(cx, args[0]!, '`match` takes a regex literal', 'write the pattern as `/.../flags`; regexes are compiled once, at module load')
+  }
+  if (method === 'test' && receiver.kind !== 'regex') {
+    return reject(cx, callee.object, '`test` must be called on a regex literal', 'write `/pattern/.test(args.x)`')
+  }
+  const out: Call = { kind: 'call', method: method as Call['method'], receiver, args: loweredArgs, optional, span: sp(cx, n) }
+  return out
+}
