@@ -5,7 +5,9 @@
  * Stages: `parse` (YAML → nodes with ranges) → `lower` (both dialects → IR) → `check` (schemas, types,
  * regexes) → `emit` (IR → self-contained module, `.d.ts`, source map, digest).
  */
+import { analyze } from './analyze.js'
 import type { Diagnostic } from './diagnostic.js'
+import { emit } from './emit/index.js'
 import type { Policy } from './ir.js'
 
 export type { Diagnostic } from './diagnostic.js'
@@ -55,4 +57,29 @@ export interface CompileResult {
   digest: string | null
 }
 
-export declare function compile(source: string, options: CompileOptions): CompileResult
+export { analyze } from './analyze.js'
+export { formatDiagnostics, position } from './format.js'
+
+export function compile(source: string, options: CompileOptions): CompileResult {
+  const analysis = analyze(source, { filename: options.filename, ...(options.env !== undefined ? { env: options.env } : {}) })
+  const failed: CompileResult = { code: '', types: '', map: null, diagnostics: analysis.diagnostics, policy: null, digest: null }
+  if (analysis.policy === null) return failed
+  let out
+  try {
+    out = emit(analysis.policy, { source, filename: options.filename, ...(options.ts ? { ts: true } : {}) })
+  } catch (e) {
+    const diagnostics: Diagnostic[] = [...analysis.diagnostics, {
+      code: 'internal-error',
+      severity: 'error',
+      message: `internal compiler error while emitting: ${e instanceof Error ? e.message : String(e)}`,
+      span: { start: 0, end: Math.min(1, source.length) },
+      help: 'this is a bug in vetoc, not in your policy; please report it with the policy file',
+    }]
+    return { ...failed, diagnostics }
+  }
+  const diagnostics = [...analysis.diagnostics, ...out.diagnostics].sort((a, b) => a.span.start - b.span.start)
+  if (out.diagnostics.some(d => d.severity === 'error')) return { ...failed, diagnostics }
+  const result: CompileResult = { code: out.code, types: out.types, map: out.map, diagnostics, policy: analysis.policy, digest: out.digest }
+  if (out.ts !== undefined) result.ts = out.ts
+  return result
+}

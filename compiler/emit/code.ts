@@ -1,0 +1,106 @@
+/**
+ * The one path to emitted text. `Code` can only be made by the `js` tag (and `trustedAjv`, for the
+ * validator source Ajv generates and quotes itself); every plain string handed to `js` is quoted.
+ * A policy string therefore never *becomes* code: it can only ever be a string literal.
+ */
+import { parse } from 'acorn'
+
+const CODE: unique symbol = Symbol('code')
+
+export interface Code {
+  readonly [CODE]: string
+}
+
+export type Arg = Code | string | number | boolean | null | undefined
+
+/** `js\`...${x}...\``: Code passes through, strings are JSON-quoted, numbers and literals rendered. */
+export function js(parts: TemplateStringsArray, ...args: Arg[]): Code {
+  let text = parts[0]!
+  for (let i = 0; i < args.length; i++) text += render(args[i]) + parts[i + 1]!
+  return { [CODE]: text }
+}
+
+function render(a: Arg): string {
+  if (a !== null && typeof a === 'object') return a[CODE]
+  if (a === undefined) return 'undefined'
+  if (typeof a === 'number') {
+    if (!Number.isFinite(a)) throw new Error('internal: non-finite literal')
+    return Object.is(a, -0) ? '-0' : a < 0 ? `(${String(a)})` : String(a)
+  }
+  if (typeof a === 'string') return quote(a)
+  return String(a)
+}
+
+/**
+ * A JavaScript/TypeScript string literal for any string: JSON quoting, plus escapes for U+2028/2029
+ * and for `<` (so `</script>` and `<!--` cannot appear in the output).
+ */
+export function quote(s: string): string {
+  return JSON.stringify(s).replace(/[\u2028\u2029<>]/g, c => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+}
+
+/** A JSON value as an expression that builds it with own properties only (`JSON.parse` of a quoted string). */
+export function jsonValue(v: unknown): Code {
+  if (v === null || typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return js`${v as Arg}`
+  return js`JSON.parse(${JSON.stringify(v)})`
+}
+
+export function join(items: readonly Code[], sep: Code = js`, `): Code {
+  if (items.length === 0) return js``
+  let out = items[0]!
+  for (let i = 1; i < items.length; i++) out = js`${out}${sep}${items[i]!}`
+  return out
+}
+
+export function text(c: Code): string {
+  return c[CODE]
+}
+
+/** Comment text: no line breaks, no `*\/`, nothing non-printable. */
+export function comment(s: string): Code {
+  return { [CODE]: `// ${s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ').replace(/\*\//g, '* /')}` }
+}
+
+const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/
+const RESERVED = new Set(('break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await arguments eval undefined NaN Infinity').split(' '))
+
+/** Names come from this allocator, never from policy text. */
+export class Scope {
+  private readonly counters = new Map<string, number>()
+  name(prefix: string): Code {
+    if (!IDENT.test(prefix) || RESERVED.has(prefix)) throw new Error(`internal: bad name prefix ${prefix}`)
+    const n = this.counters.get(prefix) ?? 0
+    this.counters.set(prefix, n + 1)
+    return { [CODE]: `${prefix}${n}` }
+  }
+}
+
+/** `prefix` + a number, for names fixed by a generator such as Ajv's standalone exports (`v0`). */
+export function numberedName(prefix: string, n: number): Code {
+  if (!IDENT.test(prefix) || !Number.isInteger(n) || n < 0) throw new Error('internal: bad numbered name')
+  return { [CODE]: `${prefix}${n}` }
+}
+
+/** A TypeScript property key: bare when it is a safe identifier, quoted otherwise. */
+export function typeKey(key: string): Code {
+  return IDENT.test(key) && !RESERVED.has(key) ? { [CODE]: key } : js`${key}`
+}
+
+/**
+ * Ajv's standalone validator source. Ajv quotes every schema string itself (`safeStringify`); this
+ * function only accepts it after checking that it parses and reaches no module system: its runtime
+ * helper imports are replaced by the inlined helpers the caller provides.
+ */
+export function trustedAjv(source: string, helpers: Readonly<Record<string, Code>>): Code | { unsupported: string } {
+  let out = source.replace(/^"use strict";/, '')
+  out = out.replace(/const (func\d+) = require\("ajv\/dist\/runtime\/([a-z0-9]+)"\)\.default;/g, (m, name: string, helper: string) => {
+    const h = helpers[helper]
+    return h === undefined ? m : `const ${name} = ${text(h)};`
+  })
+  const missing = /require\("([^"]+)"\)/.exec(out)
+  if (missing) return { unsupported: missing[1]! }
+  out = out.replace(/export const (v\d+) = (validate\d+);/g, 'const $1 = $2;')
+  if (/\bexport\b|\bimport\b/.test(out.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return { unsupported: 'module syntax' }
+  parse(out, { ecmaVersion: 'latest', sourceType: 'module' })
+  return { [CODE]: out }
+}
