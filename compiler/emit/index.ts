@@ -265,52 +265,44 @@ function toolFunction(tool: ToolDecl, policy: Policy, b: ModuleBuilder, ruleDeci
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
   if (validator) lines.push({ code: js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
   const stateless = rules.filter(r => !r.limit)
+  const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
   const needsN = rules.some(r => usesN(r.condition) || usesN(r.limit?.key ?? null))
   if (needsNow) lines.push({ code: js`  let now;` })
   if (needsN) lines.push({ code: js`  let n;` })
+  // Every applicable condition is evaluated on every call, cheapest first, so an exception (and so
+  // the fail-mode decision) never depends on evaluation order; the decision then reads the flags in
+  // file order. The allow path evaluates every condition anyway, so this costs it nothing.
+  const flag = new Map<number, Code>()
+  const byCost = [...rules].sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
+  for (const r of byCost) {
+    const f = b.scope.name('m')
+    flag.set(r.index, f)
+    lines.push({ code: js`  const ${f} = ${r.condition === null && !r.outsideHours ? js`true` : js`!!(${ruleCondition(r, cx)})`};`, span: r.span })
+  }
   const warnRules = stateless.filter(r => r.warn)
-  const warnFlag = new Map<number, Code>()
   if (warnRules.length > 0) {
     lines.push({ code: js`  let w = null;` })
-    for (const r of warnRules) {
-      const f = b.scope.name('w')
-      warnFlag.set(r.index, f)
-      lines.push({ code: js`  const ${f} = !!(${ruleCondition(r, cx)});`, span: r.span })
-      lines.push({ code: js`  if (${f}) (w ??= []).push(${r.id});` })
-    }
+    for (const r of warnRules) lines.push({ code: js`  if (${flag.get(r.index)!}) (w ??= []).push(${r.id});` })
   }
   const wv = warnRules.length > 0 ? js`w` : js`null`
-  const limitRules = rules.filter(r => r.limit)
-  let limitsEmitted = false
-  const emitLimits = (): void => {
-    if (limitsEmitted || limitRules.length === 0) return
-    limitsEmitted = true
+  const deny = stateless.filter(r => r.action === 'deny')
+  for (const r of deny) lines.push({ code: js`  if (${flag.get(r.index)!}) return finish(R[${r.index}], ${wv}, null);`, span: r.span })
+  if (limitRules.length > 0) {
     lines.push({ code: js`  let l = null;` })
     for (const r of limitRules) {
       const lim = r.limit!
       const key = lim.key ? js`keyOf(${expr(lim.key, cx)})` : js`""`
       const fields = [js`rule: ${r.id}`, js`index: ${r.index}`, js`action: ${r.action}`, js`warn: ${r.warn}`, js`max: ${lim.max}`, js`perMs: ${lim.perMs}`, js`key: ${key}`, js`message: ${r.message}`]
       if (r.severity) fields.push(js`severity: ${r.severity}`)
-      lines.push({ code: js`  if (${ruleCondition(r, cx)}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
+      lines.push({ code: js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
     }
   }
-  const lv = (): Code => (limitRules.length > 0 ? js`l` : js`null`)
-  for (const action of ['deny', 'review', 'allow'] as const) {
-    if (action !== 'deny') emitLimits()
-    const group = stateless.filter(r => r.action === action).sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
-    if (group.length === 0) continue
-    lines.push({ code: js`  let h${action === 'deny' ? js`d` : action === 'review' ? js`r` : js`a`} = -1;` })
-    const h = action === 'deny' ? js`hd` : action === 'review' ? js`hr` : js`ha`
-    group.forEach((r, i) => {
-      const cond = warnFlag.get(r.index) ?? ruleCondition(r, cx)
-      const guard = i === 0 ? js`` : js`(${h} < 0 || ${h} > ${r.index}) && `
-      lines.push({ code: js`  if (${guard}${cond}) ${h} = ${r.index};`, span: r.span })
-    })
-    lines.push({ code: js`  if (${h} >= 0) return finish(${ruleDecision.length > 0 ? js`R` : js`[]`}[${h}], ${wv}, ${action === 'deny' ? js`null` : lv()});` })
+  const lv = limitRules.length > 0 ? js`l` : js`null`
+  for (const action of ['review', 'allow'] as const) {
+    for (const r of stateless.filter(x => x.action === action)) lines.push({ code: js`  if (${flag.get(r.index)!}) return finish(R[${r.index}], ${wv}, ${lv});`, span: r.span })
   }
-  emitLimits()
-  lines.push({ code: js`  return finish(${defaultDecision}, ${wv}, ${defaultIsDeny ? js`null` : lv()});` })
+  lines.push({ code: js`  return finish(${defaultDecision}, ${wv}, ${defaultIsDeny ? js`null` : lv});` })
   lines.push({ code: js`}` })
   return lines
 }

@@ -1,0 +1,239 @@
+/**
+ * The reference interpreter: a direct reading of the semantics written in `compiler/ir.ts`, kept
+ * small and obvious. It is the oracle the emitted code is held to; it never runs on the hot path.
+ */
+import AjvModule from 'ajv'
+import type { Action, Expr, OpName, Policy, Rule } from '../../compiler/ir.js'
+import type { EvaluateOptions, Evaluation, PendingLimit } from '../../src/types.js'
+
+const Ajv = AjvModule.default
+const hasOwn = (o: object, k: string | number): boolean => Object.prototype.hasOwnProperty.call(o, k)
+const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
+
+function kind(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v
+}
+
+interface Env {
+  args: unknown
+  context: unknown
+  params: Record<string, unknown>
+  tool: string
+}
+
+function read(obj: unknown, key: unknown): unknown {
+  if (key === 'length' && (typeof obj === 'string' || Array.isArray(obj))) return obj.length
+  let k: string
+  if (typeof key === 'string') k = key
+  else if (typeof key === 'number') k = String(key)
+  else return undefined
+  if (obj !== null && typeof obj === 'object' && hasOwn(obj, k)) return (obj as Record<string, unknown>)[k]
+  return undefined
+}
+
+function num(x: unknown): number | undefined {
+  if (typeof x === 'number') return Number.isFinite(x) ? x : undefined
+  if (typeof x === 'string' && JSON_NUMBER.test(x)) {
+    const n = Number(x)
+    return Number.isFinite(n) ? n : undefined
+  }
+  return undefined
+}
+
+function bothComparable(a: unknown, b: unknown): boolean {
+  return (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string')
+}
+
+function positiveOp(op: OpName, v: unknown, value: unknown): boolean {
+  switch (op) {
+    case 'equals': return v === value
+    case 'contains':
+      if (typeof v === 'string') return typeof value === 'string' && v.includes(value)
+      if (Array.isArray(v)) return v.some(e => e === value)
+      return false
+    case 'starts_with': return typeof v === 'string' && typeof value === 'string' && v.startsWith(value)
+    case 'ends_with': return typeof v === 'string' && typeof value === 'string' && v.endsWith(value)
+    case 'matches': return typeof v === 'string' && (value as RegExp).test(v)
+    case 'in': return (value as unknown[]).some(e => e === v)
+    case 'exists': return v !== undefined
+    default: {
+      const a = num(v)
+      const b = num(value)
+      if (a === undefined || b === undefined) return false
+      if (op === 'greater_than') return a > b
+      if (op === 'greater_than_or_equal') return a >= b
+      if (op === 'less_than') return a < b
+      return a <= b
+    }
+  }
+}
+
+function ev(e: Expr, env: Env): unknown {
+  switch (e.kind) {
+    case 'lit': return e.value
+    case 'regex': return new RegExp(e.source, e.flags)
+    case 'array': return e.items.map(i => ev(i, env))
+    case 'root': return e.name === 'args' ? env.args : e.name === 'context' ? env.context : e.name === 'params' ? { ...env.params } : env.tool
+    case 'member': return read(ev(e.object, env), typeof e.key === 'string' ? e.key : ev(e.key, env))
+    case 'unary': {
+      const a = ev(e.arg, env)
+      if (e.op === '!') return !a
+      if (typeof a !== 'number') throw new TypeError(`unary ${e.op} needs a number`)
+      return e.op === '-' ? -a : a
+    }
+    case 'binary': {
+      const a = ev(e.left, env)
+      const b = ev(e.right, env)
+      switch (e.op) {
+        case '===': return a === b
+        case '!==': return a !== b
+        case '==': return a === null || a === undefined ? b === null || b === undefined : a === b
+        case '!=': return !(a === null || a === undefined ? b === null || b === undefined : a === b)
+        case '<': return bothComparable(a, b) ? (a as number) < (b as number) : false
+        case '<=': return bothComparable(a, b) ? (a as number) <= (b as number) : false
+        case '>': return bothComparable(a, b) ? (a as number) > (b as number) : false
+        case '>=': return bothComparable(a, b) ? (a as number) >= (b as number) : false
+        case '+':
+          if (bothComparable(a, b)) return (a as number) + (b as number)
+          throw new TypeError('+ needs two numbers or two strings')
+        default:
+          if (typeof a !== 'number' || typeof b !== 'number') throw new TypeError(`${e.op} needs two numbers`)
+          return e.op === '-' ? a - b : e.op === '*' ? a * b : e.op === '/' ? a / b : a % b
+      }
+    }
+    case 'logical': {
+      const a = ev(e.left, env)
+      if (e.op === '&&') return a ? ev(e.right, env) : a
+      if (e.op === '||') return a ? a : ev(e.right, env)
+      return a === null || a === undefined ? ev(e.right, env) : a
+    }
+    case 'conditional': return ev(e.test, env) ? ev(e.then, env) : ev(e.otherwise, env)
+    case 'call': {
+      const r = ev(e.receiver, env)
+      const args = e.args.map(a => ev(a, env))
+      if (e.method === 'test') {
+        if (typeof args[0] !== 'string') throw new TypeError('test needs a string')
+        return (r as RegExp).test(args[0])
+      }
+      if (e.optional && (r === null || r === undefined)) return undefined
+      if (e.method === 'includes' && Array.isArray(r)) {
+        for (let i = 0; i < r.length; i++) if (hasOwn(r, i) && (r[i] === args[0] || (r[i] !== r[i] && args[0] !== args[0]))) return true
+        return false
+      }
+      if (typeof r !== 'string') throw new TypeError(`${e.method} needs a string`)
+      switch (e.method) {
+        case 'match': return (args[0] as RegExp).exec(r)
+        case 'toLowerCase': return r.toLowerCase()
+        case 'toUpperCase': return r.toUpperCase()
+        case 'trim': return r.trim()
+        default: {
+          if (typeof args[0] !== 'string') throw new TypeError(`${e.method} needs a string argument`)
+          return e.method === 'startsWith' ? r.startsWith(args[0]) : e.method === 'endsWith' ? r.endsWith(args[0]) : r.includes(args[0])
+        }
+      }
+    }
+    case 'op': {
+      const v = ev(e.subject, env)
+      const value = e.value === null ? null : ev(e.value, env)
+      const p = positiveOp(e.op, v, value)
+      return e.negate ? !p : p
+    }
+    case 'all': return e.items.every(i => Boolean(ev(i, env)))
+    case 'any': return e.items.some(i => Boolean(ev(i, env)))
+  }
+}
+
+function localMinutes(now: number, tz: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', hour: 'numeric', minute: 'numeric' }).formatToParts(now)
+  const h = Number(parts.find(p => p.type === 'hour')!.value) % 24
+  const m = Number(parts.find(p => p.type === 'minute')!.value)
+  return h * 60 + m
+}
+
+function holds(rule: Rule, env: Env, options: EvaluateOptions | undefined): boolean {
+  if (rule.condition && !ev(rule.condition, env)) return false
+  if (rule.outsideHours) {
+    const now = typeof options?.now === 'number' ? options.now : Date.now()
+    const t = localMinutes(now, rule.outsideHours.tz)
+    const { from, to } = rule.outsideHours
+    const inside = from < to ? t >= from && t < to : t >= from || t < to
+    if (inside) return false
+  }
+  return true
+}
+
+function reasonOf(tool: string, errors: { instancePath: string; keyword: string; message?: string; params: Record<string, unknown> }[] | null | undefined): string {
+  const e = errors?.[0]
+  if (!e) return `invalid arguments for \`${tool}\``
+  if (e.keyword === 'required') {
+    const prefix = e.instancePath ? `${e.instancePath.slice(1).split('/').join('.')}.` : ''
+    return `invalid arguments for \`${tool}\`: missing required argument \`${prefix}${String(e.params['missingProperty'])}\``
+  }
+  if (e.keyword === 'additionalProperties') return `invalid arguments for \`${tool}\`: unexpected argument \`${String(e.params['additionalProperty'])}\``
+  const where = e.instancePath === '' ? 'the arguments' : `\`${e.instancePath.slice(1).split('/').join('.')}\``
+  return `invalid arguments for \`${tool}\`: ${where} ${e.message}`
+}
+
+export interface Oracle {
+  evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
+}
+
+export function interpret(policy: Policy): Oracle {
+  const ajv = new Ajv({ ownProperties: true, allErrors: false, strict: false, validateFormats: false, logger: false })
+  const validators = new Map(policy.tools.filter(t => t.schema).map(t => [t.name, ajv.compile(t.schema!)]))
+  const governed = new Set(policy.tools.map(t => t.name))
+  const failAction: Action = policy.failMode === 'closed' ? 'deny' : 'allow'
+  const decisionOf = (r: Rule): Evaluation => ({ decision: r.action, rule: r.id, reason: r.message, ...(r.severity ? { severity: r.severity } : {}), ruleIndex: r.index })
+
+  function run(tool: string, args: unknown, context: unknown, options: EvaluateOptions | undefined): Evaluation {
+    if (typeof tool !== 'string' || !governed.has(tool)) return { decision: policy.unknownTools, reason: `the tool is not governed by policy \`${policy.name}\`; unknown tools get ${policy.unknownTools}`, ruleIndex: -1 }
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) return { decision: failAction, reason: `malformed arguments: expected an object, got ${kind(args)}`, ruleIndex: -1 }
+    const validate = validators.get(tool)
+    if (validate && !validate(args)) return { decision: 'deny', reason: reasonOf(tool, validate.errors as never), ruleIndex: -1 }
+    const params: Record<string, unknown> = {}
+    for (const p of policy.params) {
+      const o = options?.params
+      const v = o && typeof o === 'object' && hasOwn(o, p.name) ? o[p.name] : undefined
+      params[p.name] = v === undefined ? p.default : v
+    }
+    const env: Env = { args, context, params, tool }
+    const rules = policy.rules.filter(r => r.tools === '*' || r.tools.includes(tool))
+    // every applicable rule is evaluated on every call (so a throw never depends on order)
+    const held = new Map(rules.map(r => [r, holds(r, env, options)]))
+    const matching = rules.filter(r => !r.limit && held.get(r))
+    const warnings = matching.filter(r => r.warn).map(r => r.id)
+    let result: Evaluation | undefined
+    for (const action of ['deny', 'review', 'allow'] as const) {
+      const first = matching.find(r => r.action === action)
+      if (first) {
+        result = decisionOf(first)
+        break
+      }
+    }
+    result ??= { decision: policy.default, reason: `no rule matched; the default of policy \`${policy.name}\` is ${policy.default}`, ruleIndex: -1 }
+    if (warnings.length > 0) result = { ...result, warnings }
+    // limit keys are computed whenever no deny rule matched; they are handed back only when the
+    // decision is not deny
+    if (!matching.some(r => r.action === 'deny')) {
+      const limits: PendingLimit[] = []
+      for (const r of rules.filter(x => x.limit)) {
+        if (!held.get(r)) continue
+        const kv = r.limit!.key ? ev(r.limit!.key, env) : ''
+        const key = r.limit!.key === null ? '' : typeof kv === 'string' ? kv : kv === undefined ? 'undefined' : JSON.stringify(kv)
+        limits.push({ rule: r.id, index: r.index, action: r.action, warn: r.warn, max: r.limit!.max, perMs: r.limit!.perMs, key, message: r.message, ...(r.severity ? { severity: r.severity } : {}) })
+      }
+      if (limits.length > 0 && result.decision !== 'deny') result = { ...result, limits }
+    }
+    return result
+  }
+
+  return {
+    evaluate(tool, args, context, options) {
+      try {
+        return run(tool, args, context, options)
+      } catch (e) {
+        return { decision: failAction, reason: `evaluation error: ${e instanceof Error ? e.message : String(e)}`, ruleIndex: -1 }
+      }
+    },
+  }
+}

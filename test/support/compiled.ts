@@ -1,0 +1,23 @@
+/** Compiles a policy and imports the emitted module from disk, as an application would. */
+import { createHash } from 'node:crypto'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { compile, type CompileResult, type Env } from '../../compiler/index.js'
+import type { CompiledPolicy } from '../../src/types.js'
+
+export const TMP: string = join(dirname(fileURLToPath(import.meta.url)), '..', '.tmp')
+
+export async function importCode(code: string): Promise<CompiledPolicy> {
+  mkdirSync(TMP, { recursive: true })
+  const file = join(TMP, `${createHash('sha256').update(code).digest('hex').slice(0, 24)}.mjs`)
+  writeFileSync(file, code)
+  return (await import(pathToFileURL(file).href)) as CompiledPolicy
+}
+
+export async function compileModule(source: string, filename = 'test.policy.yaml', env?: Env): Promise<{ module: CompiledPolicy; result: CompileResult }> {
+  const result = compile(source, { filename, ...(env ? { env } : {}) })
+  const errors = result.diagnostics.filter(d => d.severity === 'error')
+  if (errors.length > 0) throw new Error(`policy does not compile: ${errors.map(e => e.message).join('; ')}`)
+  return { module: await importCode(result.code), result }
+}
