@@ -60,6 +60,10 @@ export function lowerExpression(text: string, cx: ExprContext): Expr | null {
     const err = e as SyntaxError & { pos?: number }
     const pos = typeof err.pos === 'number' ? err.pos : 0
     const message = String(err.message).replace(/ \(\d+:\d+\)$/, '')
+    if (message.startsWith('Invalid regular expression')) {
+      cx.diagnostics.push({ code: 'regex-syntax', severity: 'error', message: `invalid regex: ${message.replace(/^Invalid regular expression: /, '')}`, span: span(cx, pos, pos + 1) })
+      return null
+    }
     cx.diagnostics.push({ code: 'expression-syntax', severity: 'error', message: `expression syntax: ${lowerFirst(message)}`, span: span(cx, pos, pos + 1) })
     return null
   }

@@ -52,7 +52,7 @@ export function parse(source: string): ParseResult {
     const message = firstLine(e.message)
     if (e.code === 'BAD_DQ_ESCAPE') {
       const seq = source.slice(start, Math.max(end, start + 2))
-      diagnostics.push({ code: 'yaml-bad-escape', severity: 'error', message: `invalid escape \`${seq}\` in a double-quoted string`, span: { start, end: Math.max(end, start + 1) }, help: BACKSLASH_HELP })
+      diagnostics.push({ code: 'yaml-bad-escape', severity: 'error', message: `invalid escape \`${seq}\` in a double-quoted string`, span: { start, end: start + seq.length }, help: BACKSLASH_HELP })
     } else if (e.code === 'DUPLICATE_KEY') {
       diagnostics.push({ code: 'duplicate-key', severity: 'error', message: 'duplicate key in a mapping', span: { start, end: Math.max(end, start + 1) }, help: 'each key may appear once; remove or merge the repeated key' })
     } else {
