@@ -1,0 +1,27 @@
+/** Anthropic messages: `tool_use` blocks → `tool_result` blocks (`is_error` with the reason when blocked). */
+import type { Guard } from '../guard.js'
+import { contentOf, guardAndRun, type AdapterOptions, type CallOutcome, type ToolHandler } from './common.js'
+
+export interface ToolUseBlock {
+  type: 'tool_use'
+  id: string
+  name: string
+  input: unknown
+}
+
+export interface ToolResultBlock {
+  type: 'tool_result'
+  tool_use_id: string
+  content: string
+  is_error?: boolean
+}
+
+export async function runToolUses(guard: Guard, content: readonly { type: string }[], handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<{ blocks: ToolResultBlock[]; outcomes: CallOutcome[] }> {
+  const uses = content.filter((b): b is ToolUseBlock => b.type === 'tool_use')
+  const outcomes = await Promise.all(uses.map(u => guardAndRun(guard, u.name, u.input === undefined ? {} : u.input, handlers, options, u.id)))
+  const blocks = outcomes.map((o): ToolResultBlock => {
+    const failed = !o.dispatched || o.error !== undefined
+    return { type: 'tool_result', tool_use_id: o.id ?? '', content: contentOf(o, options), ...(failed ? { is_error: true } : {}) }
+  })
+  return { blocks, outcomes }
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * The `vetoc` command line: an adapter over `compile()` and the record tools.
+ * Exit status: 0 success, 1 policy errors or a failed verification, 2 usage errors.
+ */
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join, resolve } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { compile, type Env } from '../compiler/index.js'
+import { formatDiagnostics } from '../compiler/format.js'
+import { runLogCommand } from './records/cli.js'
+import type { CompiledPolicy } from './types.js'
+
+export interface Io {
+  stdout: (s: string) => void
+  stderr: (s: string) => void
+}
+
+const HELP = `vetoc — compile tool-call policies into self-contained predicate modules
+
+usage:
+  vetoc compile <file.yaml ...> --out <dir> [--ts] [--env key=value ...]
+  vetoc check <file.yaml ...> [--env key=value ...]
+  vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
+  vetoc log verify <decisions.jsonl>
+  vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]
+
+options:
+  -h, --help   show this help
+`
+
+class UsageError extends Error {}
+
+function parseEnv(values: string[] | undefined): Env {
+  const env: Env = {}
+  for (const v of values ?? []) {
+    const i = v.indexOf('=')
+    if (i <= 0) throw new UsageError(`--env takes key=value, got \`${v}\``)
+    const raw = v.slice(i + 1)
+    let value: string | number | boolean | null = raw
+    if (raw === 'true' || raw === 'false') value = raw === 'true'
+    else if (raw === 'null') value = null
+    else if (raw !== '' && !Number.isNaN(Number(raw))) value = Number(raw)
+    env[v.slice(0, i)] = value
+  }
+  return env
+}
+
+function readPolicy(file: string): string {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (e) {
+    throw new UsageError(`cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+}
+
+function json(text: string | undefined, what: string): unknown {
+  if (text === undefined) return undefined
+  try {
+    return JSON.parse(text)
+  } catch (e) {
+    throw new UsageError(`${what} is not valid JSON: ${(e as Error).message}`)
+  }
+}
+
+function outputName(file: string): string {
+  return basename(file).replace(/\.ya?ml$/, '')
+}
+
+async function main(argv: string[], io: Io): Promise<number> {
+  const [command, ...rest] = argv
+  if (command === undefined || command === '-h' || command === '--help' || command === 'help') {
+    io.stdout(HELP)
+    return command === undefined ? 2 : 0
+  }
+  if (command === 'log') return runLogCommand(rest, io)
+  if (command === 'compile' || command === 'check') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, ts: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } })
+    if (values.help) { io.stdout(HELP); return 0 }
+    if (positionals.length === 0) throw new UsageError(`\`vetoc ${command}\` needs at least one policy file`)
+    if (command === 'compile' && values.out === undefined) throw new UsageError('`vetoc compile` needs `--out <dir>`')
+    const env = parseEnv(values.env)
+    let failed = false
+    for (const file of positionals) {
+      const source = readPolicy(file)
+      const out = compile(source, { filename: file, env, ts: values.ts === true })
+      if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
+      if (out.diagnostics.some(d => d.severity === 'error')) {
+        failed = true
+        continue
+      }
+      if (command === 'compile') {
+        const dir = resolve(values.out!)
+        mkdirSync(dir, { recursive: true })
+        const name = outputName(file)
+        writeFileSync(join(dir, `${name}.js`), `${out.code}//# sourceMappingURL=${name}.js.map\n`)
+        writeFileSync(join(dir, `${name}.js.map`), JSON.stringify(out.map))
+        writeFileSync(join(dir, `${name}.d.ts`), out.types)
+        if (out.ts !== undefined) writeFileSync(join(dir, `${name}.ts`), out.ts)
+        io.stdout(`${file} → ${join(values.out!, `${name}.js`)}\n`)
+      }
+    }
+    const errors = failed ? 'errors' : 'no errors'
+    if (command === 'check') io.stdout(`checked ${positionals.length} ${positionals.length === 1 ? 'policy' : 'policies'}: ${errors}\n`)
+    return failed ? 1 : 0
+  }
+  if (command === 'eval') {
+    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tool: { type: 'string' }, args: { type: 'string' }, context: { type: 'string' }, now: { type: 'string' }, params: { type: 'string' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } })
+    if (values.help) { io.stdout(HELP); return 0 }
+    if (positionals.length !== 1) throw new UsageError('`vetoc eval` takes one policy file')
+    if (values.tool === undefined) throw new UsageError('`vetoc eval` needs `--tool <name>`')
+    const args = json(values.args ?? '{}', '--args')
+    const context = json(values.context, '--context')
+    const params = json(values.params, '--params')
+    let now: number | undefined
+    if (values.now !== undefined) {
+      now = Date.parse(values.now)
+      if (Number.isNaN(now)) throw new UsageError(`--now is not a date: \`${values.now}\``)
+    }
+    const file = positionals[0]!
+    const source = readPolicy(file)
+    const out = compile(source, { filename: file, env: parseEnv(values.env) })
+    if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
+    if (out.diagnostics.some(d => d.severity === 'error')) return 1
+    const dir = join(tmpdir(), 'vetoc-eval')
+    mkdirSync(dir, { recursive: true })
+    const modFile = join(dir, `${out.digest}-${process.pid}.mjs`)
+    writeFileSync(modFile, out.code)
+    const mod = (await import(pathToFileURL(modFile).href)) as CompiledPolicy
+    const options = { ...(now !== undefined ? { now } : {}), ...(params !== undefined ? { params: params as Record<string, unknown> } : {}) }
+    const ev = mod.evaluate(values.tool, args, context, options)
+    const decision: Record<string, unknown> = { decision: ev.decision }
+    for (const k of ['rule', 'reason', 'severity', 'warnings', 'limits'] as const) if (ev[k] !== undefined) decision[k] = ev[k]
+    io.stdout(`${JSON.stringify(decision, null, 2)}\n`)
+    return 0
+  }
+  throw new UsageError(`unknown command \`${command}\``)
+}
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    return await main(argv, io)
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`vetoc: ${(e as Error).message}\nrun \`vetoc --help\` for usage\n`)
+      return 2
+    }
+    io.stderr(`vetoc: internal error: ${(e as Error).message}\nthis is a bug in vetoc; please report it\n`)
+    return 70
+  }
+}
+
+function invokedDirectly(): boolean {
+  try {
+    return process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)
+  } catch {
+    return false
+  }
+}
+
+if (invokedDirectly()) {
+  run(process.argv.slice(2), { stdout: s => process.stdout.write(s), stderr: s => process.stderr.write(s) }).then(code => {
+    process.exitCode = code
+  })
+}

@@ -1,0 +1,234 @@
+/**
+ * `createGuard(compiled, options)`: the compiled `evaluate` plus what needs state or I/O — limit
+ * counters, approvals, context hooks and the decision record. `guard(tool, args, context?)` never
+ * throws or rejects: every failure ends in the policy's fail-mode decision with a reason.
+ */
+import { ApprovalQueue, newApprovalId, readVerdict, type ApprovalHandler, type ApprovalRequest } from './approvals.js'
+import { applyLimits } from './limits/apply.js'
+import { createMemoryStore } from './limits/memory.js'
+import { Chain, createFileSink, redact, type RecordSink } from './records/index.js'
+import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore } from './types.js'
+
+export interface GuardDecision extends Decision {
+  /** set when the policy asked for review */
+  approvalId?: string
+  /** who or what resolved a review: the handler's `by`, `timeout`, or `handler` */
+  resolvedBy?: string
+}
+
+export interface GuardOptions {
+  /** The clock for limits, `outside_hours` and records (epoch ms). @default Date.now */
+  clock?: () => number
+  /** Where decision records go: a sink, or a JSON Lines file path. @default no record */
+  sink?: RecordSink | string
+  /**
+   * Who resolves `review` decisions: a callback or an `ApprovalQueue`. Without one, a review is
+   * returned to the caller as is (with an `approvalId`) for it to hand on.
+   * @default none
+   */
+  approvals?: ApprovalHandler | ApprovalQueue
+  /** How long a review may wait for its handler. @default 300000 (5 minutes) */
+  approvalTimeoutMs?: number
+  /** The decision when a review times out. @default 'deny' */
+  onApprovalTimeout?: 'allow' | 'deny'
+  /** Where limit counters live. @default an in-memory store */
+  store?: LimitStore
+  /** Bound on one limit-store round trip; past it the fail mode decides. @default 1000 */
+  storeTimeoutMs?: number
+  /** Overrides of the policy's declared `params`, checked against their types here. @default {} */
+  params?: Record<string, unknown>
+  /** Adds context per call (e.g. the user id); merged over the caller's context. @default none */
+  context?: (tool: string, args: unknown) => Record<string, unknown> | Promise<Record<string, unknown>>
+  /** Extra argument paths to redact in records, per tool (`'*'` for every tool). @default {} */
+  redact?: Record<string, readonly string[]>
+  /** Called with internal errors that did not change a decision (e.g. a sink that threw). @default console.error */
+  onError?: (error: Error) => void
+}
+
+export interface Guard {
+  (tool: string, args: unknown, context?: unknown): Promise<GuardDecision>
+  readonly policy: CompiledPolicy['policy']
+  /**
+   * Records and returns a denial decided before evaluation (e.g. arguments that are not valid JSON),
+   * so every call a model proposed leaves a record.
+   */
+  reject(tool: string, args: unknown, reason: string, context?: unknown): GuardDecision
+  /** Writes out buffered records. */
+  flush(): Promise<void>
+  /** Flushes records and releases the store. */
+  close(): Promise<void>
+}
+
+function typeOk(type: string, v: unknown): boolean {
+  switch (type) {
+    case 'string': return typeof v === 'string'
+    case 'number': return typeof v === 'number' && Number.isFinite(v)
+    case 'boolean': return typeof v === 'boolean'
+    case 'string[]': return Array.isArray(v) && v.every(x => typeof x === 'string')
+    case 'number[]': return Array.isArray(v) && v.every(x => typeof x === 'number')
+    default: return true
+  }
+}
+
+function withTimeout<T>(p: Promise<T> | T, ms: number, what: string): Promise<T> {
+  if (!(p instanceof Promise)) return Promise.resolve(p)
+  let timer: NodeJS.Timeout | undefined
+  return Promise.race([
+    p,
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+    }),
+  ]).finally(() => clearTimeout(timer))
+}
+
+function message(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e)
+  } catch {
+    return 'unprintable error'
+  }
+}
+
+export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}): Guard {
+  const info = compiled.policy
+  if (!info || typeof compiled.evaluate !== 'function') throw new TypeError('createGuard needs a compiled policy module (with `policy` and `evaluate`)')
+  const params: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(options.params ?? {})) {
+    const decl = info.params[k]
+    if (!decl) throw new TypeError(`unknown param \`${k}\` for policy \`${info.name}\`; declared: ${Object.keys(info.params).join(', ') || 'none'}`)
+    if (!typeOk(decl.type, v)) throw new TypeError(`param \`${k}\` of policy \`${info.name}\` must be a ${decl.type}`)
+    params[k] = v
+  }
+  const clock = options.clock ?? Date.now
+  const store = options.store ?? createMemoryStore()
+  const storeTimeoutMs = options.storeTimeoutMs ?? 1000
+  const sink = typeof options.sink === 'string' ? createFileSink(options.sink) : options.sink
+  const chain = new Chain(sink?.resume?.())
+  const onError = options.onError ?? ((e: Error) => console.error(`vetoc: ${e.message}`))
+  const approvals = options.approvals instanceof ApprovalQueue ? options.approvals.handler : options.approvals
+  const approvalTimeoutMs = options.approvalTimeoutMs ?? 300_000
+  const onTimeout: Action = options.onApprovalTimeout ?? 'deny'
+  const failAction: Action = info.failMode === 'open' ? 'allow' : 'deny'
+  const evalOptions: EvaluateOptions = { params }
+
+  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, now: number): void => {
+    if (!sink) return
+    try {
+      const paths = [...(info.redact[tool] ?? []), ...(options.redact?.[tool] ?? []), ...(options.redact?.['*'] ?? [])]
+      const r = chain.seal({
+        time: new Date(now).toISOString(),
+        policy: info.name,
+        digest: info.digest,
+        tool: typeof tool === 'string' ? tool : String(tool),
+        decision: d.decision,
+        ...(d.rule !== undefined ? { rule: d.rule } : {}),
+        ...(d.reason !== undefined ? { reason: d.reason } : {}),
+        ...(d.severity !== undefined ? { severity: d.severity } : {}),
+        ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
+        args: redact(args, paths),
+        ...(context !== undefined ? { context: redact(context) } : {}),
+        ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
+        ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
+      })
+      sink.write(r)
+    } catch (e) {
+      onError(new Error(`decision record not written: ${message(e)}`))
+    }
+  }
+
+  const decide = async (tool: string, args: unknown, context: unknown, now: number): Promise<{ d: GuardDecision; context: unknown }> => {
+    let ctx = context
+    if (options.context) {
+      const extra = await options.context(tool, args)
+      ctx = { ...(context !== null && typeof context === 'object' ? context : {}), ...extra }
+    }
+    evalOptions.now = now
+    const ev = compiled.evaluate(tool, args, ctx, evalOptions)
+    let d: GuardDecision
+    if (ev.limits && ev.limits.length > 0) {
+      let exceeded: boolean[]
+      try {
+        exceeded = await withTimeout(store.hit(info.name, ev.limits, now, ev.decision === 'allow'), storeTimeoutMs, 'the limit store')
+      } catch (e) {
+        return { d: { decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` }, context: ctx }
+      }
+      d = applyLimits(ev, exceeded)
+    } else {
+      d = { decision: ev.decision }
+      if (ev.rule !== undefined) d.rule = ev.rule
+      if (ev.reason !== undefined) d.reason = ev.reason
+      if (ev.severity !== undefined) d.severity = ev.severity
+      if (ev.warnings !== undefined) d.warnings = ev.warnings
+    }
+    if (d.decision === 'review') {
+      d.approvalId = newApprovalId()
+      if (approvals) {
+        const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: redact(args, info.redact[tool] ?? []), context: ctx, decision: { ...d }, createdAt: now }
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<'timeout'>(resolve => {
+          timer = setTimeout(() => resolve('timeout'), approvalTimeoutMs)
+        })
+        try {
+          const verdict = await Promise.race([Promise.resolve().then(() => approvals(request)), timeout])
+          if (verdict === 'timeout') {
+            d = { ...d, decision: onTimeout, reason: `${d.reason ?? 'review'} (approval timed out after ${approvalTimeoutMs} ms: ${onTimeout})`, resolvedBy: 'timeout' }
+          } else {
+            const v = readVerdict(verdict, 'handler')
+            d = { ...d, decision: v.approved ? 'allow' : 'deny', reason: `${d.reason ?? 'review'} (${v.approved ? 'approved' : 'denied'} by ${v.by})`, resolvedBy: v.by }
+          }
+        } catch (e) {
+          d = { ...d, decision: failAction, reason: `approval handler failed (fail mode ${info.failMode}): ${message(e)}`, resolvedBy: 'error' }
+        } finally {
+          clearTimeout(timer)
+        }
+      }
+    }
+    return { d, context: ctx }
+  }
+
+  const guard = (async (tool: string, args: unknown, context?: unknown): Promise<GuardDecision> => {
+    let now: number
+    try {
+      now = clock()
+    } catch {
+      now = Date.now()
+    }
+    let out: { d: GuardDecision; context: unknown }
+    try {
+      out = await decide(tool, args, context, now)
+    } catch (e) {
+      out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
+    }
+    record(tool, args, out.context, out.d, now)
+    return out.d
+  }) as Guard
+  Object.defineProperty(guard, 'policy', { value: info, enumerable: true })
+  guard.reject = (tool, args, reason, context) => {
+    const d: GuardDecision = { decision: 'deny', reason }
+    let now: number
+    try {
+      now = clock()
+    } catch {
+      now = Date.now()
+    }
+    record(tool, args, context, d, now)
+    return d
+  }
+  guard.flush = async () => {
+    try {
+      await sink?.flush()
+    } catch (e) {
+      onError(new Error(`decision log flush failed: ${message(e)}`))
+    }
+  }
+  guard.close = async () => {
+    await guard.flush()
+    try {
+      await sink?.close?.()
+      await store.close?.()
+    } catch (e) {
+      onError(new Error(`close failed: ${message(e)}`))
+    }
+  }
+  return guard
+}

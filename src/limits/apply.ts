@@ -1,0 +1,37 @@
+/**
+ * Merges the guard's limit verdicts into the stateless evaluation, by the SPEC 1.5 rules: an exceeded
+ * limit is a matching rule of its action (a warn limit only adds a warning); deny beats review beats
+ * allow; the reported rule is the first matching rule, in file order, of the winning action.
+ */
+import type { Action, Decision, Evaluation, PendingLimit } from '../types.js'
+
+const RANK: Record<Action, number> = { deny: 3, review: 2, allow: 1 }
+
+/** A limit that, when exceeded, changes the decision (as opposed to only warning). */
+export function blocking(l: PendingLimit): boolean {
+  return !l.warn && l.action !== 'allow'
+}
+
+export function applyLimits(ev: Evaluation, exceeded: readonly boolean[]): Decision {
+  const limits = ev.limits ?? []
+  const hit = limits.filter((_, i) => exceeded[i] === true)
+  const base: Decision = { decision: ev.decision }
+  if (ev.rule !== undefined) base.rule = ev.rule
+  if (ev.reason !== undefined) base.reason = ev.reason
+  if (ev.severity !== undefined) base.severity = ev.severity
+  const warnings = [...(ev.warnings ?? []), ...hit.filter(l => l.warn).map(l => l.rule)]
+  if (warnings.length > 0) base.warnings = warnings
+  const candidates = hit.filter(l => !l.warn)
+  if (candidates.length === 0) return base
+  // the evaluation's own decision competes only if a rule decided it; any matching rule beats the default
+  const own = ev.ruleIndex >= 0 ? { action: ev.decision, index: ev.ruleIndex } : undefined
+  let best: { action: Action; index: number; limit?: PendingLimit } | undefined = own
+  for (const l of candidates) {
+    if (!best || RANK[l.action] > RANK[best.action] || (l.action === best.action && l.index < best.index)) best = { action: l.action, index: l.index, limit: l }
+  }
+  if (!best?.limit) return base
+  const out: Decision = { decision: best.action, rule: best.limit.rule, reason: best.limit.message }
+  if (best.limit.severity !== undefined) out.severity = best.limit.severity
+  if (warnings.length > 0) out.warnings = warnings
+  return out
+}
