@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { interpret } from './oracle/interpret.js'
 import { compileModule } from './support/compiled.js'
-import { argsOf, expected, loadCorpus, observed } from './support/corpus.js'
+import { argsOf, expected, loadCorpus, nowOf, observed } from './support/corpus.js'
 import { compile } from '../compiler/index.js'
 
 for (const c of loadCorpus()) {
@@ -21,9 +21,10 @@ for (const c of loadCorpus()) {
     const oracle = interpret(result.policy!)
     for (const call of c.calls) {
       it(call.description, () => {
-        const compiled = module.evaluate(call.tool, argsOf(call), call.context)
+        const options = { now: nowOf(call) ?? Date.UTC(2026, 10, 24, 17) }
+        const compiled = module.evaluate(call.tool, argsOf(call), call.context, options)
         expect(observed(compiled, call)).toEqual(expected(call))
-        const reference = oracle.evaluate(call.tool, argsOf(call), call.context)
+        const reference = oracle.evaluate(call.tool, argsOf(call), call.context, options)
         expect(observed(reference, call)).toEqual(expected(call))
       })
     }

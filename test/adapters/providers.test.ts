@@ -20,6 +20,8 @@ let server: ProviderServer
 let groqTools: CompiledPolicy
 let geminiSafety: CompiledPolicy
 const NOON = { local_hour: 12 }
+/** noon in New York, inside the shipped SMS hours */
+const clock = (): number => Date.UTC(2026, 10, 24, 17)
 
 beforeAll(async () => {
   server = await startProviderServer()
@@ -54,7 +56,7 @@ describe('OpenAI-compatible chat completions', () => {
     it(`${label}: a parallel batch with mixed outcomes dispatches exactly the allowed calls`, async () => {
       const client = makeClient() as OpenAI
       const sink = createMemorySink()
-      const guard = createGuard(groqTools, { sink })
+      const guard = createGuard(groqTools, { sink, clock })
       server.script('openai', BATCH)
       const completion = await client.chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'go' }], tools: [] as never })
       const { dispatched, handlers } = recorder()
@@ -81,7 +83,7 @@ describe('OpenAI-compatible chat completions', () => {
 
   it('streamed tool-call deltas are assembled and each call guarded once complete', async () => {
     const client = new OpenAI({ apiKey: 'test', baseURL: `${server.url}/v1`, maxRetries: 0 })
-    const guard = createGuard(groqTools)
+    const guard = createGuard(groqTools, { clock })
     server.script('openai', BATCH.slice(0, 3))
     const stream = await client.chat.completions.create({ model: 'llama', messages: [{ role: 'user', content: 'go' }], stream: true })
     const { dispatched, handlers } = recorder()
@@ -93,7 +95,7 @@ describe('OpenAI-compatible chat completions', () => {
 
   it('a throwing handler and a throwing sink end in decisions, never a rejection', async () => {
     const errors: string[] = []
-    const guard = createGuard(groqTools, { sink: { write() { throw new Error('disk full') }, flush: async () => {} }, onError: e => void errors.push(e.message) })
+    const guard = createGuard(groqTools, { clock, sink: { write() { throw new Error('disk full') }, flush: async () => {} }, onError: e => void errors.push(e.message) })
     const out = await runToolCalls(guard, [{ id: 'x', type: 'function', function: { name: 'send_sms', arguments: '{"to":"+1","body":"b"}' } }], { send_sms: () => { throw new Error('carrier down') } }, { context: NOON })
     expect(out.outcomes[0]).toMatchObject({ dispatched: true, error: 'carrier down', decision: { decision: 'allow' } })
     expect(out.messages[0]!.content).toBe('Tool error: carrier down')

@@ -15,7 +15,7 @@ const SCHEMA = `tools:
 `
 
 describe('shipped policies', () => {
-  for (const f of ['policies/groq-tools.policy.yaml', 'policies/gemini-safety.policy.yaml']) {
+  for (const f of ['policies/groq-tools.policy.yaml', 'policies/groq-tools-context.policy.yaml', 'policies/gemini-safety.policy.yaml']) {
     it(`${f} analyzes with no errors and no warnings`, () => {
       const { policy, diagnostics } = analyze(readFileSync(f, 'utf8'), { filename: f })
       expect(diagnostics).toEqual([])

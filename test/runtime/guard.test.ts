@@ -73,7 +73,7 @@ describe('review', () => {
 describe('decision records', () => {
   it('are chained: editing one byte of a record names that record', async () => {
     const sink = createMemorySink()
-    const guard = createGuard(groq, { sink })
+    const guard = createGuard(groq, { sink, clock: () => Date.UTC(2026, 10, 24, 17) })
     for (const to of ['+1', '+2', '+3']) await guard('send_sms', { to, body: 'x' }, { local_hour: 12 })
     const text = sink.records.map(r => JSON.stringify(r)).join('\n')
     expect(verifyLog(text)).toEqual({ ok: true, count: 3 })

@@ -14,6 +14,10 @@ export interface CorpusCall {
   rule?: string
   reason?: string
   warnings?: string[]
+  /** the clock, as an ISO time (for `outside_hours`) */
+  now?: string
+  /** the limits handed to the guard, as [rule, max, key] */
+  limits?: [string, number, string][]
 }
 
 export interface CorpusCase {
@@ -25,7 +29,7 @@ export interface CorpusCase {
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', 'corpus')
 const CASE_KEYS = new Set(['policy', 'compiles', 'calls'])
-const CALL_KEYS = new Set(['description', 'tool', 'args', 'argsJson', 'context', 'decision', 'rule', 'reason', 'warnings'])
+const CALL_KEYS = new Set(['description', 'tool', 'args', 'argsJson', 'context', 'decision', 'rule', 'reason', 'warnings', 'now', 'limits'])
 
 export function loadCorpus(): CorpusCase[] {
   return readdirSync(ROOT).sort().map(name => {
@@ -43,8 +47,13 @@ export function argsOf(call: CorpusCall): unknown {
 }
 
 /** The fields a corpus call pins down, taken from a Decision. */
-export function observed(d: { decision: string; rule?: string; reason?: string; warnings?: string[] }, call: CorpusCall): Partial<CorpusCall> {
+export function nowOf(call: CorpusCall): number | undefined {
+  return call.now === undefined ? undefined : Date.parse(call.now)
+}
+
+export function observed(d: { decision: string; rule?: string; reason?: string; warnings?: string[]; limits?: { rule: string; max: number; key: string }[] }, call: CorpusCall): Partial<CorpusCall> {
   const out: Partial<CorpusCall> = { decision: d.decision as CorpusCall['decision'] }
+  if (call.limits !== undefined) out.limits = (d.limits ?? []).map(l => [l.rule, l.max, l.key])
   if (call.rule !== undefined || d.rule !== undefined) out.rule = d.rule
   if (call.reason !== undefined) out.reason = d.reason
   if (call.warnings !== undefined || d.warnings !== undefined) out.warnings = d.warnings
@@ -57,5 +66,6 @@ export function expected(call: CorpusCall): Partial<CorpusCall> {
   else out.rule = undefined
   if (call.reason !== undefined) out.reason = call.reason
   if (call.warnings !== undefined) out.warnings = call.warnings
+  if (call.limits !== undefined) out.limits = call.limits
   return out
 }
