@@ -1,0 +1,136 @@
+import { fork } from 'node:child_process'
+import fc from 'fast-check'
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createGuard } from '../../src/guard.js'
+import { applyLimits } from '../../src/limits/apply.js'
+import { createMemoryStore } from '../../src/limits/memory.js'
+import { createRedisStore, redisKey } from '../../src/limits/redis.js'
+import type { CompiledPolicy, Evaluation, PendingLimit } from '../../src/types.js'
+import { compileModule } from '../support/compiled.js'
+import { fastFailClient, startRedis, type RedisProcess } from '../support/redis.js'
+
+const CAP = `name: caps
+tools:
+  send_sms:
+    parameters: { type: object, properties: { to: { type: string }, body: { type: string } }, required: [to, body] }
+  call_vendor: {}
+rules:
+  - id: blocked_prefix
+    tool: send_sms
+    when: "args.to.startsWith('+99')"
+    action: deny
+  - id: global
+    tools: ["*"]
+    limit: { max: 60, per: 1h }
+    action: deny
+    message: hourly budget spent
+  - id: per_recipient
+    tool: send_sms
+    limit: { max: 2, per: 10m, key: args.to }
+    action: deny
+    message: recipient cap
+`
+let caps: CompiledPolicy
+beforeAll(async () => {
+  caps = (await compileModule(CAP, 'caps.policy.yaml')).module
+})
+
+describe('applyLimits', () => {
+  const ev = (over: Partial<Evaluation>): Evaluation => ({ decision: 'allow', ruleIndex: -1, ...over })
+  const lim = (over: Partial<PendingLimit>): PendingLimit => ({ rule: 'l', index: 5, action: 'deny', warn: false, max: 1, perMs: 1000, key: '', message: 'm', ...over })
+  it('an exceeded deny limit beats review and allow; the first in file order is reported', () => {
+    expect(applyLimits(ev({ decision: 'review', rule: 'r', ruleIndex: 2, limits: [lim({ rule: 'b', index: 9 }), lim({ rule: 'a', index: 7 })] }), [true, true])).toEqual({ decision: 'deny', rule: 'a', reason: 'm' })
+    expect(applyLimits(ev({ decision: 'allow', rule: 'r', ruleIndex: 2, limits: [lim({ action: 'allow', index: 1, rule: 'x' })] }), [true])).toEqual({ decision: 'allow', rule: 'x', reason: 'm' })
+    expect(applyLimits(ev({ decision: 'review', rule: 'r', reason: 'why', ruleIndex: 2, limits: [lim({})] }), [false])).toEqual({ decision: 'review', rule: 'r', reason: 'why' })
+  })
+  it('a warn limit only adds a warning', () => {
+    expect(applyLimits(ev({ limits: [lim({ warn: true, action: 'allow', rule: 'w' })] }), [true])).toEqual({ decision: 'allow', warnings: ['w'] })
+  })
+})
+
+describe('memory store', () => {
+  it('1,000 concurrent guard calls against max 60 allow exactly 60', async () => {
+    const guard = createGuard(caps, { clock: () => 1_000_000 })
+    const ds = await Promise.all(Array.from({ length: 1000 }, () => guard('call_vendor', {})))
+    expect(ds.filter(d => d.decision === 'allow')).toHaveLength(60)
+    expect(ds.filter(d => d.decision === 'deny').every(d => d.rule === 'global' && d.reason === 'hourly budget spent')).toBe(true)
+  })
+  it('only calls that end allowed consume budget', async () => {
+    const guard = createGuard(caps, { clock: () => 1_000_000 })
+    for (let i = 0; i < 5; i++) expect((await guard('send_sms', { to: '+9912', body: 'x' })).rule).toBe('blocked_prefix')
+    expect((await guard('send_sms', { to: '+1', body: 'x' })).decision).toBe('allow')
+    expect((await guard('send_sms', { to: '+1', body: 'x' })).decision).toBe('allow')
+    expect(await guard('send_sms', { to: '+1', body: 'x' })).toMatchObject({ decision: 'deny', rule: 'per_recipient' })
+    // the per-recipient denial did not spend the global budget: 57 more fit
+    const rest = await Promise.all(Array.from({ length: 60 }, (_, i) => guard('call_vendor', { i })))
+    expect(rest.filter(d => d.decision === 'allow')).toHaveLength(58)
+  })
+  it('the sliding window refills as calls age out, never in a burst', async () => {
+    let now = 0
+    const guard = createGuard(caps, { clock: () => now })
+    const allowedAt: number[] = []
+    for (now = 0; now < 25 * 60_000; now += 30_000) {
+      if ((await guard('send_sms', { to: '+1', body: 'x' })).decision === 'allow') allowedAt.push(now)
+    }
+    // 2 per 10 minutes: allowed at 0 and 0.5 min, then again only once each has aged out
+    expect(allowedAt).toEqual([0, 30_000, 600_000, 630_000, 1_200_000, 1_230_000])
+  })
+  it('never lets more than max through in any window of length per (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1_000, max: 10_000 }), fc.array(fc.integer({ min: 0, max: 60_000 }), { minLength: 1, maxLength: 200 }), (max, per, times) => {
+        const store = createMemoryStore()
+        const l: PendingLimit = { rule: 'r', index: 0, action: 'deny', warn: false, max, perMs: per, key: '', message: 'm' }
+        const allowed: number[] = []
+        for (const t of [...times].sort((a, b) => a - b)) if (!(store.hit('p', [l], t, true) as boolean[])[0]) allowed.push(t)
+        for (const start of allowed) expect(allowed.filter(t => t >= start && t < start + per).length).toBeLessThanOrEqual(max)
+      }),
+      { seed: 3, numRuns: 200 },
+    )
+  })
+})
+
+describe('redis store (a real redis-server on a loopback port)', () => {
+  let server: RedisProcess
+  beforeAll(async () => {
+    server = await startRedis()
+  }, 20_000)
+  afterAll(() => server?.stop())
+
+  it('4 worker processes × 250 concurrent calls against max 100 allow exactly 100', async () => {
+    const workers = Array.from({ length: 4 }, () => fork(new URL('./worker.ts', import.meta.url).pathname, [server.url, '250'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
+    await Promise.all(workers.map(w => new Promise(resolve => w.once('message', resolve))))
+    const results = Promise.all(workers.map(w => new Promise<{ allowed: number; denied: number }>(resolve => w.once('message', m => resolve(m as never)))))
+    for (const w of workers) w.send('go')
+    const counts = await results
+    expect(counts.reduce((s, c) => s + c.allowed, 0)).toBe(100)
+    expect(counts.reduce((s, c) => s + c.denied, 0)).toBe(900)
+    const probe = new Redis(server.url)
+    const keys = await probe.keys('vetoc:*')
+    expect(keys).toEqual(['vetoc:{fleet}:vendor_budget:'])
+    const ttl = await probe.pttl(keys[0]!)
+    expect(ttl).toBeGreaterThan(0)
+    expect(ttl).toBeLessThanOrEqual(3_600_000)
+    probe.disconnect()
+  }, 60_000)
+
+  it('keys are namespaced so policy, rule and key values cannot collide', () => {
+    const l = (rule: string, key: string): PendingLimit => ({ rule, key, index: 0, action: 'deny', warn: false, max: 1, perMs: 1, message: '' })
+    expect(redisKey('vetoc', 'a:b', l('c', 'd'))).not.toBe(redisKey('vetoc', 'a', l('b:c', 'd')))
+    expect(redisKey('vetoc', 'p', l('r', 'x}{y'))).toBe('vetoc:{p}:r:x%7D%7By')
+  })
+
+  it('killing the server mid-run ends calls in the fail mode within the timeout; none hangs or throws', async () => {
+    const own = await startRedis()
+    const redis = fastFailClient(own.url)
+    await new Promise(resolve => redis.once('ready', resolve))
+    const guard = createGuard(caps, { store: createRedisStore({ redis }), storeTimeoutMs: 500 })
+    expect((await guard('call_vendor', {})).decision).toBe('allow')
+    await own.stop()
+    const started = Date.now()
+    const ds = await Promise.all(Array.from({ length: 50 }, () => guard('call_vendor', {})))
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(ds.every(d => d.decision === 'deny' && /^limit store unavailable \(fail mode closed\)/.test(d.reason ?? ''))).toBe(true)
+    redis.disconnect()
+  }, 30_000)
+})

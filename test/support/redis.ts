@@ -1,0 +1,62 @@
+/** Starts a real `redis-server` on a free loopback port for a test file, and stops it after. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import { Redis } from 'ioredis'
+
+export interface RedisProcess {
+  port: number
+  url: string
+  process: ChildProcess
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startRedis(): Promise<RedisProcess> {
+  if (spawnSync('redis-server', ['--version']).error) {
+    throw new Error('redis-server is not installed: `apt-get install -y redis-server` (.ci/run does this)')
+  }
+  const port = await freePort()
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
+  const url = `redis://127.0.0.1:${port}`
+  const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+  probe.on('error', () => {})
+  const deadline = Date.now() + 10_000
+  for (;;) {
+    try {
+      await probe.connect()
+      await probe.ping()
+      break
+    } catch {
+      if (Date.now() > deadline) throw new Error(`redis-server did not start on port ${port}`)
+      await new Promise(r => setTimeout(r, 50))
+    }
+  }
+  probe.disconnect()
+  return {
+    port,
+    url,
+    process: child,
+    stop: () => new Promise(resolve => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
+      child.once('exit', () => resolve())
+      child.kill('SIGKILL')
+    }),
+  }
+}
+
+/** A client that fails fast when the server is gone, as the README recommends. */
+export function fastFailClient(url: string): Redis {
+  const r = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 500, retryStrategy: () => 100 })
+  r.on('error', () => {})
+  return r
+}
