@@ -6,7 +6,7 @@
 import { ApprovalQueue, newApprovalId, readVerdict, type ApprovalHandler, type ApprovalRequest } from './approvals.js'
 import { applyLimits } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
-import { Chain, createFileSink, redact, type RecordSink } from './records/index.js'
+import { createFileSink, redact, type RecordSink } from './records/index.js'
 import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore } from './types.js'
 
 export interface GuardDecision extends Decision {
@@ -103,7 +103,6 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const store = options.store ?? createMemoryStore()
   const storeTimeoutMs = options.storeTimeoutMs ?? 1000
   const sink = typeof options.sink === 'string' ? createFileSink(options.sink) : options.sink
-  const chain = new Chain(sink?.resume?.())
   const onError = options.onError ?? ((e: Error) => console.error(`vetoc: ${e.message}`))
   const approvals = options.approvals instanceof ApprovalQueue ? options.approvals.handler : options.approvals
   const approvalTimeoutMs = options.approvalTimeoutMs ?? 300_000
@@ -115,7 +114,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     if (!sink) return
     try {
       const paths = [...(info.redact[tool] ?? []), ...(options.redact?.[tool] ?? []), ...(options.redact?.['*'] ?? [])]
-      const r = chain.seal({
+      sink.write({
         time: new Date(now).toISOString(),
         policy: info.name,
         digest: info.digest,
@@ -130,7 +129,6 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
         ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
       })
-      sink.write(r)
     } catch (e) {
       onError(new Error(`decision record not written: ${message(e)}`))
     }

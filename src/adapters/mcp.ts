@@ -5,13 +5,13 @@
 import type { Guard } from '../guard.js'
 import { defaultBlockedMessage, errorMessage, type AdapterOptions } from './common.js'
 
-interface ServerLike {
-  registerTool: (name: string, config: any, cb: (...args: any[]) => unknown) => unknown
-}
+type Register = (name: string, config: any, cb: (...args: any[]) => unknown) => unknown
 
-export function guardMcpServer<S extends ServerLike>(guard: Guard, server: S, options: AdapterOptions = {}): S {
-  const register = server.registerTool.bind(server)
-  server.registerTool = (name: string, config: any, cb: (...args: any[]) => unknown) => {
+/** `server` is an `McpServer`; typed loosely so the SDK stays an optional peer. */
+export function guardMcpServer<S extends { registerTool: (...args: any[]) => unknown }>(guard: Guard, server: S, options: AdapterOptions = {}): S {
+  const target = server as unknown as { registerTool: Register }
+  const register = target.registerTool.bind(server) as Register
+  target.registerTool = (name: string, config: any, cb: (...args: any[]) => unknown) => {
     const hasInput = config && config.inputSchema !== undefined
     const wrapped = async (...cbArgs: any[]) => {
       const args = hasInput ? cbArgs[0] : {}

@@ -94,20 +94,30 @@ export function redact(value: unknown, paths: readonly string[] = []): unknown {
   return walk(value, [], 0)
 }
 
-/** Where records go. `write` must not block or throw into the decision path. */
+/**
+ * Where records go. A sink is one log, so it owns the chain: `write` seals the record (seq, prev,
+ * hash) and must not block or throw into the decision path. Several guards may share one sink.
+ */
 export interface RecordSink {
-  write(record: DecisionRecord): void
+  write(record: UnsignedRecord): DecisionRecord
   /** Writes out everything buffered. */
   flush(): Promise<void>
   close?(): Promise<void>
-  /** Where an existing log ends, so the chain continues across restarts. */
-  resume?(): { prev: string; seq: number } | undefined
 }
 
 /** Keeps records in memory (tests, small tools). */
 export function createMemorySink(): RecordSink & { records: DecisionRecord[] } {
   const records: DecisionRecord[] = []
-  return { records, write: r => void records.push(r), flush: async () => {} }
+  const chain = new Chain()
+  return {
+    records,
+    write: r => {
+      const sealed = chain.seal(r)
+      records.push(sealed)
+      return sealed
+    },
+    flush: async () => {},
+  }
 }
 
 export interface FileSinkOptions {
@@ -149,30 +159,35 @@ export function createFileSink(path: string, options: FileSinkOptions = {}): Rec
     }
   }
   process.on('exit', onExit)
+  const chain = new Chain(resume(path))
   return {
-    write(record) {
+    write(unsigned) {
+      const record = chain.seal(unsigned)
       buffer.push(`${JSON.stringify(record)}\n`)
       if (buffer.length >= maxBuffered) void drain()
       else if (!timer) {
         timer = setTimeout(() => void drain(), flushMs)
         timer.unref()
       }
+      return record
     },
     flush: drain,
     async close() {
       await drain()
       process.off('exit', onExit)
     },
-    resume() {
-      const last = lastLine(path)
-      if (last === undefined) return undefined
-      try {
-        const r = JSON.parse(last) as DecisionRecord
-        return typeof r.hash === 'string' && typeof r.seq === 'number' ? { prev: r.hash, seq: r.seq + 1 } : undefined
-      } catch {
-        return undefined
-      }
-    },
+  }
+}
+
+/** Where an existing log ends, so its chain continues across restarts. */
+function resume(path: string): { prev: string; seq: number } | undefined {
+  const last = lastLine(path)
+  if (last === undefined) return undefined
+  try {
+    const r = JSON.parse(last) as DecisionRecord
+    return typeof r.hash === 'string' && typeof r.seq === 'number' ? { prev: r.hash, seq: r.seq + 1 } : undefined
+  } catch {
+    return undefined
   }
 }
 
@@ -193,9 +208,12 @@ function lastLine(path: string): string | undefined {
 
 /** Writes JSON Lines to a stream (e.g. process.stdout). */
 export function createStreamSink(stream: Writable): RecordSink {
+  const chain = new Chain()
   return {
-    write(record) {
+    write(unsigned) {
+      const record = chain.seal(unsigned)
       stream.write(`${JSON.stringify(record)}\n`)
+      return record
     },
     flush: () => new Promise(resolve => (stream.writableNeedDrain ? stream.once('drain', () => resolve()) : resolve())),
   }

@@ -14,7 +14,7 @@ import { runStreamedToolCalls, runToolCalls } from '../../src/adapters/openai.js
 import { createMemorySink, verifyLog } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { shipped } from '../support/policies.js'
-import { startProviderServer, type ProviderServer } from '../support/provider-server.js'
+import { startProviderServer, type ProviderServer } from '../../examples/demo/provider-server.js'
 
 let server: ProviderServer
 let groqTools: CompiledPolicy

