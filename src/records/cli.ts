@@ -23,7 +23,7 @@ export async function runLogCommand(argv: string[], io: { stdout: (s: string) =>
       io.stdout(`${positionals[0]}: ${v.count} records, chain intact\n`)
       return 0
     }
-    io.stderr(`${positionals[0]}:${v.line}: error: record ${v.line} ${v.reason}\n`)
+    io.stderr(`${positionals[0]}:${v.line}: error: record ${v.line}: ${v.reason}\n`)
     return 1
   }
   const format = values.format ?? 'csv'

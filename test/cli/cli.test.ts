@@ -1,0 +1,109 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { run } from '../../src/cli.js'
+import type { CompiledPolicy } from '../../src/types.js'
+import { argsOf, expected, loadCorpus, observed } from '../support/corpus.js'
+
+/** The real binary entry, as a user runs it (through tsx, so no build is needed). */
+function vetoc(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8' })
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+async function inProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  let stdout = ''
+  let stderr = ''
+  const status = await run(args, { stdout: s => void (stdout += s), stderr: s => void (stderr += s) })
+  return { status, stdout, stderr }
+}
+
+describe('vetoc check', () => {
+  it('reports no errors on the shipped policies (exit 0)', () => {
+    const r = vetoc('check', 'policies/groq-tools.policy.yaml', 'policies/groq-tools-context.policy.yaml', 'policies/gemini-safety.policy.yaml')
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toBe('checked 3 policies: no errors\n')
+    expect(r.status).toBe(0)
+  })
+  it('reports every diagnostic as file:line:col with a frame, exit 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vetoc-cli-'))
+    const bad = join(dir, 'bad.policy.yaml')
+    writeFileSync(bad, 'rules:\n  - id: a\n    tool: t\n    actoin: deny\n  - id: b\n    tool: t\n    action: deny\n    when: "args.x = 1"\n')
+    const r = vetoc('check', bad)
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain(`${bad}:4:5: error: unknown key \`actoin\` in rule \`a\``)
+    expect(r.stderr).toContain('= help: did you mean `action`?')
+    expect(r.stderr).toContain(`${bad}:8:12: error: assignment is not allowed in a \`when\` expression`)
+    expect(r.stderr).not.toMatch(/\n\s+at /)
+  })
+  it('a missing file and a bad flag are usage errors (exit 2), not stack traces', () => {
+    const r = vetoc('check', 'nope.yaml')
+    expect(r.status).toBe(2)
+    expect(r.stderr).toBe('vetoc: cannot read `nope.yaml`: ENOENT\nrun `vetoc --help` for usage\n')
+    expect(vetoc('eval', 'policies/gemini-safety.policy.yaml', '--tool', 'delete_file', '--args', '{nope').stderr).toMatch(/^vetoc: --args is not valid JSON/)
+  })
+})
+
+describe('vetoc compile', () => {
+  it('writes an importable module, its types and a source map', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'vetoc-out-'))
+    const r = vetoc('compile', 'policies/gemini-safety.policy.yaml', '--out', out, '--ts')
+    expect(r.status).toBe(0)
+    for (const f of ['gemini-safety.policy.js', 'gemini-safety.policy.d.ts', 'gemini-safety.policy.js.map', 'gemini-safety.policy.ts']) expect(existsSync(join(out, f))).toBe(true)
+    const mod = (await import(pathToFileURL(join(out, 'gemini-safety.policy.js')).href)) as CompiledPolicy
+    expect(mod.evaluate('delete_file', { path: '/etc/passwd' })).toMatchObject({ decision: 'review', rule: 'require-approval-deletes' })
+    expect(JSON.parse(readFileSync(join(out, 'gemini-safety.policy.js.map'), 'utf8')).sources).toEqual(['policies/gemini-safety.policy.yaml'])
+  })
+})
+
+describe('vetoc eval', () => {
+  it('prints the Decision as JSON (real process)', () => {
+    const r = vetoc('eval', 'policies/groq-tools.policy.yaml', '--tool', 'send_sms', '--args', '{"to":"+1","body":"x"}', '--now', '2026-11-24T13:00:00Z')
+    expect(r.status).toBe(0)
+    expect(JSON.parse(r.stdout)).toEqual({ decision: 'deny', rule: 'sms_business_hours', reason: 'SMS may only be sent between 09:00 and 20:00 New York time', severity: 'low' })
+  })
+  for (const c of loadCorpus().filter(c => c.policyPath.includes('/policies/'))) {
+    it(`gives the corpus decisions for ${c.name}, every rule both ways and hostile arguments`, async () => {
+      for (const call of c.calls) {
+        const args = ['eval', c.policyPath, '--tool', call.tool, '--args', call.argsJson ?? JSON.stringify(argsOf(call) ?? null), '--now', call.now ?? '2026-11-24T17:00:00Z']
+        if (call.context !== undefined) args.push('--context', JSON.stringify(call.context))
+        const r = await inProcess(...args)
+        expect(r.status, call.description).toBe(0)
+        const d = JSON.parse(r.stdout)
+        expect(observed(d, call), call.description).toEqual(expected(call))
+      }
+    })
+  }
+})
+
+describe('vetoc log', () => {
+  it('verify passes an intact log and names the first edited record', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vetoc-log-'))
+    const log = join(dir, 'decisions.jsonl')
+    execFileSync(process.execPath, ['--import', 'tsx', '-e', `
+      import { createGuard, createFileSink } from './src/index.ts'
+      import { compile } from './compiler/index.ts'
+      import { readFileSync, writeFileSync } from 'node:fs'
+      const out = compile(readFileSync('policies/gemini-safety.policy.yaml', 'utf8'), { filename: 'g.yaml' })
+      writeFileSync(${JSON.stringify(join(dir, 'g.mjs'))}, out.code)
+      const mod = await import(${JSON.stringify(pathToFileURL(join(dir, 'g.mjs')).href)})
+      const guard = createGuard(mod, { sink: createFileSink(${JSON.stringify(log)}) })
+      for (const p of ['/tmp/a', '/etc/b', '/tmp/c']) await guard('delete_file', { path: p })
+      await guard.close()
+    `], { encoding: 'utf8' })
+    expect(vetoc('log', 'verify', log)).toMatchObject({ status: 0, stdout: `${log}: 3 records, chain intact\n` })
+    const text = readFileSync(log, 'utf8')
+    const lines = text.split('\n')
+    lines[1] = lines[1]!.replace('/etc/b', '/etc/c')
+    writeFileSync(log, lines.join('\n'))
+    const r = vetoc('log', 'verify', log)
+    expect(r.status).toBe(1)
+    expect(r.stderr).toBe(`${log}:2: error: record 2: its content does not match its hash (the record was edited)\n`)
+    writeFileSync(log, text)
+    const csv = vetoc('log', 'export', log, '--decision', 'review')
+    expect(csv.stdout.trim().split('\n')).toHaveLength(2)
+  })
+})
