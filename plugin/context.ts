@@ -1,0 +1,89 @@
+/**
+ * The plugin's work, with no bundler in sight: compile a policy file's text, turn diagnostics into
+ * one message with a location, and keep the `.d.ts` next to the policy up to date (written only
+ * when its content changes).
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { compile, type Env } from '../compiler/index.js'
+import type { Diagnostic } from '../compiler/diagnostic.js'
+import { formatDiagnostics, position } from '../compiler/format.js'
+
+export interface Options {
+  /**
+   * Which files are policies.
+   * @default /\.policy\.ya?ml$/
+   */
+  include?: RegExp | RegExp[]
+  /**
+   * Files to leave alone even if `include` matches.
+   * @default []
+   */
+  exclude?: RegExp | RegExp[]
+  /**
+   * Build-time constants, folded into the code (`env.production` in a `when`).
+   * @default {}
+   */
+  env?: Env
+  /**
+   * Write `<file>.policy.yaml.d.ts` next to each policy, so `tsc` and editors type the import with
+   * no extra configuration. `false` to skip.
+   * @default true
+   */
+  dts?: boolean
+  /**
+   * Treat warnings (untyped tools, warn-only rules, rules that never match) as errors.
+   * @default false
+   */
+  strict?: boolean
+}
+
+export interface Message {
+  message: string
+  loc?: { file: string; line: number; column: number }
+}
+
+export type Outcome =
+  | { ok: true; code: string; map: object | null; warnings: Message[] }
+  | { ok: false; error: Message; warnings: Message[] }
+
+export const DEFAULT_INCLUDE: RegExp = /\.policy\.ya?ml$/
+
+function list(v: RegExp | RegExp[] | undefined): RegExp[] {
+  return v === undefined ? [] : Array.isArray(v) ? v : [v]
+}
+
+export function createContext(options: Options = {}): { filter: { include: RegExp[]; exclude: RegExp[] }; matches(id: string): boolean; transform(source: string, id: string): Outcome } {
+  const include = options.include === undefined ? [DEFAULT_INCLUDE] : list(options.include)
+  const exclude = list(options.exclude)
+  const lastDts = new Map<string, string>()
+
+  const toMessage = (diagnostics: Diagnostic[], source: string, file: string): Message => {
+    const first = diagnostics[0]!
+    const p = position(source, first.span.start)
+    return { message: formatDiagnostics(diagnostics, source, file), loc: { file, line: p.line, column: p.column } }
+  }
+
+  const writeDts = (file: string, types: string): void => {
+    const target = `${file}.d.ts`
+    if (lastDts.get(target) === types) return
+    if (!existsSync(target) || readFileSync(target, 'utf8') !== types) writeFileSync(target, types)
+    lastDts.set(target, types)
+  }
+
+  return {
+    filter: { include, exclude },
+    matches(id) {
+      const file = id.split('?')[0]!
+      return include.some(r => r.test(file)) && !exclude.some(r => r.test(file))
+    },
+    transform(source, id) {
+      const file = id.split('?')[0]!
+      const out = compile(source, { filename: file, ...(options.env ? { env: options.env } : {}) })
+      const warnings = out.diagnostics.filter(d => d.severity === 'warning')
+      const errors = out.diagnostics.filter(d => d.severity === 'error' || (options.strict && d.severity === 'warning'))
+      if (errors.length > 0) return { ok: false, error: toMessage(errors, source, file), warnings: options.strict ? [] : warnings.map(w => toMessage([w], source, file)) }
+      if (options.dts !== false) writeDts(file, out.types)
+      return { ok: true, code: out.code, map: out.map, warnings: warnings.map(w => toMessage([w], source, file)) }
+    },
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * The vetoc bundler plugin: `import { evaluate, policy } from './x.policy.yaml'` becomes the
+ * compiled, self-contained module. One factory for every bundler (unplugin); the work is in
+ * `createContext`. The module id stays the real file (no virtual id), so source maps point into the
+ * YAML and the bundler's own watcher drives rebuilds and HMR.
+ */
+import { createUnplugin, type UnpluginFactory, type UnpluginInstance } from 'unplugin'
+import { createContext, type Options } from './context.js'
+
+export type { Options } from './context.js'
+
+export const factory: UnpluginFactory<Options | undefined, false> = (options = {}) => {
+  const ctx = createContext(options)
+  return {
+    name: 'vetoc',
+    enforce: 'pre',
+    transform: {
+      filter: { id: { include: ctx.filter.include, exclude: ctx.filter.exclude } },
+      handler(source, id) {
+        // hosts without native filters call every module: check again
+        if (!ctx.matches(id)) return null
+        const out = ctx.transform(source, id)
+        for (const w of out.warnings) this.warn(w)
+        if (!out.ok) {
+          // one call with every error: Rollup and Vite throw here, esbuild collects and goes on
+          this.error(out.error)
+          return null
+        }
+        return { code: out.code, map: out.map as never }
+      },
+    },
+  }
+}
+
+export const unplugin: UnpluginInstance<Options | undefined, false> = /* #__PURE__ */ createUnplugin(factory)
+export default unplugin
