@@ -1,6 +1,6 @@
 /** Compiles a policy and imports the emitted module from disk, as an application would. */
 import { createHash } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { compile, type CompileResult, type Env } from '../../compiler/index.js'
@@ -11,7 +11,12 @@ export const TMP: string = join(dirname(fileURLToPath(import.meta.url)), '..', '
 export async function importCode(code: string): Promise<CompiledPolicy> {
   mkdirSync(TMP, { recursive: true })
   const file = join(TMP, `${createHash('sha256').update(code).digest('hex').slice(0, 24)}.mjs`)
-  writeFileSync(file, code)
+  // several processes may import the same policy at once: never let one read a half-written file
+  if (!existsSync(file)) {
+    const partial = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.partial`
+    writeFileSync(partial, code)
+    renameSync(partial, file)
+  }
   return (await import(pathToFileURL(file).href)) as CompiledPolicy
 }
 
