@@ -7,7 +7,7 @@ import type { Action, Expr, FailMode, FieldDecl, JsonSchema, JsonValue, Limit, O
 import { scalarOffset, type YEntry, type YNode, type YScalar } from '../parse/index.js'
 import { position } from '../format.js'
 import { lowerExpression, type EnvValues } from './expr.js'
-import { didYouMean } from './suggest.js'
+import { closest, didYouMean } from './suggest.js'
 
 export interface LowerOptions {
   filename: string
@@ -234,13 +234,21 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
   else if (rulesEntry.value.kind === 'scalar' && rulesEntry.value.value === null) { /* rules: (empty) */ }
   else if (rulesEntry.value.kind !== 'seq') lw.error('invalid-type', '`rules` must be a list', rulesEntry.value.span)
   else {
+    const declared = [...toolIndex.keys()]
     for (const item of rulesEntry.value.items) {
-      const rule = lowerRule(lw, item, rules.length, globalTags, seenIds)
+      const toolRefs: ToolRefs = new Map()
+      const rule = lowerRule(lw, item, rules.length, globalTags, seenIds, toolRefs)
       if (rule === null) continue
       rules.push(rule)
       if (rule.tools !== '*') for (const t of rule.tools) {
+        // A tool named only in a rule is governed (SPEC 1), but one a letter away from a declared
+        // tool is almost surely a typo that would leave the declared tool without this rule.
+        const near = declared.includes(t) ? undefined : closest(t, declared)
+        if (near !== undefined) {
+          lw.error('unknown-tool', `rule \`${rule.id}\` names tool \`${t}\`, which is not declared under \`tools:\``, toolRefs.get(t) ?? rule.span, `did you mean \`${near}\`? if \`${t}\` is another tool, declare it under \`tools:\``)
+        }
         if (!toolIndex.has(t)) {
-          const decl: ToolDecl = { name: t, redact: [], span: rule.span }
+          const decl: ToolDecl = { name: t, redact: [], span: toolRefs.get(t) ?? rule.span }
           tools.push(decl)
           toolIndex.set(t, decl)
         }
@@ -278,7 +286,10 @@ function valueHasType(v: JsonValue, t: ScalarType): boolean {
   }
 }
 
-function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: string[], seenIds: Map<string, Span>): Rule | null {
+/** Where each tool name of a rule's `tool`/`tools` is written, for diagnostics about that name. */
+type ToolRefs = Map<string, Span>
+
+function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: string[], seenIds: Map<string, Span>, toolRefs: ToolRefs): Rule | null {
   const m = lw.entries(node, RULE_KEYS, ruleLabel(node))
   if (m === null) return null
   const where = ruleLabel(node)
@@ -316,6 +327,8 @@ function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: string[]
   if (toolNode) {
     const list = lw.stringList(toolNode.value, `the tools of rule \`${id}\``)
     if (list !== undefined) tools = list.includes('*') ? '*' : list
+    const items = toolNode.value.kind === 'seq' ? toolNode.value.items : [toolNode.value]
+    for (const item of items) if (item.kind === 'scalar' && typeof item.value === 'string') toolRefs.set(item.value, item.span)
   }
 
   const parts: Expr[] = []

@@ -185,6 +185,14 @@ describe('policy keys', () => {
     expect(policy!.name).toBe('x')
     expect(policy!.rules.map(r => [r.id, r.action, r.warn, r.tags, r.severity])).toEqual([['a', 'allow', true, ['pci', 't'], 'low']])
   })
+  it('a rule tool one typo away from a declared tool is an error (issue 2: no deny rule lost to a typo)', () => {
+    const src = `${SCHEMA}rules:\n  - id: r\n    tools: [send_sms, send_smss]\n    action: deny\n`
+    expectDiagnostic(src, { code: 'unknown-tool', underline: 'send_smss', line: 9, column: 23, help: /^did you mean `send_sms`\?/ })
+    // a tool unlike any declared one is simply governed (untyped, with a warning), as SPEC 1 says
+    const other = analyze(`${SCHEMA}rules:\n  - id: r\n    tool: delete_file\n    action: deny\n`, { filename: 'p.yaml' })
+    expect(other.diagnostics.map(d => [d.code, d.severity])).toEqual([['untyped-tool', 'warning']])
+    expect(other.policy!.tools.map(t => t.name)).toEqual(['send_sms', 'delete_file'])
+  })
   it('rejects another version', () => expectDiagnostic('version: "2.0"\nrules: []\n', { code: 'unsupported-version', underline: '"2.0"' }))
   it('parses limit and outside_hours', () => {
     const { policy } = analyze(`rules:\n  - id: cap\n    tool: send_sms\n    action: deny\n    limit: { max: 3, per: 1h, key: args.to }\n    outside_hours: { from: "09:00", to: "20:00", tz: America/New_York }\n`, { filename: 'p.yaml' })
