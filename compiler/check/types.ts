@@ -43,6 +43,18 @@ function solid(ty: Ty): Tag[] {
   return [...ty.tags].filter(x => !NULLISH.has(x))
 }
 
+/**
+ * Tags of `ty` outside `allowed` (nullish ones included): for operations that throw at run time on
+ * any other value, so the checker must prove every possible value fits, not just one of them.
+ */
+function misfits(ty: Ty, allowed: readonly Tag[]): Tag[] {
+  return ty.any ? [] : [...ty.tags].filter(x => !allowed.includes(x))
+}
+
+function mayBe(tags: readonly Tag[]): string {
+  return tags.map(x => (x === 'undefined' ? 'absent' : x === 'array' || x === 'object' ? `an ${x}` : x === 'null' ? 'null' : `a ${x}`)).join(' or ')
+}
+
 function show(ty: Ty): string {
   if (ty.any) return 'unknown'
   const tags = [...ty.tags]
@@ -171,7 +183,8 @@ class Checker {
       case 'member': return this.member(e, facts)
       case 'unary': {
         const a = this.type(e.arg, facts)
-        if (e.op !== '!' && !a.any && !a.tags.has('number')) this.error('type-mismatch', `unary \`${e.op}\` needs a number, but ${label(a)} is ${show(a)}`, e.span)
+        const bad = e.op === '!' ? [] : misfits(a, ['number'])
+        if (bad.length > 0) this.error('type-mismatch', `unary \`${e.op}\` needs a number, but ${label(a)} may be ${mayBe(bad)}`, e.span, a.tags.has('number') ? 'narrow it first, e.g. `x != null && ...`, or give a default with `??`' : undefined)
         return e.op === '!' ? t('boolean') : t('number')
       }
       case 'binary': return this.binary(e, facts)
@@ -281,16 +294,19 @@ class Checker {
         return t('boolean')
       }
       case '+': {
-        if (known) {
-          const num = ls.includes('number') && rs.includes('number')
-          const str = ls.includes('string') && rs.includes('string')
-          if (!num && !str) this.error('type-mismatch', `\`+\` of ${describe(l)} and ${describe(r)} fails at run time`, e.span, '`+` adds two numbers or joins two strings')
+        if (!l.any && !r.any) {
+          // `+` throws unless both sides are numbers or both are strings, for every possible value
+          const num = misfits(l, ['number']).length === 0 && misfits(r, ['number']).length === 0
+          const str = misfits(l, ['string']).length === 0 && misfits(r, ['string']).length === 0
+          if (!num && !str) this.error('type-mismatch', `\`+\` of ${describe(l)} and ${describe(r)} can fail at run time`, e.span, '`+` adds two numbers or joins two strings; narrow both sides to one type first')
         }
         return ls.includes('string') ? t('string') : t('number')
       }
       default: {
-        if (!l.any && !l.tags.has('number')) this.error('type-mismatch', `\`${e.op}\` needs numbers, but ${describe(l)} is not one`, e.left.span)
-        if (!r.any && !r.tags.has('number')) this.error('type-mismatch', `\`${e.op}\` needs numbers, but ${describe(r)} is not one`, e.right.span)
+        for (const [side, node] of [[l, e.left], [r, e.right]] as const) {
+          const bad = misfits(side, ['number'])
+          if (bad.length > 0) this.error('type-mismatch', `\`${e.op}\` needs numbers, but ${label(side)} may be ${mayBe(bad)}`, node.span, side.tags.has('number') ? 'narrow it first, e.g. `x != null && ...`, or give a default with `??`' : undefined)
+        }
         return t('number')
       }
     }
@@ -308,22 +324,24 @@ class Checker {
     }
     if (!recv.any) {
       const present = solid(recv)
-      if (present.length > 0 && !present.some(x => wants.includes(x))) {
-        this.error('type-mismatch', `\`${e.method}\` needs a ${wants.join(' or ')}, but ${describe(recv)}`, e.receiver.span, e.method === 'match' ? 'a regex can only match a string' : undefined)
+      if (present.some(x => !wants.includes(x))) {
+        const bad = present.filter(x => !wants.includes(x))
+        const some = present.length > bad.length
+        this.error('type-mismatch', `\`${e.method}\` needs a ${wants.join(' or ')}, but ${some ? `${label(recv)} may be ${mayBe(bad)}` : describe(recv)}`, e.receiver.span, e.method === 'match' ? 'a regex can only match a string' : some ? 'narrow it to one type first' : undefined)
       } else if ((recv.tags.has('undefined') || recv.tags.has('null')) && !e.optional) {
-        const name = recv.label ?? 'the value'
-        this.error('possibly-undefined', `\`${name}\` may be absent, and \`${e.method}\` on it would fail`, e.receiver.span, `check first (\`${name} != null && ...\`) or write \`${name}?.${e.method}(...)\``)
+        const name = recv.label
+        this.error('possibly-undefined', `${name !== undefined ? `\`${name}\`` : 'the value'} may be absent, and \`${e.method}\` on it would fail`, e.receiver.span, name !== undefined ? `check first (\`${name} != null && ...\`) or write \`${name}?.${e.method}(...)\`` : `give it a default first, e.g. \`(... ?? '')\`, or write \`?.${e.method}(...)\``)
       }
       if (e.optional && (recv.tags.has('undefined') || recv.tags.has('null'))) result = union(result, t('undefined'))
     }
     const arg = args[0]
     if (arg && !arg.any) {
       const present = solid(arg)
-      if ((e.method === 'test' || e.method === 'startsWith' || e.method === 'endsWith' || (e.method === 'includes' && !recv.any && solid(recv).every(x => x === 'string'))) && present.length > 0 && !present.includes('string')) {
+      if ((e.method === 'test' || e.method === 'startsWith' || e.method === 'endsWith' || (e.method === 'includes' && !recv.any && recv.tags.has('string'))) && present.some(x => x !== 'string')) {
         this.error('type-mismatch', `\`${e.method}\` needs a string argument, but ${describe(arg)}`, e.args[0]!.span, e.method === 'test' ? 'a regex can only test a string' : undefined)
-      } else if (e.method !== 'match' && e.method !== 'includes' && (arg.tags.has('undefined') || arg.tags.has('null')) && present.length > 0) {
-        const name = arg.label ?? 'the argument'
-        this.error('possibly-undefined', `\`${name}\` may be absent, and \`${e.method}\` needs a string`, e.args[0]!.span, `check first: \`${name} != null && ...\``)
+      } else if (e.method !== 'match' && (e.method !== 'includes' || (!recv.any && recv.tags.has('string'))) && (arg.tags.has('undefined') || arg.tags.has('null'))) {
+        const name = arg.label
+        this.error('possibly-undefined', `${name !== undefined ? `\`${name}\`` : 'the argument'} may be absent, and \`${e.method}\` needs a string`, e.args[0]!.span, name !== undefined ? `check first: \`${name} != null && ...\`` : "give it a default first, e.g. `(... ?? '')`")
       }
     }
     return result

@@ -55,7 +55,9 @@ type AnyNode = AcornNode & Record<string, any>
 export function lowerExpression(text: string, cx: ExprContext): Expr | null {
   let node: AnyNode
   try {
-    node = parseExpressionAt(text, 0, { ecmaVersion: 'latest' }) as AnyNode
+    // preserveParens: without it a parenthesised expression ends before its `)` and `(a && b)` would
+    // leave text behind; parentheses also end an optional chain, as in JavaScript
+    node = parseExpressionAt(text, 0, { ecmaVersion: 'latest', preserveParens: true }) as AnyNode
   } catch (e) {
     const err = e as SyntaxError & { pos?: number }
     const pos = typeof err.pos === 'number' ? err.pos : 0
@@ -144,7 +146,7 @@ function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
     case 'CallExpression':
       return call(n, cx, chained)
     case 'ParenthesizedExpression':
-      return walk(n.expression, cx, chained)
+      return walk(n.expression, cx, false)
     default: {
       const name = NODE_NAMES[n.type as string] ?? `\`${n.type}\``
       const help = n.type === 'AssignmentExpression' && n.operator === '=' ? 'to compare, write `===`' : undefined
@@ -153,8 +155,15 @@ function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
   }
 }
 
+/** The node inside any parentheses, for checks that look at a node's kind. */
+function unparen(n: AnyNode): AnyNode {
+  let cur = n
+  while (cur.type === 'ParenthesizedExpression') cur = cur.expression as AnyNode
+  return cur
+}
+
 function member(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
-  const obj = n.object as AnyNode
+  const obj = unparen(n.object as AnyNode)
   const optional = Boolean(n.optional)
   // env.X is a build-time constant
   if (obj.type === 'Identifier' && obj.name === 'env') {
@@ -179,7 +188,7 @@ function member(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
     if (FORBIDDEN_KEYS.has(name)) return reject(cx, n.property, `property \`${name}\` is not allowed`, 'reads see own properties only; prototype keys never resolve')
     return { kind: 'member', object, key: name, optional, span: sp(cx, n) }
   }
-  const prop = n.property as AnyNode
+  const prop = unparen(n.property as AnyNode)
   if (prop.type === 'Literal' && (typeof prop.value === 'string' || typeof prop.value === 'number')) {
     const key = String(prop.value)
     if (FORBIDDEN_KEYS.has(key)) return reject(cx, prop, `property \`${key}\` is not allowed`, 'reads see own properties only; prototype keys never resolve')
@@ -190,7 +199,7 @@ function member(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
 
 function staticKey(n: AnyNode): string | undefined {
   if (!n.computed) return (n.property as AnyNode).name as string
-  const p = n.property as AnyNode
+  const p = unparen(n.property as AnyNode)
   return p.type === 'Literal' && typeof p.value === 'string' ? p.value : undefined
 }
 

@@ -163,6 +163,13 @@ describe('expressions', () => {
       expect(d.map(x => when(w).slice(x.span.start, x.span.end))).toContain(underline)
     })
   }
+  it('accepts an expression wrapped in parentheses (regression: the text after `)` was rejected)', () => {
+    expect(analyze(when("(args.note != null && args.note.startsWith('x'))"), { filename: 'p.yaml' }).diagnostics).toEqual([])
+    expect(analyze(when("((args.count ?? 0) > 3)"), { filename: 'p.yaml' }).diagnostics).toEqual([])
+    // parentheses hide nothing: prototype keys are still refused, and they end an optional chain as in JS
+    expectDiagnostic(when('args[(\\"constructor\\")]'), { code: 'expression-disallowed', underline: '\\"constructor\\"' })
+    expectDiagnostic(when("(args.note?.trim()).startsWith('x')"), { code: 'possibly-undefined', underline: 'args.note?.trim()', message: 'the value may be absent, and `startsWith` on it would fail' })
+  })
   it('narrows optional properties after a null check', () => {
     const { diagnostics } = analyze(when("args.note != null && args.note.startsWith('x') || args.note?.endsWith('y')"), { filename: 'p.yaml' })
     expect(diagnostics).toEqual([])
