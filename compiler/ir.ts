@@ -64,6 +64,22 @@ export type JsonSchema = { [key: string]: unknown }
 export interface FieldDecl {
   name: string
   type: ScalarType
+  /** Set for a counter field (`{ count: {...} }`): the guard fills it; its type is `number`. */
+  count?: Counter
+  span: Span
+}
+
+/**
+ * A context field the guard fills before evaluation: how many calls ended allowed, within the window
+ * `(now - perMs, now]`, among calls to `tools` with the same key value. Counted by the guard's limit
+ * store after each allowed call. Not atomic with the decision (use `limit:` for an exact cap).
+ */
+export interface Counter {
+  perMs: number
+  /** the tools whose allowed calls are counted and which see the field; `'*'` = every governed tool */
+  tools: string[] | '*'
+  /** the key expression; `null` means one count for all calls of those tools */
+  key: Expr | null
   span: Span
 }
 

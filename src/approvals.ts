@@ -14,6 +14,11 @@ export interface ApprovalRequest {
   context: unknown
   decision: Decision
   createdAt: number
+  /**
+   * Aborted when the guard stops waiting (the approval timed out, or the decision is made): a UI can
+   * withdraw the request. The built-in queue drops it, so a late `approve(id)` returns false.
+   */
+  signal?: AbortSignal
 }
 
 /** `true`/`'approve'` approves; `false`/`'deny'` denies; `by` names who decided. */
@@ -39,10 +44,14 @@ export class ApprovalQueue {
   /** The handler to pass to `createGuard({ approvals })`. */
   readonly handler: ApprovalHandler = request =>
     new Promise(resolve => {
-      this.waiting.set(request.approvalId, { request, resolve: v => resolve({ approved: v.approved, by: v.by }) })
+      const id = request.approvalId
+      if (request.signal?.aborted) return
+      this.waiting.set(id, { request, resolve: v => resolve({ approved: v.approved, by: v.by }) })
+      request.signal?.addEventListener('abort', () => this.waiting.delete(id), { once: true })
       for (const l of this.listeners) l(request)
     })
 
+  /** Requests still waiting for a verdict (a timed-out request is no longer pending). */
   pending(): ApprovalRequest[] {
     return [...this.waiting.values()].map(w => w.request)
   }
@@ -53,10 +62,12 @@ export class ApprovalQueue {
     return () => this.listeners.delete(listener)
   }
 
+  /** Approves a waiting request; false when there is none with that id (unknown, settled or timed out). */
   approve(approvalId: string, by = 'queue'): boolean {
     return this.settle(approvalId, true, by)
   }
 
+  /** Denies a waiting request; false when there is none with that id. */
   deny(approvalId: string, by = 'queue'): boolean {
     return this.settle(approvalId, false, by)
   }

@@ -4,10 +4,10 @@
  * throws or rejects: every failure ends in the policy's fail-mode decision with a reason.
  */
 import { ApprovalQueue, newApprovalId, readVerdict, type ApprovalHandler, type ApprovalRequest } from './approvals.js'
-import { applyLimits } from './limits/apply.js'
+import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
 import { createFileSink, redact, type RecordSink } from './records/index.js'
-import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore } from './types.js'
+import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore, PendingLimit } from './types.js'
 
 export interface GuardDecision extends Decision {
   /** set when the policy asked for review */
@@ -134,6 +134,31 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     }
   }
 
+  /**
+   * An approved review is dispatched, so it spends budget like any allowed call: its limits are
+   * checked and counted again at approval time, and one that filled up meanwhile still denies.
+   */
+  const countApproved = async (limits: readonly PendingLimit[], d: GuardDecision): Promise<GuardDecision> => {
+    let at: number
+    try {
+      at = clock()
+    } catch {
+      at = Date.now()
+    }
+    let exceeded: boolean[]
+    try {
+      exceeded = await withTimeout(store.hit(info.name, limits, at, true), storeTimeoutMs, 'the limit store')
+    } catch (e) {
+      return { ...d, decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` }
+    }
+    const full = limits.filter((l, i) => exceeded[i] === true && blocking(l) && l.action === 'deny').sort((a, b) => a.index - b.index)[0]
+    if (full === undefined) return d
+    const out: GuardDecision = { ...d, decision: 'deny', rule: full.rule, reason: `${full.message} (approved, but the limit was reached before dispatch)` }
+    if (full.severity !== undefined) out.severity = full.severity
+    else delete out.severity
+    return out
+  }
+
   const decide = async (tool: string, args: unknown, context: unknown, now: number): Promise<{ d: GuardDecision; context: unknown }> => {
     let ctx = context
     if (options.context) {
@@ -141,16 +166,33 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       ctx = { ...(context !== null && typeof context === 'object' ? context : {}), ...extra }
     }
     evalOptions.now = now
+    const unavailable = (e: unknown): { d: GuardDecision; context: unknown } => ({ d: { decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` }, context: ctx })
+    // context counters (`count:` fields): read before evaluation, counted with the limits after it
+    const specs = compiled.counters?.(tool, args, ctx, evalOptions) ?? null
+    const counts = specs === null ? [] : specs.map(counterLimit)
+    if (specs !== null && specs.length > 0) {
+      let n: number[]
+      try {
+        if (!store.count) throw new Error('the store cannot read counters (it has no `count`)')
+        n = await withTimeout(store.count(info.name, counts, now), storeTimeoutMs, 'the limit store')
+      } catch (e) {
+        return unavailable(e)
+      }
+      const filled: Record<string, unknown> = { ...(ctx !== null && typeof ctx === 'object' ? ctx : {}) }
+      specs.forEach((c, i) => { filled[c.name] = n[i] })
+      ctx = filled
+    }
     const ev = compiled.evaluate(tool, args, ctx, evalOptions)
     let d: GuardDecision
-    if (ev.limits && ev.limits.length > 0) {
+    const limits = ev.limits ?? []
+    if (limits.length > 0 || (counts.length > 0 && ev.decision === 'allow')) {
       let exceeded: boolean[]
       try {
-        exceeded = await withTimeout(store.hit(info.name, ev.limits, now, ev.decision === 'allow'), storeTimeoutMs, 'the limit store')
+        exceeded = await withTimeout(store.hit(info.name, [...limits, ...counts], now, ev.decision === 'allow'), storeTimeoutMs, 'the limit store')
       } catch (e) {
-        return { d: { decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` }, context: ctx }
+        return unavailable(e)
       }
-      d = applyLimits(ev, exceeded)
+      d = applyLimits(ev, exceeded.slice(0, limits.length))
     } else {
       d = { decision: ev.decision }
       if (ev.rule !== undefined) d.rule = ev.rule
@@ -161,7 +203,8 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     if (d.decision === 'review') {
       d.approvalId = newApprovalId()
       if (approvals) {
-        const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: redact(args, info.redact[tool] ?? []), context: ctx, decision: { ...d }, createdAt: now }
+        const waiting = new AbortController()
+        const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: redact(args, info.redact[tool] ?? []), context: ctx, decision: { ...d }, createdAt: now, signal: waiting.signal }
         let timer: NodeJS.Timeout | undefined
         const timeout = new Promise<'timeout'>(resolve => {
           timer = setTimeout(() => resolve('timeout'), approvalTimeoutMs)
@@ -173,11 +216,13 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
           } else {
             const v = readVerdict(verdict, 'handler')
             d = { ...d, decision: v.approved ? 'allow' : 'deny', reason: `${d.reason ?? 'review'} (${v.approved ? 'approved' : 'denied'} by ${v.by})`, resolvedBy: v.by }
+            if (v.approved && limits.length + counts.length > 0) d = await countApproved([...limits, ...counts], d)
           }
         } catch (e) {
           d = { ...d, decision: failAction, reason: `approval handler failed (fail mode ${info.failMode}): ${message(e)}`, resolvedBy: 'error' }
         } finally {
           clearTimeout(timer)
+          waiting.abort()
         }
       }
     }

@@ -35,6 +35,16 @@ export interface PendingLimit {
   key: string
   message: string
   severity?: string
+  /** set for a context counter counted like a limit (never exceeded); keyed apart from limit rules */
+  counter?: true
+}
+
+/** A context counter (`count:` field) that applies to a call: the guard reads it into `context[name]`. */
+export interface PendingCount {
+  name: string
+  perMs: number
+  /** the key expression's value as a string, as for limits; '' when the counter has no key */
+  key: string
 }
 
 /** What `evaluate` returns: the stateless Decision plus what only the guard can decide. */
@@ -89,6 +99,8 @@ export interface PolicyInfo {
 export interface CompiledPolicy {
   policy: PolicyInfo
   evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
+  /** the context counters that apply to a call (absent in modules without them) */
+  counters?(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null
 }
 
 /**
@@ -101,6 +113,11 @@ export interface CompiledPolicy {
  */
 export interface LimitStore {
   hit(policy: string, limits: readonly PendingLimit[], now: number, consume: boolean): Promise<boolean[]> | boolean[]
+  /**
+   * For each counter (a `PendingLimit` with `counter: true`): how many calls it recorded inside the
+   * window ending at `now`. Needed only by policies with context counters.
+   */
+  count?(policy: string, counters: readonly PendingLimit[], now: number): Promise<number[]> | number[]
   /** Release connections/timers. */
   close?(): Promise<void> | void
 }

@@ -12,6 +12,7 @@ export function check(policy: Policy, source: string, out: Diagnostic[]): void {
   for (const rule of policy.rules) {
     for (const rx of regexes([rule.condition, rule.limit?.key ?? null])) checkRegex(rx, out)
   }
+  for (const field of policy.context) for (const rx of regexes([field.count?.key ?? null])) checkRegex(rx, out)
   checkTypes(policy, out)
   const used = new Set<string>()
   for (const rule of policy.rules) if (rule.tools !== '*') for (const t of rule.tools) used.add(t)

@@ -110,9 +110,10 @@ function scalarType(st: ScalarType): Ty {
   }
 }
 
-function fieldsType(decls: readonly { name: string; type: ScalarType }[]): Ty {
+/** `absent`: the fields may be missing (caller-supplied context); params always have a value. */
+function fieldsType(decls: readonly { name: string; type: ScalarType }[], absent: boolean): Ty {
   const fields = new Map<string, Ty>()
-  for (const d of decls) fields.set(d.name, scalarType(d.type))
+  for (const d of decls) fields.set(d.name, absent ? union(scalarType(d.type), t('undefined')) : scalarType(d.type))
   return { any: false, tags: new Set(['object']), fields }
 }
 
@@ -192,7 +193,8 @@ class Checker {
         const l = this.type(e.left, facts)
         const rightFacts = e.op === '&&' ? merge(facts, this.facts(e.left, true)) : e.op === '||' ? merge(facts, this.facts(e.left, false)) : facts
         const r = this.type(e.right, rightFacts)
-        return union(l, r)
+        // `a ?? b` is `a` only when `a` is present
+        return union(e.op === '??' ? without(l, ['null', 'undefined']) : l, r)
       }
       case 'conditional': {
         this.type(e.test, facts)
@@ -411,8 +413,8 @@ function usesArgs(e: Expr | null): boolean {
 
 /** Type-checks every rule's condition and limit key against each tool it applies to. */
 export function checkTypes(policy: Policy, out: Diagnostic[]): void {
-  const context = policy.context.length > 0 ? fieldsType(policy.context as FieldDecl[]) : ANY
-  const params = fieldsType(policy.params)
+  const context = policy.context.length > 0 ? fieldsType(policy.context as FieldDecl[], true) : ANY
+  const params = fieldsType(policy.params, false)
   const argTypes = new Map<string, Ty>()
   for (const tool of policy.tools) argTypes.set(tool.name, tool.schema ? schemaType(tool.schema) : ANY)
   const seen = new Set<string>()
@@ -436,6 +438,23 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
       }
     }
     checkRuleNeverMatches(rule, out)
+  }
+  // counter keys, against each tool they count
+  for (const f of policy.context) {
+    const key = f.count?.key
+    if (!key) continue
+    const tools = f.count!.tools === '*' ? policy.tools.map(x => x.name) : f.count!.tools
+    for (const tool of usesArgs(key) ? tools : [undefined]) {
+      const local: Diagnostic[] = []
+      new Checker({ args: tool === undefined ? ANY : (argTypes.get(tool) ?? ANY), context, params }, local, tool).type(key, new Map())
+      for (const d of local) {
+        const k = `${d.span.start}:${d.span.end}:${d.code}:${d.message}`
+        if (!seen.has(k)) {
+          seen.add(k)
+          out.push(d)
+        }
+      }
+    }
   }
 }
 

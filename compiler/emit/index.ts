@@ -10,7 +10,6 @@
  */
 import { addMapping, GenMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping'
 import type { Diagnostic } from '../diagnostic.js'
-import { position } from '../format.js'
 import { digestOf } from '../ir-util.js'
 import type { Action, Expr, Policy, Rule, Span, ToolDecl } from '../ir.js'
 import { comment, join, js, jsonValue, Scope, text, type Code } from './code.js'
@@ -258,9 +257,9 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
   return parts.length === 0 ? js`true` : join(parts, js` && `)
 }
 
-function toolFunction(tool: ToolDecl, policy: Policy, b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean): Line[] {
+/** `rules`: the rules that apply to `tool`, in file order. */
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean): Line[] {
   const cx: ToolCx = { tool: tool.name, b }
-  const rules = policy.rules.filter(r => r.tools === '*' || r.tools.includes(tool.name))
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
   if (validator) lines.push({ code: js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
@@ -307,6 +306,53 @@ function toolFunction(tool: ToolDecl, policy: Policy, b: ModuleBuilder, ruleDeci
   return lines
 }
 
+/**
+ * `counters(tool, args, context, options)`: the context counters (`count:` fields) that apply to a
+ * call, with their keys computed, for the guard to read before `evaluate` and count after an allowed
+ * call; `null` when none apply. Key expressions may throw like any expression (the guard decides by
+ * the fail mode then).
+ */
+function countersFunction(policy: Policy, b: ModuleBuilder): Line[] {
+  const counted = policy.context.filter(f => f.count !== undefined)
+  if (counted.length === 0) return [{ code: js`export function counters(tool, a, c, o) { return null; }` }]
+  const lines: Line[] = [{ code: js`export function counters(tool, a, c, o) {` }]
+  const needsN = counted.some(f => usesN(f.count!.key))
+  if (needsN) lines.push({ code: js`  let n;` })
+  lines.push({ code: js`  switch (tool) {` })
+  for (const tool of policy.tools) {
+    const mine = counted.filter(f => f.count!.tools === '*' || f.count!.tools.includes(tool.name))
+    if (mine.length === 0) continue
+    const cx: ToolCx = { tool: tool.name, b }
+    const items = mine.map(f => js`{ name: ${f.name}, perMs: ${f.count!.perMs}, key: ${f.count!.key ? js`keyOf(${expr(f.count!.key, cx)})` : js`""`} }`)
+    lines.push({ code: js`    case ${tool.name}: return [${join(items)}];`, span: mine[0]!.span })
+  }
+  lines.push({ code: js`    default: return null;` })
+  lines.push({ code: js`  }` })
+  lines.push({ code: js`}` })
+  return lines
+}
+
+/**
+ * The rules that apply to each governed tool (`*` or naming it), each list in file order. Built in one
+ * pass over the rules, so a policy with many tools and many rules does not filter every rule per tool.
+ */
+function rulesByTool(policy: Policy): Map<string, Rule[]> {
+  const out = new Map<string, Rule[]>(policy.tools.map(t => [t.name, []]))
+  const all = [...out.values()]
+  for (const r of policy.rules) {
+    if (r.tools === '*') {
+      for (const list of all) list.push(r)
+      continue
+    }
+    for (const t of r.tools) {
+      const list = out.get(t)
+      // a rule that names a tool twice still applies once
+      if (list !== undefined && list[list.length - 1] !== r) list.push(r)
+    }
+  }
+  return out
+}
+
 export function emit(policy: Policy, options: EmitOptions): Emitted {
   const diagnostics: Diagnostic[] = []
   const digest = digestOf(policy)
@@ -324,10 +370,13 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
 
   const validators = buildValidators(policy, diagnostics)
   const toolFns: { tool: ToolDecl; name: Code; lines: Line[] }[] = []
+  const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, policy, b, ruleDecisions, validators.names.get(tool.name), name, defaultDecision, policy.default === 'deny') })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), name, defaultDecision, policy.default === 'deny') })
   }
+  // built before the module constants are laid out: a key expression may hoist a regex or a list
+  const counterLines = countersFunction(policy, b)
 
   const info = {
     name: policy.name,
@@ -381,16 +430,18 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`export function evaluate(tool, args, context, options) {` })
   lines.push({ code: js`  try { return dispatch(tool, args, context, options); } catch (e) { return failed(e); }` })
   lines.push({ code: js`}` })
+  lines.push(...counterLines)
   lines.push({ code: js`export const policy = deepFreeze(${jsonValue(info)});` })
 
   const map = new GenMapping({ file: `${baseName(options.filename)}.js` })
   setSourceContent(map, options.filename, options.source)
   let line = 0
   const out: string[] = []
+  const positionOf = lineIndex(options.source)
   for (const l of lines) {
     const t = text(l.code)
     if (l.span) {
-      const p = position(options.source, l.span.start)
+      const p = positionOf(l.span.start)
       addMapping(map, { generated: { line: line + 1, column: 0 }, source: options.filename, original: { line: p.line, column: p.column } })
     }
     out.push(t)
@@ -410,6 +461,27 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
     result.ts = `// @ts-nocheck -- generated code; its exported API is typed below\n${text(decl.typesOnly)}\n${body}export const policy: PolicyInfo = policyImpl;\nexport function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation {\n  return evaluateImpl(tool, args, context, options);\n}\n`
   }
   return result
+}
+
+/**
+ * `position` of `compiler/format.ts` (1-based line, 0-based UTF-16 column, lines split at `\n`) for
+ * many offsets of one source: line starts are found once and searched, instead of rescanning the
+ * source for every mapped line (which made source maps quadratic in the policy's size).
+ */
+function lineIndex(source: string): (offset: number) => { line: number; column: number } {
+  const starts = [0]
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1)
+  return offset => {
+    const clamped = Math.max(0, Math.min(offset, source.length))
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid]! <= clamped) lo = mid
+      else hi = mid - 1
+    }
+    return { line: lo + 1, column: clamped - starts[lo]! }
+  }
 }
 
 function baseName(filename: string): string {

@@ -72,6 +72,8 @@ export interface Evaluation extends Decision {
   /** limit rules the guard must check and count (absent when the decision is deny or none apply) */
   limits?: PendingLimit[];
 }
+/** a counter the guard reads before evaluation (into context[name]) and counts after an allowed call */
+export interface PendingCount { name: string; perMs: number; key: string }
 export interface EvaluateOptions {
   /** epoch milliseconds for outside_hours (default Date.now()) */
   now?: number;
@@ -112,6 +114,8 @@ ${comment(`policy ${policy.name}, sha256 ${digest}`)}
 ${typesOnly}
 export declare const policy: PolicyInfo;
 export declare function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation;
+/** the context counters (\`count:\` fields) that apply to this call, or null; used by the guard */
+export declare function counters(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null;
 `
   return { dts, typesOnly }
 }

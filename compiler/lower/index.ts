@@ -3,7 +3,7 @@
  * Strict input: every unknown key is an error with a suggestion; wrong value types are errors.
  */
 import type { Diagnostic } from '../diagnostic.js'
-import type { Action, Expr, FailMode, FieldDecl, JsonSchema, JsonValue, Limit, OpName, OutsideHours, ParamDecl, Policy, Rule, ScalarType, Severity, Span, ToolDecl } from '../ir.js'
+import type { Action, Counter, Expr, FailMode, FieldDecl, JsonSchema, JsonValue, Limit, OpName, OutsideHours, ParamDecl, Policy, Rule, ScalarType, Severity, Span, ToolDecl } from '../ir.js'
 import { scalarOffset, type YEntry, type YNode, type YScalar } from '../parse/index.js'
 import { position } from '../format.js'
 import { lowerExpression, type EnvValues } from './expr.js'
@@ -20,6 +20,7 @@ const TOOL_KEYS = ['description', 'parameters', 'redact']
 const RULE_KEYS = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours']
 const CONDITION_KEYS = ['field', 'operator', 'value']
 const LIMIT_KEYS = ['max', 'per', 'key']
+const COUNTER_KEYS = ['per', 'tool', 'tools', 'key']
 const HOURS_KEYS = ['from', 'to', 'tz']
 const ACTIONS: Record<string, { action: Action; warn: boolean }> = {
   allow: { action: 'allow', warn: false },
@@ -201,6 +202,15 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     const v = ctxEntry.value
     if (v.kind !== 'map') lw.error('invalid-type', '`context` must be a mapping from field name to type', v.span)
     else for (const e of v.entries) {
+      if (e.value.kind === 'map') {
+        // `name: { count: { per, tools, key } }`: a counter the guard fills
+        const m = lw.entries(e.value, ['count'], `context field \`${e.key}\``)
+        const cE = m?.get('count')
+        if (m !== null && !cE) lw.error('missing-key', `context field \`${e.key}\` needs a type or \`count\``, e.keySpan, 'e.g. `hourly_calls: { count: { per: 1h } }`')
+        const count = cE ? lowerCounter(lw, cE.value) : null
+        context.push({ name: e.key, type: 'number', ...(count ? { count } : {}), span: e.keySpan })
+        continue
+      }
       const t = lw.choice(e.value, SCALAR_TYPES, 'context field type') as ScalarType | undefined
       context.push({ name: e.key, type: t ?? 'unknown', span: e.keySpan })
     }
@@ -253,6 +263,15 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
           toolIndex.set(t, decl)
         }
       }
+    }
+  }
+  // a counter counts governed tools only; a name that is not one is a typo or a missing declaration
+  for (const f of context) {
+    if (!f.count || f.count.tools === '*') continue
+    for (const t of f.count.tools) {
+      if (toolIndex.has(t)) continue
+      const near = closest(t, toolIndex.keys())
+      lw.error('unknown-tool', `counter \`${f.name}\` counts tool \`${t}\`, which the policy does not govern`, f.count.span, near !== undefined ? `did you mean \`${near}\`?` : 'declare it under `tools:` or name it in a rule')
     }
   }
   const policy: Policy = { name, default: def, unknownTools, failMode, tools, context, params, rules, span: whole }
@@ -544,6 +563,51 @@ function hintFor(token: string): string {
   return 'possessive quantifiers do not exist in JavaScript; rewrite without them'
 }
 
+/** `per: 1h`: a window length in milliseconds, or undefined (with a diagnostic). */
+function duration(lw: Lowerer, node: YNode): number | undefined {
+  const pm = node.kind === 'scalar' && typeof node.value === 'string' ? /^(\d+)\s*([smhd])$/.exec(node.value) : null
+  if (!pm || Number(pm[1]) === 0) {
+    lw.error('invalid-value', '`per` must be a duration such as `30s`, `10m`, `1h` or `1d`', node.span)
+    return undefined
+  }
+  return Number(pm[1]) * PER_UNITS[pm[2]!]!
+}
+
+/** `key: args.to`: the key expression of a limit or counter; undefined on error, null when absent. */
+function keyExpression(lw: Lowerer, m: Map<string, YEntry>): Expr | null | undefined {
+  const kE = m.get('key')
+  if (!kE) return null
+  const kv = kE.value
+  if (kv.kind !== 'scalar' || typeof kv.value !== 'string') {
+    lw.error('invalid-type', '`key` must be an expression string such as `args.to`', kv.span)
+    return undefined
+  }
+  return lw.expression(kv, kv.value) ?? undefined
+}
+
+function lowerCounter(lw: Lowerer, node: YNode): Counter | null {
+  const m = lw.entries(node, COUNTER_KEYS, '`count`')
+  if (m === null) return null
+  const perE = m.get('per')
+  if (!perE) {
+    lw.error('missing-key', '`count` needs `per` (e.g. `1h`)', node.span)
+    return null
+  }
+  const perMs = duration(lw, perE.value)
+  const tE = m.get('tool')
+  const tsE = m.get('tools')
+  if (tE && tsE) lw.error('conflicting-keys', '`count` has both `tool` and `tools`', tsE.keySpan, 'keep one of them')
+  let tools: string[] | '*' = '*'
+  const toolNode = tsE ?? tE
+  if (toolNode) {
+    const list = lw.stringList(toolNode.value, 'the tools of `count`')
+    if (list !== undefined) tools = list.includes('*') ? '*' : list
+  }
+  const key = keyExpression(lw, m)
+  if (perMs === undefined || key === undefined) return null
+  return { perMs, tools, key, span: node.span }
+}
+
 function lowerLimit(lw: Lowerer, node: YNode): Limit | null {
   const m = lw.entries(node, LIMIT_KEYS, '`limit`')
   if (m === null) return null
@@ -557,24 +621,10 @@ function lowerLimit(lw: Lowerer, node: YNode): Limit | null {
     lw.error('invalid-type', '`max` must be a whole number of calls', mv.span)
     return null
   }
-  const pv = perE.value
-  const pm = pv.kind === 'scalar' && typeof pv.value === 'string' ? /^(\d+)\s*([smhd])$/.exec(pv.value) : null
-  if (!pm || Number(pm[1]) === 0) {
-    lw.error('invalid-value', '`per` must be a duration such as `30s`, `10m`, `1h` or `1d`', pv.span)
-    return null
-  }
-  let key: Expr | null = null
-  const kE = m.get('key')
-  if (kE) {
-    const kv = kE.value
-    if (kv.kind !== 'scalar' || typeof kv.value !== 'string') {
-      lw.error('invalid-type', '`key` must be an expression string such as `args.to`', kv.span)
-      return null
-    }
-    key = lw.expression(kv, kv.value)
-    if (key === null) return null
-  }
-  return { max: mv.value, perMs: Number(pm[1]) * PER_UNITS[pm[2]!]!, key, span: node.span }
+  const perMs = duration(lw, perE.value)
+  const key = keyExpression(lw, m)
+  if (perMs === undefined || key === undefined) return null
+  return { max: mv.value, perMs, key, span: node.span }
 }
 
 function lowerHours(lw: Lowerer, node: YNode): OutsideHours | null {

@@ -3,13 +3,18 @@
  * limit is a matching rule of its action (a warn limit only adds a warning); deny beats review beats
  * allow; the reported rule is the first matching rule, in file order, of the winning action.
  */
-import type { Action, Decision, Evaluation, PendingLimit } from '../types.js'
+import type { Action, Decision, Evaluation, PendingCount, PendingLimit } from '../types.js'
 
 const RANK: Record<Action, number> = { deny: 3, review: 2, allow: 1 }
 
 /** A limit that, when exceeded, changes the decision (as opposed to only warning). */
 export function blocking(l: PendingLimit): boolean {
   return !l.warn && l.action !== 'allow'
+}
+
+/** A context counter as the stores see it: a limit that is never exceeded and never blocks. */
+export function counterLimit(c: PendingCount): PendingLimit {
+  return { rule: c.name, index: -1, action: 'allow', warn: true, max: Number.MAX_SAFE_INTEGER, perMs: c.perMs, key: c.key, message: '', counter: true }
 }
 
 export function applyLimits(ev: Evaluation, exceeded: readonly boolean[]): Decision {

@@ -13,7 +13,7 @@ export interface MemoryStoreOptions {
 }
 
 export function limitKey(policy: string, l: PendingLimit): string {
-  return JSON.stringify([policy, l.rule, l.key])
+  return JSON.stringify(l.counter ? [policy, l.rule, l.key, 'count'] : [policy, l.rule, l.key])
 }
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore & { size(): number } {
@@ -47,6 +47,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       }
       if (logs.size > sweepAt) sweep(now)
       return exceeded
+    },
+    count(policy, counters, now) {
+      return counters.map(l => {
+        const log = logs.get(limitKey(policy, l))
+        if (!log) return 0
+        let n = 0
+        for (let i = log.times.length - 1; i >= 0 && log.times[i]! > now - l.perMs; i--) n++
+        return n
+      })
     },
     size: () => logs.size,
   }

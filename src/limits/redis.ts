@@ -54,9 +54,20 @@ end
 return exceeded
 `
 
+const COUNT_SCRIPT = `
+local now = tonumber(ARGV[1])
+local out = {}
+for i = 1, #KEYS do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - tonumber(ARGV[1 + i]))
+  out[i] = redis.call('ZCARD', KEYS[i])
+end
+return out
+`
+
+/** Counters get a `#count:` segment, which no encoded rule id can produce. */
 export function redisKey(prefix: string, policy: string, l: PendingLimit): string {
   const enc = encodeURIComponent
-  return `${prefix}:{${enc(policy)}}:${enc(l.rule)}:${enc(l.key)}`
+  return `${prefix}:{${enc(policy)}}:${l.counter ? '#count:' : ''}${enc(l.rule)}:${enc(l.key)}`
 }
 
 export function createRedisStore(options: RedisStoreOptions): LimitStore {
@@ -70,6 +81,12 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
       const reply = await redis.eval(SCRIPT, keys.length, ...keys, ...args)
       if (!Array.isArray(reply) || reply.length !== limits.length) throw new Error('unexpected reply from the Redis limit script')
       return reply.map(v => Number(v) === 1)
+    },
+    async count(policy, counters, now) {
+      const keys = counters.map(l => redisKey(prefix, policy, l))
+      const reply = await redis.eval(COUNT_SCRIPT, keys.length, ...keys, now, ...counters.map(l => l.perMs))
+      if (!Array.isArray(reply) || reply.length !== counters.length) throw new Error('unexpected reply from the Redis count script')
+      return reply.map(v => Number(v))
     },
     async close() {
       if (options.ownsClient) await redis.quit?.()

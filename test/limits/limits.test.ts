@@ -66,6 +66,35 @@ describe('memory store', () => {
     const rest = await Promise.all(Array.from({ length: 60 }, (_, i) => guard('call_vendor', { i })))
     expect(rest.filter(d => d.decision === 'allow')).toHaveLength(58)
   })
+  it('an approved review spends budget, and one approved after the budget filled is denied', async () => {
+    const { module } = await compileModule(`name: reviewed
+tools:
+  wire: { parameters: { type: object, properties: { amount: { type: number } }, required: [amount] } }
+rules:
+  - id: big_wire
+    tool: wire
+    when: "args.amount > 100"
+    action: review
+  - id: wire_budget
+    tool: wire
+    limit: { max: 1, per: 1h }
+    action: deny
+    message: one wire an hour
+`, 'reviewed.policy.yaml')
+    const release: (() => void)[] = []
+    const guard = createGuard(module, { clock: () => 5_000, approvals: () => new Promise(resolve => release.push(() => resolve({ approved: true, by: 'ops' }))) })
+    // two big wires wait for a human at once; the budget still has room for one
+    const first = guard('wire', { amount: 500 })
+    const second = guard('wire', { amount: 700 })
+    await new Promise(r => setTimeout(r, 10))
+    expect(release).toHaveLength(2)
+    release[0]!()
+    expect(await first).toMatchObject({ decision: 'allow', rule: 'big_wire', resolvedBy: 'ops' })
+    release[1]!()
+    expect(await second).toMatchObject({ decision: 'deny', rule: 'wire_budget', reason: 'one wire an hour (approved, but the limit was reached before dispatch)' })
+    // the approved wire was counted: a small one that needs no review is now over budget
+    expect(await guard('wire', { amount: 5 })).toMatchObject({ decision: 'deny', rule: 'wire_budget' })
+  })
   it('the sliding window refills as calls age out, never in a burst', async () => {
     let now = 0
     const guard = createGuard(caps, { clock: () => now })
@@ -103,9 +132,11 @@ describe('redis store (a real redis-server on a loopback port)', () => {
     const died = (w: ChildProcess) => new Promise<never>((_, reject) => w.once('exit', code => reject(new Error(`worker exited with code ${code} before reporting`))))
     const next = <T>(w: ChildProcess) => Promise.race([new Promise<T>(resolve => w.once('message', m => resolve(m as T))), died(w)])
     await Promise.all(workers.map(w => next<string>(w)))
-    const results = Promise.all(workers.map(w => next<{ allowed: number; denied: number }>(w)))
+    const results = Promise.all(workers.map(w => next<{ allowed: number; denied: number; reasons: string[] }>(w)))
     for (const w of workers) w.send('go')
     const counts = await results
+    // every denial is the budget's, none a fail-mode answer from an overloaded store
+    expect([...new Set(counts.flatMap(c => c.reasons))].sort()).toEqual(['no rule matched; the default of policy `fleet` is allow', 'vendor budget spent'])
     expect(counts.reduce((s, c) => s + c.allowed, 0)).toBe(100)
     expect(counts.reduce((s, c) => s + c.denied, 0)).toBe(900)
     const probe = new Redis(server.url)
