@@ -31,7 +31,8 @@ export interface Options {
    */
   dts?: boolean
   /**
-   * Treat warnings (untyped tools, warn-only rules, rules that never match) as errors.
+   * Treat warnings (untyped tools, warn-only rules, rules that never match) as errors: they fail
+   * the build, reported as `error: … (a warning, an error under \`strict\`)`.
    * @default false
    */
   strict?: boolean
@@ -45,6 +46,10 @@ export interface Message {
 export type Outcome =
   | { ok: true; code: string; map: object | null; warnings: Message[] }
   | { ok: false; error: Message; warnings: Message[] }
+
+function strictly(d: Diagnostic): Diagnostic {
+  return d.severity === 'error' ? d : { ...d, severity: 'error', message: `${d.message} (a warning, an error under \`strict\`)` }
+}
 
 export const DEFAULT_INCLUDE: RegExp = /\.policy\.ya?ml$/
 
@@ -80,7 +85,8 @@ export function createContext(options: Options = {}): { filter: { include: RegEx
       const file = id.split('?')[0]!
       const out = compile(source, { filename: file, ...(options.env ? { env: options.env } : {}) })
       const warnings = out.diagnostics.filter(d => d.severity === 'warning')
-      const errors = out.diagnostics.filter(d => d.severity === 'error' || (options.strict && d.severity === 'warning'))
+      // under `strict` a warning is reported as what it now is, an error, and says why
+      const errors = options.strict ? out.diagnostics.map(strictly) : out.diagnostics.filter(d => d.severity === 'error')
       if (errors.length > 0) return { ok: false, error: toMessage(errors, source, file), warnings: options.strict ? [] : warnings.map(w => toMessage([w], source, file)) }
       if (options.dts !== false) writeDts(file, out.types)
       return { ok: true, code: out.code, map: out.map, warnings: warnings.map(w => toMessage([w], source, file)) }

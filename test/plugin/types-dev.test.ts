@@ -80,7 +80,10 @@ describe('vite dev server', () => {
       expect(decision).toBe('deny')
       // only the edited module was invalidated
       expect(server.moduleGraph.getModuleById(join(dir, 'other.policy.yaml'))!.ssrTransformResult).toBe(otherStamp)
-      // a broken edit surfaces as an error with the YAML location, and the server keeps running
+      // a broken edit surfaces as an error with the YAML location, and the server keeps running.
+      // Wait first: vite's chokidar drops a second `change` for the same path within 50 ms
+      // (`_throttle(EV_CHANGE, path, 50)`, no trailing event), so a quick second write would be lost
+      await new Promise(r => setTimeout(r, 150))
       writeFileSync(file, 'tools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    actoin: deny\n')
       let error: Error | undefined
       for (let i = 0; i < 100 && !error; i++) {
