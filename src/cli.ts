@@ -26,6 +26,7 @@ usage:
   vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
   vetoc log verify <decisions.jsonl>
   vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]
+                   [--rule <id>] [--since <time>] [--until <time>]
 
 options:
   -h, --help   show this help

@@ -103,7 +103,15 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const store = options.store ?? createMemoryStore()
   const storeTimeoutMs = options.storeTimeoutMs ?? 1000
   const sink = typeof options.sink === 'string' ? createFileSink(options.sink) : options.sink
-  const onError = options.onError ?? ((e: Error) => console.error(`vetoc: ${e.message}`))
+  const reportError = options.onError ?? ((e: Error) => console.error(`vetoc: ${e.message}`))
+  // the app's own error hook must not turn a decided call into a rejection either
+  const onError = (e: Error): void => {
+    try {
+      reportError(e)
+    } catch {
+      /* nothing left to tell */
+    }
+  }
   const approvals = options.approvals instanceof ApprovalQueue ? options.approvals.handler : options.approvals
   const approvalTimeoutMs = options.approvalTimeoutMs ?? 300_000
   const onTimeout: Action = options.onApprovalTimeout ?? 'deny'

@@ -2,14 +2,37 @@
 export { createGuard, type Guard, type GuardDecision, type GuardOptions } from './guard.js'
 export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals.js'
 export { applyLimits } from './limits/apply.js'
-export { createMemoryStore } from './limits/memory.js'
-export { createRedisStore, type RedisStoreOptions } from './limits/redis.js'
-export { Chain, createFileSink, createMemorySink, createStreamSink, exportLog, redact, verifyLog, type DecisionRecord, type RecordSink } from './records/index.js'
-export { runToolCalls, runStreamedToolCalls, type OpenAIToolCall, type ToolMessage } from './adapters/openai.js'
-export { runFunctionCalls, protectGemini } from './adapters/gemini.js'
-export { runToolUses } from './adapters/anthropic.js'
-export { guardAiTools } from './adapters/ai-sdk.js'
-export { guardMcpServer } from './adapters/mcp.js'
-export { protect, type BlockedCall, type ToolDefinition } from './adapters/protect.js'
-export { defaultBlockedMessage, type AdapterOptions, type CallOutcome, type ToolHandler } from './adapters/common.js'
+export { createMemoryStore, type MemoryStoreOptions } from './limits/memory.js'
+export { createRedisStore, type RedisLike, type RedisStoreOptions } from './limits/redis.js'
+export {
+  Chain,
+  CSV_COLUMNS,
+  GENESIS,
+  REDACTED,
+  canonicalJson,
+  createFileSink,
+  createMemorySink,
+  createStreamSink,
+  csvCell,
+  exportLog,
+  hashRecord,
+  isSecretKey,
+  looksSecret,
+  redact,
+  redactText,
+  verifyLog,
+  type DecisionRecord,
+  type ExportOptions,
+  type FileSinkOptions,
+  type RecordSink,
+  type UnsignedRecord,
+  type Verification,
+} from './records/index.js'
+export { runToolCalls, runStreamedToolCalls, type AssembledToolCall, type ChatCompletionChunkLike, type OpenAIToolCall, type StreamedTurn, type ToolCallsResult, type ToolMessage } from './adapters/openai.js'
+export { runFunctionCalls, protectGemini, type FunctionCallsResult, type FunctionDeclarationWithHandler, type GeminiFunctionCall, type GeminiFunctionResponsePart } from './adapters/gemini.js'
+export { runToolUses, type ToolResultBlock, type ToolUseBlock, type ToolUsesResult } from './adapters/anthropic.js'
+export { guardAiTools, rejectInvalidAiToolCalls, type BlockedToolResult } from './adapters/ai-sdk.js'
+export { blockedToolResult, guardMcpServer } from './adapters/mcp.js'
+export { protect, type BlockedCall, type FailedCall, type Protected, type ToolDefinition } from './adapters/protect.js'
+export { contentOf, defaultBlockedMessage, guardAndRun, parseArguments, type AdapterOptions, type CallOutcome, type ToolHandler } from './adapters/common.js'
 export type * from './types.js'

@@ -1,4 +1,8 @@
-/** Anthropic messages: `tool_use` blocks → `tool_result` blocks (`is_error` with the reason when blocked). */
+/**
+ * Anthropic messages (`@anthropic-ai/sdk`): `tool_use` blocks → `tool_result` blocks, with
+ * `is_error: true` and the reason when a call was blocked or its handler failed. For a streamed
+ * message, pass the content of `stream.finalMessage()`.
+ */
 import type { Guard } from '../guard.js'
 import { contentOf, guardAndRun, type AdapterOptions, type CallOutcome, type ToolHandler } from './common.js'
 
@@ -16,7 +20,14 @@ export interface ToolResultBlock {
   is_error?: boolean
 }
 
-export async function runToolUses(guard: Guard, content: readonly { type: string }[], handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<{ blocks: ToolResultBlock[]; outcomes: CallOutcome[] }> {
+export interface ToolUsesResult {
+  /** one per `tool_use`, in order: the content of the next `user` message */
+  blocks: ToolResultBlock[]
+  outcomes: CallOutcome[]
+}
+
+/** Guards every `tool_use` block of `content` and runs the allowed ones in parallel. */
+export async function runToolUses(guard: Guard, content: readonly { type: string }[], handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<ToolUsesResult> {
   const uses = content.filter((b): b is ToolUseBlock => b.type === 'tool_use')
   const outcomes = await Promise.all(uses.map(u => guardAndRun(guard, u.name, u.input === undefined ? {} : u.input, handlers, options, u.id)))
   const blocks = outcomes.map((o): ToolResultBlock => {

@@ -1,25 +1,29 @@
 /** What every adapter shares: the guard it calls and how a blocked call is explained to the model. */
 import type { Guard, GuardDecision } from '../guard.js'
+import { REDACTED, redactText } from '../records/index.js'
 
 export type ToolHandler = (args: any, call: { tool: string; id?: string }) => unknown
 
 export interface AdapterOptions {
-  /** Context passed to the guard for every call of this batch. */
+  /** Context passed to the guard for every call of this batch. @default undefined */
   context?: unknown
   /**
    * The text the model sees for a call that was not dispatched.
-   * @default "Tool call blocked by policy: <reason>" (and the approval id for reviews)
+   * @default defaultBlockedMessage: "Tool call blocked by policy: <reason>", or for a review
+   * "Tool call needs human approval (approval id <id>): <reason>"
    */
   blockedMessage?: (decision: GuardDecision, tool: string) => string
 }
 
 export interface CallOutcome {
   tool: string
+  /** the provider's call id */
   id?: string
   decision: GuardDecision
+  /** true when the handler ran */
   dispatched: boolean
   result?: unknown
-  /** the handler's error message, when it threw */
+  /** the handler's error message when it threw, or why an allowed call could not run (no handler) */
   error?: string
 }
 
@@ -37,21 +41,59 @@ export function errorMessage(e: unknown): string {
 }
 
 /**
- * Guards one call and, if allowed, runs its handler. Never throws: a malformed argument string,
- * a missing handler and a throwing handler all end in an outcome.
+ * The guard, made total: it never throws by contract, but a user's `onError` or sink could; then the
+ * call is denied (and a record may be missing, which `onError` was told about).
+ */
+export async function decide(guard: Guard, tool: string, args: unknown, context: unknown): Promise<GuardDecision> {
+  try {
+    return await guard(tool, args, context)
+  } catch (e) {
+    return { decision: 'deny', reason: `guard failed: ${redactText(errorMessage(e))}` }
+  }
+}
+
+/**
+ * Records and returns a denial decided before evaluation (arguments that are not JSON, a tool the SDK
+ * does not know). The raw arguments are recorded as they came, secrets redacted; when the policy
+ * names paths to redact for this tool they cannot be found in unparsed text, so nothing of it is kept.
+ */
+export function rejectCall(guard: Guard, tool: string, raw: unknown, reason: string, context: unknown): GuardDecision {
+  const hidden = typeof raw === 'string' && (guard.policy?.redact?.[tool]?.length ?? 0) > 0 ? REDACTED : raw
+  const why = redactText(reason)
+  try {
+    return guard.reject(tool, hidden, why, context)
+  } catch (e) {
+    return { decision: 'deny', reason: `${why} (not recorded: ${redactText(errorMessage(e))})` }
+  }
+}
+
+/** Parses a model's JSON arguments (empty text is `{}`); a reason when they are not a JSON object. */
+export function parseArguments(raw: string): { args: Record<string, unknown> } | { reason: string } {
+  if (raw.trim() === '') return { args: {} }
+  let args: unknown
+  try {
+    args = JSON.parse(raw)
+  } catch (e) {
+    return { reason: `malformed arguments: not valid JSON (${errorMessage(e)})` }
+  }
+  if (args === null || typeof args !== 'object' || Array.isArray(args)) return { reason: 'malformed arguments: not a JSON object' }
+  return { args: args as Record<string, unknown> }
+}
+
+/**
+ * Guards one call and, if allowed, runs its handler. Never throws: malformed argument text (denied
+ * and recorded), a missing handler and a throwing handler all end in an outcome. String arguments
+ * are parsed as JSON; anything else is passed to the guard as is.
  */
 export async function guardAndRun(guard: Guard, tool: string, rawArgs: unknown, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions, id?: string): Promise<CallOutcome> {
   let args = rawArgs
   const base = id !== undefined ? { tool, id } : { tool }
   if (typeof rawArgs === 'string') {
-    try {
-      args = rawArgs.trim() === '' ? {} : JSON.parse(rawArgs)
-    } catch (e) {
-      const decision = guard.reject(tool, rawArgs, `malformed arguments: not valid JSON (${errorMessage(e)})`, options.context)
-      return { ...base, decision, dispatched: false }
-    }
+    const parsed = parseArguments(rawArgs)
+    if ('reason' in parsed) return { ...base, decision: rejectCall(guard, tool, rawArgs, parsed.reason, options.context), dispatched: false }
+    args = parsed.args
   }
-  const decision = await guard(tool, args, options.context)
+  const decision = await decide(guard, tool, args, options.context)
   if (decision.decision !== 'allow') return { ...base, decision, dispatched: false }
   const handler = Object.prototype.hasOwnProperty.call(handlers, tool) ? handlers[tool] : undefined
   if (typeof handler !== 'function') return { ...base, decision, dispatched: false, error: `no handler for tool \`${tool}\`` }
@@ -63,8 +105,23 @@ export async function guardAndRun(guard: Guard, tool: string, rawArgs: unknown, 
   }
 }
 
+/** JSON for the model; a result JSON cannot express (a cycle, a BigInt) becomes its string form. */
+export function stringifyResult(result: unknown): string {
+  if (typeof result === 'string') return result
+  try {
+    return JSON.stringify(result ?? null) ?? 'null'
+  } catch {
+    try {
+      return String(result)
+    } catch {
+      return '[unprintable result]'
+    }
+  }
+}
+
+/** The text the model sees for one outcome: the result, the blocked message, or the error. */
 export function contentOf(o: CallOutcome, options: AdapterOptions): string {
   if (!o.dispatched && o.error === undefined) return (options.blockedMessage ?? defaultBlockedMessage)(o.decision, o.tool)
   if (o.error !== undefined) return `Tool error: ${o.error}`
-  return typeof o.result === 'string' ? o.result : JSON.stringify(o.result ?? null)
+  return stringifyResult(o.result)
 }

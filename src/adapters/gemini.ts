@@ -1,10 +1,11 @@
 /**
  * Gemini (`@google/genai`): `functionCall` parts are guarded and answered with `functionResponse`
- * parts; a blocked call's response carries the reason (and the approval id of a review).
+ * parts; a blocked call's response carries the reason, the decision and (for a review) the approval id.
  */
 import type { Guard } from '../guard.js'
 import { defaultBlockedMessage, guardAndRun, type AdapterOptions, type CallOutcome, type ToolHandler } from './common.js'
 
+/** A `functionCall` part, as `response.functionCalls` lists them. */
 export interface GeminiFunctionCall {
   id?: string
   name?: string
@@ -15,16 +16,22 @@ export interface GeminiFunctionResponsePart {
   functionResponse: { id?: string; name: string; response: Record<string, unknown> }
 }
 
-export interface FunctionDeclarationWithHandler {
-  name: string
-  description?: string
-  parameters?: unknown
-  parametersJsonSchema?: unknown
-  handler: ToolHandler
+/** A function declaration (`name`, `description`, `parameters` or `parametersJsonSchema`) plus its handler. */
+export type FunctionDeclarationWithHandler<D extends { name: string } = { name: string; description?: string; parameters?: unknown; parametersJsonSchema?: unknown }> = D & { handler: ToolHandler }
+
+export interface FunctionCallsResult {
+  /** one per call, in order: send them back as the parts of a `user` turn */
+  parts: GeminiFunctionResponsePart[]
+  outcomes: CallOutcome[]
 }
 
-export async function runFunctionCalls(guard: Guard, functionCalls: readonly GeminiFunctionCall[] | undefined, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<{ parts: GeminiFunctionResponsePart[]; outcomes: CallOutcome[] }> {
-  const outcomes = await Promise.all((functionCalls ?? []).map(c => guardAndRun(guard, c.name ?? '', c.args ?? {}, handlers, options, c.id)))
+/**
+ * Guards every call and runs the allowed ones in parallel. The response of a dispatched call is
+ * `{ output }` (or `{ error }` if its handler threw); of a blocked one
+ * `{ error: <blocked message>, decision, approvalId? }`.
+ */
+export async function runFunctionCalls(guard: Guard, functionCalls: readonly GeminiFunctionCall[] | undefined, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<FunctionCallsResult> {
+  const outcomes = await Promise.all((functionCalls ?? []).map(c => guardAndRun(guard, c.name ?? '', c.args ?? {}, handlers, options, c.id ?? undefined)))
   const parts = outcomes.map((o): GeminiFunctionResponsePart => {
     let response: Record<string, unknown>
     if (!o.dispatched && o.error === undefined) {
@@ -38,17 +45,19 @@ export async function runFunctionCalls(guard: Guard, functionCalls: readonly Gem
 }
 
 /**
- * Declarations with handlers → the `tools` entry for the request, and `handle(functionCalls)` that
- * guards and answers each call of a response.
+ * `protect(functionDeclarations)` for Gemini: declarations with handlers → the `tools` entry for the
+ * request config (handlers stripped, declarations passed through unchanged) and `handle(functionCalls)`,
+ * which guards and answers each call of a response.
  */
-export function protectGemini(guard: Guard, declarations: readonly FunctionDeclarationWithHandler[], options: AdapterOptions = {}): {
-  tools: { functionDeclarations: Omit<FunctionDeclarationWithHandler, 'handler'>[] }[]
-  handle: (functionCalls: readonly GeminiFunctionCall[] | undefined) => Promise<{ parts: GeminiFunctionResponsePart[]; outcomes: CallOutcome[] }>
+export function protectGemini<D extends { name: string }>(guard: Guard, declarations: readonly (D & { handler: ToolHandler })[], options: AdapterOptions = {}): {
+  tools: { functionDeclarations: Omit<D, 'handler'>[] }[]
+  handle: (functionCalls: readonly GeminiFunctionCall[] | undefined) => Promise<FunctionCallsResult>
 } {
-  const handlers: Record<string, ToolHandler> = {}
+  const handlers: Record<string, ToolHandler> = Object.create(null)
   const functionDeclarations = declarations.map(({ handler, ...d }) => {
+    if (Object.prototype.hasOwnProperty.call(handlers, d.name)) throw new TypeError(`function \`${d.name}\` is declared twice`)
     handlers[d.name] = handler
-    return d
+    return d as Omit<D, 'handler'>
   })
   return { tools: [{ functionDeclarations }], handle: calls => runFunctionCalls(guard, calls, handlers, options) }
 }

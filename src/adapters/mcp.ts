@@ -1,29 +1,74 @@
 /**
- * MCP servers (`@modelcontextprotocol/sdk` `McpServer`): every tool registered after `guardMcpServer`
- * runs only when the guard allows it; a blocked `tools/call` returns `isError: true` with the reason.
+ * MCP servers (`@modelcontextprotocol/sdk`): every `tools/call` request is guarded before the
+ * server's handler runs, whatever way its tools were registered (`registerTool`, `tool`,
+ * `registerToolTask`, `RegisteredTool.update({ callback })`, or a low-level `Server` with its own
+ * `tools/call` handler), and before or after `guardMcpServer` was called. The guard sees the tool name
+ * and the `arguments` the client sent, before the server's own schema validation. A blocked call is
+ * answered with `isError: true`, the blocked message as text, and the decision in `_meta`.
  */
-import type { Guard } from '../guard.js'
-import { defaultBlockedMessage, errorMessage, type AdapterOptions } from './common.js'
+import type { Guard, GuardDecision } from '../guard.js'
+import { decide, defaultBlockedMessage, rejectCall, type AdapterOptions } from './common.js'
 
-type Register = (name: string, config: any, cb: (...args: any[]) => unknown) => unknown
+type RequestHandler = ((request: any, extra: any) => unknown) & { [GUARDED]?: true }
+interface ProtocolLike {
+  setRequestHandler: (...args: any[]) => unknown
+  _requestHandlers?: unknown
+  [GUARDED]?: true
+}
 
-/** `server` is an `McpServer`; typed loosely so the SDK stays an optional peer. */
-export function guardMcpServer<S extends { registerTool: (...args: any[]) => unknown }>(guard: Guard, server: S, options: AdapterOptions = {}): S {
-  const target = server as unknown as { registerTool: Register }
-  const register = target.registerTool.bind(server) as Register
-  target.registerTool = (name: string, config: any, cb: (...args: any[]) => unknown) => {
-    const hasInput = config && config.inputSchema !== undefined
-    const wrapped = async (...cbArgs: any[]) => {
-      const args = hasInput ? cbArgs[0] : {}
-      const d = await guard(name, args ?? {}, options.context)
-      if (d.decision !== 'allow') return { content: [{ type: 'text', text: (options.blockedMessage ?? defaultBlockedMessage)(d, name) }], isError: true }
-      try {
-        return await cb(...cbArgs)
-      } catch (e) {
-        return { content: [{ type: 'text', text: `Tool error: ${errorMessage(e)}` }], isError: true }
-      }
+const GUARDED = Symbol.for('vetoc.mcp.guarded')
+
+function isProtocol(x: unknown): x is ProtocolLike {
+  return x !== null && typeof x === 'object' && typeof (x as ProtocolLike).setRequestHandler === 'function'
+}
+
+/** The result a blocked `tools/call` gets. */
+export function blockedToolResult(d: GuardDecision, tool: string, options: AdapterOptions): { content: { type: 'text'; text: string }[]; isError: true; _meta: Record<string, unknown> } {
+  const meta: Record<string, unknown> = { 'vetoc/decision': d.decision }
+  if (d.rule !== undefined) meta['vetoc/rule'] = d.rule
+  if (d.approvalId !== undefined) meta['vetoc/approvalId'] = d.approvalId
+  return { content: [{ type: 'text', text: (options.blockedMessage ?? defaultBlockedMessage)(d, tool) }], isError: true, _meta: meta }
+}
+
+/**
+ * Guards `server` (an `McpServer` or a low-level `Server`; typed loosely so the SDK stays an optional
+ * peer) in place and returns it. Throws if this SDK version keeps its request handlers where vetoc
+ * cannot find them, rather than leave calls unguarded.
+ */
+export function guardMcpServer<S extends object>(guard: Guard, server: S, options: AdapterOptions = {}): S {
+  const inner = (server as { server?: unknown }).server
+  const protocol = isProtocol(inner) ? inner : server
+  if (!isProtocol(protocol)) throw new TypeError('guardMcpServer needs an McpServer or a Server from @modelcontextprotocol/sdk')
+  const handlers = protocol._requestHandlers
+  if (!(handlers instanceof Map)) throw new TypeError('guardMcpServer: unsupported @modelcontextprotocol/sdk version (no request handler map); tool calls would go unguarded')
+  if (protocol[GUARDED]) return server
+  protocol[GUARDED] = true
+
+  const wrap = (h: RequestHandler): RequestHandler => {
+    const guarded: RequestHandler = async (request, extra) => {
+      const params = request?.params
+      const name: unknown = params?.name
+      if (typeof name !== 'string') return h(request, extra) // the SDK answers a malformed request itself
+      const raw: unknown = params.arguments
+      const d = raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+        ? rejectCall(guard, name, raw, 'malformed arguments: not a JSON object', options.context)
+        : await decide(guard, name, raw ?? {}, options.context)
+      if (d.decision !== 'allow') return blockedToolResult(d, name, options)
+      return h(request, extra)
     }
-    return register(name, config, wrapped)
+    guarded[GUARDED] = true
+    return guarded
   }
+  const install = (): void => {
+    const h = handlers.get('tools/call') as RequestHandler | undefined
+    if (typeof h === 'function' && !h[GUARDED]) handlers.set('tools/call', wrap(h))
+  }
+  const set = protocol.setRequestHandler
+  protocol.setRequestHandler = function (this: unknown, ...args: unknown[]) {
+    const r = set.apply(this, args)
+    install()
+    return r
+  }
+  install()
   return server
 }

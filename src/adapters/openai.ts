@@ -2,15 +2,17 @@
  * OpenAI-compatible chat completions (OpenAI, Groq, any compatible base URL): guard every entry of
  * `message.tool_calls`, dispatch the allowed ones in parallel, and build the `role: "tool"` messages
  * for the next turn. Also streamed responses: tool-call deltas are assembled and each call is guarded
- * as soon as it is complete. No SDK code is imported: the shapes are structural.
+ * once it is complete. No SDK code is imported: the shapes are structural.
  */
 import type { Guard } from '../guard.js'
 import { contentOf, guardAndRun, type AdapterOptions, type CallOutcome, type ToolHandler } from './common.js'
 
+/** One entry of `message.tool_calls` (function calls; `custom` tool calls are guarded with `{ input }`). */
 export interface OpenAIToolCall {
   id: string
-  type?: 'function' | string
-  function: { name: string; arguments: string }
+  type?: 'function' | 'custom' | (string & {})
+  function?: { name: string; arguments: string }
+  custom?: { name: string; input: string }
 }
 
 export interface ToolMessage {
@@ -22,6 +24,7 @@ export interface ToolMessage {
 export interface ToolCallsResult {
   /** one per call, in the order of `tool_calls`: append them to the conversation */
   messages: ToolMessage[]
+  /** one per call, in the same order */
   outcomes: CallOutcome[]
 }
 
@@ -29,56 +32,101 @@ function finish(outcomes: CallOutcome[], options: AdapterOptions): ToolCallsResu
   return { outcomes, messages: outcomes.map(o => ({ role: 'tool', tool_call_id: o.id ?? '', content: contentOf(o, options) })) }
 }
 
-/** Guards and dispatches a batch of tool calls; a denial or review short-circuits only its own call. */
+function runOne(guard: Guard, c: OpenAIToolCall, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions): Promise<CallOutcome> {
+  if (c.function === undefined && c.custom !== undefined) return guardAndRun(guard, c.custom.name ?? '', { input: c.custom.input }, handlers, options, c.id)
+  return guardAndRun(guard, c.function?.name ?? '', c.function?.arguments ?? '', handlers, options, c.id)
+}
+
+/**
+ * Guards and dispatches a batch of tool calls: every call is guarded, the allowed ones run in
+ * parallel (`Promise.all`), and a denial or review short-circuits only its own call. Never rejects.
+ */
 export async function runToolCalls(guard: Guard, toolCalls: readonly OpenAIToolCall[] | null | undefined, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<ToolCallsResult> {
-  const calls = toolCalls ?? []
-  const outcomes = await Promise.all(calls.map(c => guardAndRun(guard, c.function?.name ?? '', c.function?.arguments ?? '', handlers, options, c.id)))
+  const outcomes = await Promise.all((toolCalls ?? []).map(c => runOne(guard, c, handlers, options)))
   return finish(outcomes, options)
 }
 
 interface ChunkToolCall {
-  index: number
-  id?: string
-  function?: { name?: string; arguments?: string }
+  index?: number
+  id?: string | null
+  type?: string | null
+  function?: { name?: string | null; arguments?: string | null } | null
 }
 
-interface Chunk {
-  choices?: { delta?: { content?: string | null; tool_calls?: ChunkToolCall[] }; finish_reason?: string | null }[]
+/** The part of a `chat.completion.chunk` this reads (choice 0). */
+export interface ChatCompletionChunkLike {
+  choices?: readonly { delta?: { content?: string | null; tool_calls?: readonly ChunkToolCall[] | null } | null; finish_reason?: string | null }[]
+}
+
+/** A function call assembled from stream deltas. */
+export interface AssembledToolCall {
+  id: string
+  type: 'function'
+  function: { name: string; arguments: string }
 }
 
 export interface StreamedTurn extends ToolCallsResult {
   /** the assistant's text, assembled from the content deltas */
   content: string
-  /** the assembled calls, for the assistant message of the conversation */
-  toolCalls: OpenAIToolCall[]
+  /** the assembled calls, in index order: put them in the assistant message of the conversation */
+  toolCalls: AssembledToolCall[]
+}
+
+/** Arguments that are a closed JSON object cannot grow any further. */
+function closedObject(text: string): boolean {
+  const t = text.trimEnd()
+  if (!t.endsWith('}')) return false
+  try {
+    const v: unknown = JSON.parse(t)
+    return v !== null && typeof v === 'object' && !Array.isArray(v)
+  } catch {
+    return false
+  }
 }
 
 /**
- * Reads a streamed chat completion (an async iterable of chunks, as the SDKs return with
- * `stream: true`), assembles tool-call deltas by index, and guards each call as soon as it is
- * complete (when a later call starts, or the stream ends) — dispatching while the stream continues.
+ * Reads a streamed chat completion (the async iterable of chunks the SDKs return with
+ * `stream: true`), assembles tool-call deltas by `index`, and guards each call once it is complete:
+ * when the choice finishes or the stream ends, or earlier, when a later call has begun and this one's
+ * arguments are a closed JSON object (so dispatch overlaps the rest of the stream). Deltas of several
+ * calls may interleave. Fragments that arrive for a call after it was guarded are not appended (a
+ * closed JSON object cannot be extended), so `toolCalls` shows exactly what was guarded. If the
+ * stream fails, the calls already started finish before the error is rethrown.
  */
-export async function runStreamedToolCalls(guard: Guard, stream: AsyncIterable<Chunk>, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<StreamedTurn> {
-  const calls: OpenAIToolCall[] = []
-  const started: Promise<CallOutcome>[] = []
+export async function runStreamedToolCalls(guard: Guard, stream: AsyncIterable<ChatCompletionChunkLike>, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<StreamedTurn> {
+  const calls = new Map<number, AssembledToolCall>()
+  const started = new Map<number, Promise<CallOutcome>>()
+  let last: number | undefined
   let content = ''
   const start = (i: number): void => {
-    const c = calls[i]
-    if (c && started[i] === undefined) started[i] = guardAndRun(guard, c.function.name, c.function.arguments, handlers, options, c.id)
+    const c = calls.get(i)
+    if (c && !started.has(i)) started.set(i, runOne(guard, c, handlers, options))
   }
-  for await (const chunk of stream) {
-    const delta = chunk.choices?.[0]?.delta
-    if (!delta) continue
-    if (typeof delta.content === 'string') content += delta.content
-    for (const d of delta.tool_calls ?? []) {
-      for (let i = 0; i < d.index; i++) start(i)
-      const c = (calls[d.index] ??= { id: '', type: 'function', function: { name: '', arguments: '' } })
-      if (d.id) c.id = d.id
-      if (d.function?.name) c.function.name += d.function.name
-      if (d.function?.arguments) c.function.arguments += d.function.arguments
+  try {
+    for await (const chunk of stream) {
+      const choice = chunk.choices?.[0]
+      const delta = choice?.delta
+      if (typeof delta?.content === 'string') content += delta.content
+      for (const d of delta?.tool_calls ?? []) {
+        // a provider that omits `index`: a new id starts a new call, anything else continues the last
+        const i = typeof d.index === 'number' ? d.index : d.id && (last === undefined || calls.get(last)?.id !== d.id) ? (last === undefined ? 0 : Math.max(...calls.keys()) + 1) : last ?? 0
+        last = i
+        if (started.has(i)) continue
+        let c = calls.get(i)
+        if (!c) calls.set(i, (c = { id: '', type: 'function', function: { name: '', arguments: '' } }))
+        if (d.id) c.id = d.id
+        if (d.function?.name) c.function.name += d.function.name
+        if (d.function?.arguments) c.function.arguments += d.function.arguments
+        for (const [j, cj] of calls) if (j !== i && !started.has(j) && j < i && cj.function.name !== '' && closedObject(cj.function.arguments)) start(j)
+      }
+      if (choice?.finish_reason) for (const j of calls.keys()) start(j)
     }
+  } catch (e) {
+    await Promise.all(started.values())
+    throw e
   }
-  calls.forEach((_, i) => start(i))
-  const outcomes = await Promise.all(started)
-  return { ...finish(outcomes, options), content, toolCalls: calls }
+  for (const j of calls.keys()) start(j)
+  const order = [...calls.keys()].sort((a, b) => a - b)
+  const outcomes = await Promise.all(order.map(i => started.get(i)!))
+  return { ...finish(outcomes, options), content, toolCalls: order.map(i => calls.get(i)!) }
 }

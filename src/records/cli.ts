@@ -1,29 +1,43 @@
-/** `vetoc log verify|export`. */
+/** `vetoc log verify|export`. Exit status: 0 success, 1 a log that does not verify or is not a log, 2 usage errors. */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { exportLog, verifyLog } from './index.js'
+import { exportLog, verifyLog, type ExportOptions } from './index.js'
+
+const USAGE = 'vetoc: usage: vetoc log verify <file.jsonl> | vetoc log export <file.jsonl> [--format csv|jsonl] [--tool T] [--decision allow|review|deny] [--rule R] [--since TIME] [--until TIME]\n'
 
 export async function runLogCommand(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<number> {
   const [sub, ...rest] = argv
-  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string' }, tool: { type: 'string' }, decision: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' } } })
-  if ((sub !== 'verify' && sub !== 'export') || positionals.length !== 1) {
-    io.stderr('vetoc: usage: vetoc log verify <file.jsonl> | vetoc log export <file.jsonl> [--format csv|jsonl] [--tool T] [--decision D]\n')
+  let parsed
+  try {
+    parsed = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string' }, tool: { type: 'string' }, decision: { type: 'string' }, rule: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' } } })
+  } catch (e) {
+    io.stderr(`vetoc: ${(e as Error).message}\n${USAGE}`)
     return 2
   }
+  const { values, positionals } = parsed
+  if ((sub !== 'verify' && sub !== 'export') || positionals.length !== 1) {
+    io.stderr(USAGE)
+    return 2
+  }
+  if (sub === 'verify' && Object.keys(values).length > 0) {
+    io.stderr(`vetoc: \`log verify\` takes no options\n${USAGE}`)
+    return 2
+  }
+  const file = positionals[0]!
   let text: string
   try {
-    text = readFileSync(positionals[0]!, 'utf8')
+    text = readFileSync(file, 'utf8')
   } catch (e) {
-    io.stderr(`vetoc: cannot read \`${positionals[0]}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`)
+    io.stderr(`vetoc: cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`)
     return 2
   }
+  const v = verifyLog(text)
   if (sub === 'verify') {
-    const v = verifyLog(text)
     if (v.ok) {
-      io.stdout(`${positionals[0]}: ${v.count} records, chain intact\n`)
+      io.stdout(`${file}: ${v.count} records, chain intact${v.last ? ` (last hash ${v.last})` : ''}\n`)
       return 0
     }
-    io.stderr(`${positionals[0]}:${v.line}: error: record ${v.line}: ${v.reason}\n`)
+    io.stderr(`${file}:${v.line}: error: record at line ${v.line}${v.seq !== undefined ? ` (seq ${v.seq})` : ''}: ${v.reason}\n`)
     return 1
   }
   const format = values.format ?? 'csv'
@@ -31,11 +45,32 @@ export async function runLogCommand(argv: string[], io: { stdout: (s: string) =>
     io.stderr(`vetoc: --format must be csv or jsonl, got \`${format}\`\n`)
     return 2
   }
+  const decision = values.decision
+  if (decision !== undefined && decision !== 'allow' && decision !== 'review' && decision !== 'deny') {
+    io.stderr(`vetoc: --decision must be allow, review or deny, got \`${decision}\`\n`)
+    return 2
+  }
+  for (const flag of ['since', 'until'] as const) {
+    const t = values[flag]
+    if (t !== undefined && Number.isNaN(Date.parse(t))) {
+      io.stderr(`vetoc: --${flag} is not a date: \`${t}\`\n`)
+      return 2
+    }
+  }
+  const options: ExportOptions = { format }
+  if (values.tool !== undefined) options.tool = values.tool
+  if (decision !== undefined) options.decision = decision
+  if (values.rule !== undefined) options.rule = values.rule
+  if (values.since !== undefined) options.since = values.since
+  if (values.until !== undefined) options.until = values.until
+  let out: string
   try {
-    io.stdout(exportLog(text, { format, ...(values.tool ? { tool: values.tool } : {}), ...(values.decision ? { decision: values.decision } : {}), ...(values.since ? { since: values.since } : {}), ...(values.until ? { until: values.until } : {}) }))
+    out = exportLog(text, options)
   } catch (e) {
-    io.stderr(`vetoc: \`${positionals[0]}\` is not a decision log: ${(e as Error).message}\n`)
+    io.stderr(`vetoc: \`${file}\` is not a decision log: ${(e as Error).message}\n`)
     return 1
   }
+  if (!v.ok) io.stderr(`${file}:${v.line}: warning: the log does not verify (${v.reason}); exported anyway\n`)
+  io.stdout(out)
   return 0
 }

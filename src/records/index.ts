@@ -4,17 +4,21 @@
  * before anything is written.
  */
 import { createHash } from 'node:crypto'
-import { appendFileSync, existsSync, openSync, readSync, closeSync, fstatSync } from 'node:fs'
-import { appendFile } from 'node:fs/promises'
+import { appendFileSync, closeSync, fstatSync, openSync, readSync, statSync, truncateSync } from 'node:fs'
+import { appendFile, stat, truncate } from 'node:fs/promises'
+import { resolve as resolvePath } from 'node:path'
 import type { Writable } from 'node:stream'
 
 export const GENESIS: string = '0'.repeat(64)
 export const REDACTED = '[REDACTED]'
 
 export interface DecisionRecord {
+  /** position in the chain, from 0 */
   seq: number
+  /** ISO 8601, from the guard's clock */
   time: string
   policy: string
+  /** SHA-256 of the policy's canonical form */
   digest: string
   tool: string
   decision: 'allow' | 'review' | 'deny'
@@ -22,11 +26,16 @@ export interface DecisionRecord {
   reason?: string
   severity?: string
   warnings?: string[]
+  /** the arguments, secrets redacted */
   args: unknown
+  /** the context, secrets redacted */
   context?: unknown
   approvalId?: string
+  /** who resolved a review: the approver's name, `timeout`, `handler` or `error` */
   resolvedBy?: string
+  /** hash of the previous record (`GENESIS` for the first) */
   prev: string
+  /** SHA-256 of this record's canonical JSON without `hash` */
   hash: string
 }
 
@@ -44,35 +53,82 @@ export function hashRecord(record: Omit<DecisionRecord, 'hash'>): string {
   return createHash('sha256').update(canonicalJson(record)).digest('hex')
 }
 
-// Values that look like credentials, whatever key they sit under.
-const SECRET_VALUES = [
-  /^(sk|pk|rk)[-_](live|test|proj|ant)?[-_]?[A-Za-z0-9_-]{8,}/,
-  /^gsk_[A-Za-z0-9]{10,}/,
-  /^AKIA[0-9A-Z]{16}$/,
-  /^gh[pousr]_[A-Za-z0-9]{20,}/,
-  /^xox[abposr]-[A-Za-z0-9-]{10,}/,
-  /^AIza[0-9A-Za-z_-]{30,}/,
-  /^eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}$/,
-  /^(Bearer|Basic)\s+\S{8,}/i,
-  /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
-]
-const SECRET_KEYS = /^(api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|token|secret|client[-_]?secret|password|passwd|authorization|private[-_]?key)$/i
+// ── Redaction ────────────────────────────────────────────────────────────────────────────────────
 
+// Credentials found anywhere inside a string, not only as the whole value. Every pattern that repeats a
+// character class is preceded by a lookbehind excluding that class, so a match can only start at the
+// beginning of a run and each run is scanned once: linear time on model-supplied text (test/runtime).
+const B = '(?<![A-Za-z0-9_-])'
+const TOKEN_PATTERNS: readonly RegExp[] = [
+  // OpenAI (sk-…, sk-proj-…), Anthropic (sk-ant-…), Stripe (sk_live_…, rk_…, pk_…)
+  new RegExp(`${B}(?:sk|pk|rk)[-_][A-Za-z0-9_-]{16,}`, 'g'),
+  new RegExp(`${B}gsk_[A-Za-z0-9]{10,}`, 'g'), // Groq
+  new RegExp(`${B}(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}(?![0-9A-Za-z])`, 'g'), // AWS access key id
+  new RegExp(`${B}(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})`, 'g'), // GitHub
+  new RegExp(`${B}glpat-[A-Za-z0-9_-]{20,}`, 'g'), // GitLab
+  new RegExp(`${B}xox[abposr]-[A-Za-z0-9-]{10,}`, 'g'), // Slack
+  new RegExp(`${B}AIza[0-9A-Za-z_-]{30,}`, 'g'), // Google API key
+  new RegExp(`${B}(?:hf_[A-Za-z0-9]{30,}|npm_[A-Za-z0-9]{36})`, 'g'), // Hugging Face, npm
+  new RegExp(`${B}SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}`, 'g'), // SendGrid
+  new RegExp(`${B}eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}`, 'g'), // JWT
+  // Authorization header values (capitalised as in headers, so prose like "basic functionality" stays)
+  /(?<![A-Za-z0-9])Bearer[ \t]{1,8}[A-Za-z0-9._~+/=-]{8,}/g,
+  /(?<![A-Za-z0-9])Basic[ \t]{1,8}(?=[A-Za-z._~-]{0,200}[0-9+/=])[A-Za-z0-9._~+/=-]{8,}/g,
+  /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[A-Za-z0-9+/=\s]*(?:-----END [A-Z ]{0,40}PRIVATE KEY-----)?/g,
+]
+// user:password@ in URLs: the userinfo is redacted, scheme and host kept
+const URL_USERINFO = /(?<![A-Za-z0-9+.-])([a-z][a-z0-9+.-]{0,20}:\/\/)[^\s:/@]{1,64}:[^\s/@]{1,128}@/gi
+// `name=value` / `"name": "value"` / `name: value` inside text (query strings, headers, env dumps):
+// the name is kept, the value redacted.
+const KEY_VALUE = /(?<![A-Za-z0-9_])((?:[A-Za-z0-9]{1,20}[-_])?(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|auth[-_]?token|id[-_]?token|token|secret|client[-_]?secret|secret[-_]?access[-_]?key|password|passwd|pwd|passphrase|private[-_]?key)["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)([^\s"'&,;}]{1,})/gi
+
+// Keys whose value is a credential, whatever it looks like (after camelCase/kebab-case → snake_case).
+const SECRET_KEY = /(?:^|_)(?:api_?key|apikey|token|access_?token|refresh_?token|id_?token|auth_?token|bearer_?token|secret|client_?secret|secret_?key|secret_?access_?key|access_?key|private_?key|password|passwd|pwd|passphrase|authorization|auth|credentials?|cookie|set_cookie|session_?id|session_?token)$/
+
+const keyVerdicts = new Map<string, boolean>()
+
+/** True when a property name names a credential (`apiKey`, `x-api-key`, `OPENAI_API_KEY`, `password`, …). */
+export function isSecretKey(key: string): boolean {
+  let v = keyVerdicts.get(key)
+  if (v === undefined) {
+    v = SECRET_KEY.test(key.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase().replace(/[-.\s]/g, '_'))
+    if (keyVerdicts.size < 4096) keyVerdicts.set(key, v)
+  }
+  return v
+}
+
+// all token patterns in one pass (each alternative keeps its own lookbehind, so the scan stays linear)
+const TOKENS = new RegExp(TOKEN_PATTERNS.map(r => `(?:${r.source})`).join('|'), 'g')
+
+/** `text` with every credential-looking substring replaced by `[REDACTED]`. */
+export function redactText(text: string): string {
+  let out = text.replace(TOKENS, REDACTED)
+  if (out.includes('://')) out = out.replace(URL_USERINFO, `$1${REDACTED}@`)
+  if (out.includes(':') || out.includes('=')) out = out.replace(KEY_VALUE, (_m, name: string, value: string) => (value === REDACTED ? `${name}${value}` : `${name}${REDACTED}`))
+  return out
+}
+
+/** True when `value` contains something that looks like a key, token or password. */
 export function looksSecret(value: string): boolean {
-  return SECRET_VALUES.some(r => r.test(value))
+  return redactText(value) !== value
+}
+
+function splitPath(p: string): string[] {
+  return p.replace(/\[(\d+|\*)\]/g, '.$1').replace(/^\./, '').split('.')
 }
 
 /**
- * A copy of `value` with the given dotted paths, keys that name credentials and values that look
- * like credentials replaced by `[REDACTED]`. Own enumerable properties only; getters that throw and
- * cycles become markers instead of exceptions.
+ * A copy of `value` with the given paths, keys that name credentials and credential-looking
+ * substrings replaced by `[REDACTED]`. Paths are dotted and rooted at `value` (`headers.authorization`,
+ * `items.*.token`, `items[0].token`); `*` matches any one key or index. Own enumerable properties only;
+ * getters that throw, cycles and over-deep nesting become markers instead of exceptions.
  */
 export function redact(value: unknown, paths: readonly string[] = []): unknown {
-  const split = paths.map(p => p.split('.'))
+  const split = paths.map(splitPath)
   const seen = new WeakSet<object>()
   const walk = (v: unknown, at: string[], depth: number): unknown => {
     if (split.some(p => p.length === at.length && p.every((s, i) => s === at[i] || s === '*'))) return REDACTED
-    if (typeof v === 'string') return looksSecret(v) ? REDACTED : v
+    if (typeof v === 'string') return redactText(v)
     if (v === null || typeof v !== 'object') return typeof v === 'bigint' ? String(v) : typeof v === 'function' || typeof v === 'symbol' ? undefined : v
     if (depth > 32) return '[DEPTH]'
     if (seen.has(v)) return '[CIRCULAR]'
@@ -86,13 +142,16 @@ export function redact(value: unknown, paths: readonly string[] = []): unknown {
       } catch {
         x = '[UNREADABLE]'
       }
-      const r = SECRET_KEYS.test(k) && x !== null && x !== undefined ? REDACTED : walk(x, [...at, k], depth + 1)
+      const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, [...at, k], depth + 1)
       Object.defineProperty(out, k, { value: r, enumerable: true, writable: true, configurable: true })
     }
+    seen.delete(v)
     return out
   }
   return walk(value, [], 0)
 }
+
+// ── Sinks ────────────────────────────────────────────────────────────────────────────────────────
 
 /**
  * Where records go. A sink is one log, so it owns the chain: `write` seals the record (seq, prev,
@@ -100,7 +159,7 @@ export function redact(value: unknown, paths: readonly string[] = []): unknown {
  */
 export interface RecordSink {
   write(record: UnsignedRecord): DecisionRecord
-  /** Writes out everything buffered. */
+  /** Writes out everything buffered; rejects if that failed (the records stay buffered). */
   flush(): Promise<void>
   close?(): Promise<void>
 }
@@ -123,84 +182,297 @@ export function createMemorySink(): RecordSink & { records: DecisionRecord[] } {
 export interface FileSinkOptions {
   /** Called with background write errors (the decision path never sees them). @default console.error */
   onError?: (error: Error) => void
-  /** Flush once this many records are buffered. @default 256 */
+  /** Write out once this many records are buffered. @default 256 */
   maxBuffered?: number
-  /** Flush this long after the first buffered record. @default 50 */
+  /** Write out this long after the first buffered record. @default 50 */
   flushMs?: number
+  /**
+   * On SIGINT, SIGTERM and SIGHUP, write out the buffer before the signal takes effect. When vetoc's
+   * listener is the only one, it re-raises the signal afterwards (so the default action still
+   * happens, at most `signalFlushMs` later); when the application has its own listener, vetoc only
+   * starts the write and leaves the exit to the application.
+   * @default true
+   */
+  handleSignals?: boolean
+  /** How long a signal waits for the write before the default action. @default 2000 */
+  signalFlushMs?: number
 }
 
-/**
- * JSON Lines file sink. `write` only appends to a buffer; the buffer goes to disk asynchronously
- * after `flushMs` or `maxBuffered` records, on `flush()`, and synchronously at process exit, so a
- * crash loses at most the unflushed tail. Opening an existing log continues its chain.
- */
-export function createFileSink(path: string, options: FileSinkOptions = {}): RecordSink {
-  const onError = options.onError ?? ((e: Error) => console.error(`vetoc: decision log ${path}: ${e.message}`))
-  const maxBuffered = options.maxBuffered ?? 256
-  const flushMs = options.flushMs ?? 50
-  let buffer: string[] = []
-  let timer: NodeJS.Timeout | undefined
-  let writing: Promise<void> = Promise.resolve()
-  const drain = (): Promise<void> => {
-    if (timer) { clearTimeout(timer); timer = undefined }
-    if (buffer.length === 0) return writing
-    const chunk = buffer.join('')
-    buffer = []
-    writing = writing.then(() => appendFile(path, chunk)).catch((e: Error) => onError(e))
-    return writing
-  }
-  const onExit = (): void => {
-    if (buffer.length === 0) return
-    try {
-      appendFileSync(path, buffer.join(''))
-      buffer = []
-    } catch (e) {
-      onError(e as Error)
-    }
-  }
-  process.on('exit', onExit)
-  const chain = new Chain(resume(path))
-  return {
-    write(unsigned) {
-      const record = chain.seal(unsigned)
-      buffer.push(`${JSON.stringify(record)}\n`)
-      if (buffer.length >= maxBuffered) void drain()
-      else if (!timer) {
-        timer = setTimeout(() => void drain(), flushMs)
-        timer.unref()
-      }
-      return record
-    },
-    flush: drain,
-    async close() {
-      await drain()
-      process.off('exit', onExit)
-    },
-  }
+/** One open log file, shared by every sink opened on the same path in this process. */
+interface Log {
+  path: string
+  chain: Chain
+  buffer: string[]
+  timer: NodeJS.Timeout | undefined
+  /** the write queue; never rejects */
+  writing: Promise<void>
+  /** the chunk being written, for the synchronous write at exit */
+  inflight: string | undefined
+  /** bytes of the file that are ours and complete; undefined for non-regular files */
+  size: number | undefined
+  /** the last write failed; `beforeExit` leaves it to the synchronous attempt at exit */
+  failing: boolean
+  refs: number
+  signals: boolean
+  onError: (error: Error) => void
+  maxBuffered: number
+  flushMs: number
+  signalFlushMs: number
 }
 
-/** Where an existing log ends, so its chain continues across restarts. */
-function resume(path: string): { prev: string; seq: number } | undefined {
-  const last = lastLine(path)
-  if (last === undefined) return undefined
+const open = new Map<string, Log>()
+const pending = new Set<Log>()
+let exitHooked = false
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+let signalsHooked = false
+
+function fileSize(path: string): number | undefined {
   try {
-    const r = JSON.parse(last) as DecisionRecord
-    return typeof r.hash === 'string' && typeof r.seq === 'number' ? { prev: r.hash, seq: r.seq + 1 } : undefined
+    return statSync(path).size
   } catch {
     return undefined
   }
 }
 
-function lastLine(path: string): string | undefined {
-  if (!existsSync(path)) return undefined
+async function writeOut(log: Log): Promise<void> {
+  if (log.buffer.length === 0) {
+    pending.delete(log)
+    return
+  }
+  const chunk = log.buffer.join('')
+  log.buffer = []
+  log.inflight = chunk
+  const bytes = Buffer.byteLength(chunk)
+  try {
+    await appendFile(log.path, chunk)
+  } catch (e) {
+    // a partial append would leave a torn line in the middle of the log: cut it before the retry
+    if (log.size !== undefined) {
+      const now = await stat(log.path).then(s => s.size, () => undefined)
+      if (now !== undefined && now > log.size && now < log.size + bytes) await truncate(log.path, log.size).catch(() => {})
+    }
+    log.buffer.unshift(chunk)
+    log.failing = true
+    throw e
+  } finally {
+    log.inflight = undefined
+  }
+  log.failing = false
+  if (log.size !== undefined) log.size += bytes
+  if (log.buffer.length === 0) pending.delete(log)
+}
+
+/** Queues a write of everything buffered; the returned promise rejects if it failed. */
+function drain(log: Log): Promise<void> {
+  if (log.timer) {
+    clearTimeout(log.timer)
+    log.timer = undefined
+  }
+  const p = log.writing.then(() => writeOut(log))
+  log.writing = p.catch((e: Error) => log.onError(new Error(`cannot write: ${e.message} (records kept in memory for the next flush)`)))
+  return p
+}
+
+/** At `process.exit()` or the end of the event loop: no more async work, write synchronously. */
+function writeOutSync(log: Log): void {
+  let text = log.buffer.join('')
+  if (log.inflight !== undefined) {
+    // an async append was cut short by the exit: find out how much of it reached the file
+    const now = log.size === undefined ? undefined : fileSize(log.path)
+    const bytes = Buffer.byteLength(log.inflight)
+    if (now === undefined || now <= (log.size ?? 0)) text = log.inflight + text
+    else if (log.size !== undefined && now < log.size + bytes) {
+      truncateSync(log.path, log.size)
+      text = log.inflight + text
+    }
+  }
+  if (text === '') return
+  try {
+    appendFileSync(log.path, text)
+    log.buffer = []
+    pending.delete(log)
+  } catch (e) {
+    log.onError(new Error(`cannot write at exit, the buffered records are lost: ${(e as Error).message}`))
+  }
+}
+
+function hookExit(): void {
+  if (exitHooked) return
+  exitHooked = true
+  // the loop ran dry with records buffered (the flush timer is unref'd): write them out asynchronously
+  process.on('beforeExit', () => {
+    for (const log of pending) if (!log.failing) drain(log).catch(() => {})
+  })
+  process.on('exit', () => {
+    for (const log of [...pending]) writeOutSync(log)
+  })
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  const alone = process.listenerCount(signal) === 1
+  const written = Promise.allSettled([...pending].map(drain))
+  if (!alone) return
+  const wait = Math.max(0, ...[...open.values()].map(l => l.signalFlushMs))
+  let done = false
+  const finish = (): void => {
+    if (done) return
+    done = true
+    clearTimeout(timer)
+    unhookSignals()
+    process.kill(process.pid, signal) // no listener left: the default action (termination) happens
+  }
+  const timer = setTimeout(finish, wait) // a write that hangs must not keep the signal from taking effect
+  void written.then(finish)
+}
+
+function syncSignalHooks(): void {
+  const want = [...open.values()].some(l => l.signals)
+  if (want && !signalsHooked) {
+    signalsHooked = true
+    for (const s of SIGNALS) process.on(s, onSignal)
+  } else if (!want && signalsHooked) unhookSignals()
+}
+
+function unhookSignals(): void {
+  signalsHooked = false
+  for (const s of SIGNALS) process.off(s, onSignal)
+}
+
+/**
+ * JSON Lines file sink. `write` seals the record and appends it to an in-memory buffer; the buffer
+ * goes to disk asynchronously after `flushMs` or `maxBuffered` records, on `flush()`/`close()`,
+ * when the event loop runs dry, on SIGINT/SIGTERM/SIGHUP, and synchronously at `process.exit()`. A
+ * decision never waits for the disk; a crash (SIGKILL, power loss) loses at most the unflushed tail.
+ *
+ * Opening an existing log continues its chain; an incomplete last line left by a crash is cut off
+ * (and reported through `onError`) so the log keeps verifying. Sinks opened on the same path in one
+ * process share one chain. One process should write a given file.
+ */
+export function createFileSink(path: string, options: FileSinkOptions = {}): RecordSink {
+  const key = resolvePath(path)
+  const acquire = (): Log => {
+    let log = open.get(key)
+    if (!log) {
+      const onError = options.onError ?? ((e: Error) => console.error(`vetoc: decision log ${path}: ${e.message}`))
+      const found = inspect(key, onError)
+      log = {
+        path: key,
+        chain: new Chain(found.start),
+        buffer: found.lead ? [found.lead] : [],
+        timer: undefined,
+        writing: Promise.resolve(),
+        inflight: undefined,
+        size: found.size,
+        failing: false,
+        refs: 0,
+        signals: options.handleSignals ?? true,
+        onError,
+        maxBuffered: options.maxBuffered ?? 256,
+        flushMs: options.flushMs ?? 50,
+        signalFlushMs: options.signalFlushMs ?? 2000,
+      }
+      open.set(key, log)
+      hookExit()
+    }
+    log.refs++
+    syncSignalHooks()
+    return log
+  }
+  let log: Log | undefined = acquire()
+  let last: Log = log
+  const current = (): Log => (log ??= acquire())
+  return {
+    write(unsigned) {
+      const l = (last = current())
+      const record = l.chain.seal(unsigned)
+      l.buffer.push(`${JSON.stringify(record)}\n`)
+      pending.add(l)
+      if (l.buffer.length >= l.maxBuffered) drain(l).catch(() => {})
+      else if (!l.timer) {
+        l.timer = setTimeout(() => void drain(l).catch(() => {}), l.flushMs)
+        l.timer.unref()
+      }
+      return record
+    },
+    flush: () => drain(log ?? last),
+    async close() {
+      const l = log
+      if (!l) return
+      log = undefined
+      l.refs--
+      try {
+        await drain(l)
+      } finally {
+        if (l.refs === 0 && !pending.has(l) && open.get(key) === l) open.delete(key)
+        syncSignalHooks()
+      }
+    },
+  }
+}
+
+/** Where an existing log ends, so its chain continues across restarts. */
+function inspect(path: string, onError: (e: Error) => void): { start?: { prev: string; seq: number }; size: number | undefined; lead?: string } {
+  let st
+  try {
+    st = statSync(path)
+  } catch {
+    return { size: 0 }
+  }
+  if (!st.isFile()) return { size: undefined } // a FIFO or device: nothing to resume, nothing to measure
+  for (;;) {
+    const found = lastLine(path)
+    if (found === undefined) return { size: 0 }
+    const { text, start, size, newline } = found
+    let record: DecisionRecord | undefined
+    try {
+      const r = JSON.parse(text) as DecisionRecord
+      if (r !== null && typeof r === 'object' && typeof r.hash === 'string' && typeof r.seq === 'number') record = r
+    } catch {}
+    if (!newline && record === undefined && text.startsWith('{')) {
+      // an append cut short by a crash: the rest of that record never reached the disk
+      truncateSync(path, start)
+      onError(new Error(`dropped an incomplete last line (${size - start} bytes) left by an interrupted write`))
+      continue
+    }
+    if (record === undefined) {
+      onError(new Error('the file does not end with a decision record; new records start a new chain'))
+      return { size, ...(newline ? {} : { lead: '\n' }) }
+    }
+    return { start: { prev: record.hash, seq: record.seq + 1 }, size, ...(newline ? {} : { lead: '\n' }) }
+  }
+}
+
+/** The last non-empty line of a file (read backwards, whatever its length). */
+function lastLine(path: string): { text: string; start: number; size: number; newline: boolean } | undefined {
   const fd = openSync(path, 'r')
   try {
     const size = fstatSync(fd).size
-    const len = Math.min(size, 1 << 20)
-    const buf = Buffer.alloc(len)
-    readSync(fd, buf, 0, len, size - len)
-    const lines = buf.toString('utf8').split('\n').filter(l => l.trim() !== '')
-    return lines[lines.length - 1]
+    if (size === 0) return undefined
+    const one = Buffer.alloc(1)
+    readSync(fd, one, 0, 1, size - 1)
+    const newline = one[0] === 0x0a
+    let end = size
+    while (end > 0) {
+      readSync(fd, one, 0, 1, end - 1)
+      if (one[0] !== 0x0a && one[0] !== 0x0d) break
+      end--
+    }
+    if (end === 0) return undefined
+    let start = 0
+    for (let pos = end; pos > 0; ) {
+      const len = Math.min(pos, 1 << 16)
+      const buf = Buffer.alloc(len)
+      readSync(fd, buf, 0, len, pos - len)
+      const i = buf.lastIndexOf(0x0a)
+      if (i >= 0) {
+        start = pos - len + i + 1
+        break
+      }
+      pos -= len
+    }
+    const line = Buffer.alloc(end - start)
+    readSync(fd, line, 0, end - start, start)
+    return { text: line.toString('utf8'), start, size, newline }
   } finally {
     closeSync(fd)
   }
@@ -236,9 +508,17 @@ export class Chain {
   }
 }
 
-export type Verification = { ok: true; count: number } | { ok: false; line: number; reason: string }
+// ── Verification and export ──────────────────────────────────────────────────────────────────────
 
-/** Checks every record's hash and its link to the previous one. */
+export type Verification =
+  | { ok: true; count: number; /** hash of the last record: keep it elsewhere to detect a cut tail */ last?: string }
+  | { ok: false; /** 1-based line of the first bad record */ line: number; /** its `seq`, when readable */ seq?: number; reason: string }
+
+/**
+ * Checks every record's hash and its link to the previous one, and that the log starts its chain.
+ * A hash chain without a key detects edits, insertions, removals and reordering, not a log rewritten
+ * from scratch or cut at the end: compare `last` with a copy kept elsewhere for that.
+ */
 export function verifyLog(text: string): Verification {
   const lines = text.split('\n')
   let prev: string | undefined
@@ -253,36 +533,70 @@ export function verifyLog(text: string): Verification {
       return { ok: false, line: i + 1, reason: 'not valid JSON' }
     }
     if (r === null || typeof r !== 'object' || typeof r.hash !== 'string' || typeof r.prev !== 'string') return { ok: false, line: i + 1, reason: 'not a decision record' }
-    if (prev !== undefined && r.prev !== prev) return { ok: false, line: i + 1, reason: 'does not link to the previous record (a record was removed, inserted or reordered)' }
+    const at = { ok: false as const, line: i + 1, ...(typeof r.seq === 'number' ? { seq: r.seq } : {}) }
+    if (prev === undefined && r.prev !== GENESIS) return { ...at, reason: 'the log does not start its chain (records were removed from its beginning)' }
+    if (prev !== undefined && r.prev !== prev) return { ...at, reason: 'does not link to the previous record (a record was removed, inserted or reordered)' }
     const { hash, ...body } = r
-    if (hashRecord(body) !== hash) return { ok: false, line: i + 1, reason: 'its content does not match its hash (the record was edited)' }
+    if (hashRecord(body) !== hash) return { ...at, reason: 'its content does not match its hash (the record was edited)' }
     prev = hash
     count++
   }
-  return { ok: true, count }
+  return prev === undefined ? { ok: true, count } : { ok: true, count, last: prev }
 }
 
 export interface ExportOptions {
   format: 'csv' | 'jsonl'
+  /** keep records of this tool */
   tool?: string
-  decision?: string
+  /** keep records with this decision */
+  decision?: 'allow' | 'review' | 'deny'
+  /** keep records decided by this rule */
+  rule?: string
+  /** keep records at or after this time (anything `Date.parse` reads) */
   since?: string
+  /** keep records before this time */
   until?: string
 }
 
-const CSV_COLUMNS = ['seq', 'time', 'policy', 'tool', 'decision', 'rule', 'reason', 'severity', 'approvalId', 'resolvedBy', 'args', 'hash'] as const
+export const CSV_COLUMNS = ['seq', 'time', 'policy', 'digest', 'tool', 'decision', 'rule', 'reason', 'severity', 'warnings', 'approvalId', 'resolvedBy', 'args', 'context', 'prev', 'hash'] as const
 
-function csvCell(v: unknown): string {
-  const s = v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v)
-  // a leading = + - @ would be read as a formula by spreadsheet programs
+/** One RFC 4180 cell; a leading `=`, `+`, `-`, `@`, tab or CR is defused with `'` (CSV formula injection). */
+export function csvCell(v: unknown): string {
+  const s = v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v)
   const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 
-/** Filters a log and writes it as CSV or JSON Lines for review. */
+function time(s: string, what: string): number {
+  const t = Date.parse(s)
+  if (Number.isNaN(t)) throw new RangeError(`${what} is not a date: \`${s}\``)
+  return t
+}
+
+/** Filters a log and writes it as CSV or JSON Lines for review. Throws on a line that is not a record. */
 export function exportLog(text: string, options: ExportOptions): string {
-  const records = text.split('\n').filter(l => l.trim() !== '').map(l => JSON.parse(l) as DecisionRecord)
-  const kept = records.filter(r => (options.tool === undefined || r.tool === options.tool) && (options.decision === undefined || r.decision === options.decision) && (options.since === undefined || r.time >= options.since) && (options.until === undefined || r.time < options.until))
+  const since = options.since === undefined ? undefined : time(options.since, 'since')
+  const until = options.until === undefined ? undefined : time(options.until, 'until')
+  const records: DecisionRecord[] = []
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return
+    let r: DecisionRecord
+    try {
+      r = JSON.parse(line) as DecisionRecord
+    } catch {
+      throw new SyntaxError(`line ${i + 1} is not valid JSON`)
+    }
+    if (r === null || typeof r !== 'object' || typeof r.time !== 'string') throw new SyntaxError(`line ${i + 1} is not a decision record`)
+    records.push(r)
+  })
+  const kept = records.filter(r => {
+    if (options.tool !== undefined && r.tool !== options.tool) return false
+    if (options.decision !== undefined && r.decision !== options.decision) return false
+    if (options.rule !== undefined && r.rule !== options.rule) return false
+    if (since === undefined && until === undefined) return true
+    const t = Date.parse(r.time)
+    return (since === undefined || t >= since) && (until === undefined || t < until)
+  })
   if (options.format === 'jsonl') return kept.map(r => `${JSON.stringify(r)}\n`).join('')
-  return [CSV_COLUMNS.join(','), ...kept.map(r => CSV_COLUMNS.map(c => csvCell(r[c])).join(','))].join('\n') + '\n'
+  return `${[CSV_COLUMNS.join(','), ...kept.map(r => CSV_COLUMNS.map(c => csvCell(r[c])).join(','))].join('\r\n')}\r\n`
 }

@@ -1,21 +1,25 @@
 /**
- * The Vercel AI SDK wrapper, driven by the SDK's own `generateText` loop (the model is the SDK's
- * mock language model: the provider is the one thing outside this machine), and the MCP wrapper,
- * driven by the real MCP client over the SDK's in-memory transport.
+ * The Vercel AI SDK wrapper, driven by the SDK's own `generateText` loop through its built-in HTTP
+ * provider (the AI Gateway protocol, played by a loopback server); the MCP wrapper, driven by the real
+ * MCP client over Streamable HTTP on a loopback port; and `protect()` for plain tool lists.
  */
+import { randomUUID } from 'node:crypto'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
-import { generateText, jsonSchema, tool } from 'ai'
-import { MockLanguageModelV3 } from 'ai/test'
+import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js'
+import { createGateway, generateText, jsonSchema, stepCountIs, tool } from 'ai'
 import { z } from 'zod'
-import { beforeAll, describe, expect, it } from 'vitest'
-import { guardAiTools } from '../../src/adapters/ai-sdk.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { guardAiTools, rejectInvalidAiToolCalls } from '../../src/adapters/ai-sdk.js'
 import { guardMcpServer } from '../../src/adapters/mcp.js'
 import { protect } from '../../src/adapters/protect.js'
 import { createGuard } from '../../src/guard.js'
+import { createMemorySink } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { shipped } from '../support/policies.js'
+import { startLoopback, type Loopback } from './loopback.js'
 
 let geminiSafety: CompiledPolicy
 beforeAll(async () => {
@@ -25,61 +29,131 @@ beforeAll(async () => {
 const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } }
 
 describe('Vercel AI SDK', () => {
-  it('generateText runs only the allowed tool executions', async () => {
+  let loop: Loopback
+  const turns: unknown[] = []
+  beforeAll(async () => {
+    // the AI Gateway's language-model endpoint: one scripted LanguageModelV3 result per request
+    loop = await startLoopback((req, res) => {
+      res.writeHead(req.path === '/language-model' ? 200 : 404, { 'content-type': 'application/json' })
+      res.end(JSON.stringify(turns.shift() ?? { error: { message: `no route for ${req.path}` } }))
+    })
+  })
+  afterAll(() => loop.close())
+
+  it('generateText over HTTP runs only the allowed executions; blocked, unknown and malformed calls are recorded', async () => {
     const deleted: string[] = []
-    const guard = createGuard(geminiSafety)
+    const sink = createMemorySink()
+    const guard = createGuard(geminiSafety, { sink })
     const tools = guardAiTools(guard, {
       delete_file: tool({ description: 'Delete a file', inputSchema: jsonSchema<{ path: string }>({ type: 'object', properties: { path: { type: 'string' } }, required: ['path'] }), execute: async ({ path }) => { deleted.push(path); return 'deleted' } }),
     })
-    const model = new MockLanguageModelV3({
-      doGenerate: async () => ({
-        content: [
-          { type: 'tool-call', toolCallId: 'a', toolName: 'delete_file', input: JSON.stringify({ path: '/tmp/a' }) },
-          { type: 'tool-call', toolCallId: 'b', toolName: 'delete_file', input: JSON.stringify({ path: '/etc/shadow' }) },
-        ],
-        finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
-        usage,
-        warnings: [],
-      }),
-    })
-    const result = await generateText({ model, tools, prompt: 'clean up' })
+    turns.push({
+      content: [
+        { type: 'tool-call', toolCallId: 'a', toolName: 'delete_file', input: JSON.stringify({ path: '/tmp/a' }) },
+        { type: 'tool-call', toolCallId: 'b', toolName: 'delete_file', input: JSON.stringify({ path: '/etc/shadow' }) },
+        { type: 'tool-call', toolCallId: 'c', toolName: 'format_disk', input: '{}' },
+        { type: 'tool-call', toolCallId: 'd', toolName: 'delete_file', input: '{"path": "/tmp/b", "token": "ghp_0123456789abcdefghijABCDEFGHIJ' },
+      ],
+      finishReason: { unified: 'tool-calls', raw: 'tool_calls' },
+      usage,
+      warnings: [],
+    }, { content: [{ type: 'text', text: 'done' }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] })
+    const gateway = createGateway({ baseURL: loop.url, apiKey: 'test' })
+    const result = await generateText({ model: gateway('test/model'), tools, prompt: 'clean up', stopWhen: stepCountIs(2), experimental_repairToolCall: rejectInvalidAiToolCalls(guard) })
+    expect(result.text).toBe('done')
     expect(deleted).toEqual(['/tmp/a'])
-    const outputs = Object.fromEntries(result.toolResults.map(r => [r.toolCallId, r.output]))
+    const outputs = Object.fromEntries(result.steps[0]!.toolResults.map(r => [r.toolCallId, r.output]))
     expect(outputs['a']).toBe('deleted')
-    expect(outputs['b']).toMatchObject({ blocked: true, decision: 'review', approvalId: expect.any(String) })
+    expect(outputs['b']).toMatchObject({ blocked: true, decision: 'review', approvalId: expect.stringMatching(/^[0-9a-f-]{36}$/) })
+    expect(sink.records.map(r => [r.tool, r.decision, r.reason?.replace(/ \(.*$/, '')])).toEqual([
+      ['format_disk', 'deny', 'no such tool: `format_disk`'],
+      ['delete_file', 'deny', 'malformed arguments: not valid JSON'],
+      ['delete_file', 'allow', expect.anything()],
+      ['delete_file', 'review', 'Deleting files outside /tmp/ requires human approval'],
+    ])
+    expect(JSON.stringify(sink.records)).not.toContain('ghp_0123456789abcdefghijABCDEFGHIJ')
+    // the second request carried the blocked result back to the model
+    const prompt = loop.requests.at(-1)!.body.prompt as { role: string; content: { type: string; toolCallId?: string; output?: { value?: unknown } }[] }[]
+    const results = prompt.filter(m => m.role === 'tool').flatMap(m => m.content)
+    expect(results.find(p => p.toolCallId === 'b')!.output!.value).toMatchObject({ blocked: true, decision: 'review', reason: expect.stringMatching(/^Tool call needs human approval \(approval id /) })
   })
 })
 
-describe('MCP server', () => {
-  it('every tools/call is guarded before its handler runs', async () => {
-    const guard = createGuard(geminiSafety)
-    const server = guardMcpServer(guard, new McpServer({ name: 'files', version: '1.0.0' }))
+describe('MCP server over Streamable HTTP', () => {
+  it('every tools/call is guarded before its handler, however and whenever the tool was registered', async () => {
+    const sink = createMemorySink()
+    const guard = createGuard(geminiSafety, { sink })
+    const server = new McpServer({ name: 'files', version: '1.0.0' })
     const ran: string[] = []
-    server.registerTool('delete_file', { description: 'Delete a file', inputSchema: { path: z.string() } }, async ({ path }: { path: string }) => {
-      ran.push(path)
-      return { content: [{ type: 'text' as const, text: `deleted ${path}` }] }
+    // registered before the server is guarded
+    server.registerTool('send_email', { description: 'Send', inputSchema: { to: z.string(), subject: z.string(), body: z.string() } }, async ({ to }) => {
+      ran.push(`email ${to}`)
+      return { content: [{ type: 'text' as const, text: 'sent' }] }
     })
-    const [a, b] = InMemoryTransport.createLinkedPair()
-    await server.connect(a)
+    guardMcpServer(guard, server)
+    // the deprecated `tool()` form, then its callback replaced through `update()`
+    const del = server.tool('delete_file', { path: z.string() }, async ({ path }) => ({ content: [{ type: 'text' as const, text: `old ${path}` }] }))
+    del.update({
+      callback: async (args: Record<string, unknown>) => {
+        ran.push(`delete ${String(args['path'])}`)
+        return { content: [{ type: 'text' as const, text: `deleted ${String(args['path'])}` }] }
+      },
+    })
+
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: () => randomUUID() })
+    await server.connect(transport)
+    const http = await startLoopback((_req, res, raw) => transport.handleRequest(raw, res), { raw: true })
     const client = new Client({ name: 'agent', version: '1.0.0' })
-    await client.connect(b)
-    const ok = await client.callTool({ name: 'delete_file', arguments: { path: '/tmp/x' } })
-    const held = await client.callTool({ name: 'delete_file', arguments: { path: '/home/ana/thesis.tex' } })
-    expect(ran).toEqual(['/tmp/x'])
-    expect(ok.isError).toBeFalsy()
-    expect(held.isError).toBe(true)
-    expect((held.content as { text: string }[])[0]!.text).toMatch(/^Tool call needs human approval \(approval id [0-9a-f-]{36}\): Deleting files outside \/tmp\/ requires human approval$/)
-    await client.close()
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${http.url}/mcp`)))
+    try {
+      const ok = await client.callTool({ name: 'delete_file', arguments: { path: '/tmp/x' } })
+      const held = await client.callTool({ name: 'delete_file', arguments: { path: '/home/ana/thesis.tex' } })
+      const denied = await client.callTool({ name: 'send_email', arguments: { to: 'eve@evil.invalid', subject: 's', body: 'b' } })
+      await client.callTool({ name: 'send_email', arguments: { to: 'bo@approved.example.com', subject: 's', body: 'b' } })
+      const unknown = await client.callTool({ name: 'format_disk', arguments: {} })
+      const malformed = await client.request({ method: 'tools/call', params: { name: 'delete_file', arguments: 'rm -rf /' as never } }, CallToolResultSchema)
+      expect(ran).toEqual(['delete /tmp/x', 'email bo@approved.example.com'])
+      expect(ok).toMatchObject({ content: [{ type: 'text', text: 'deleted /tmp/x' }] })
+      expect(ok.isError).toBeFalsy()
+      expect(held.isError).toBe(true)
+      const approvalId = (held._meta as Record<string, unknown>)['vetoc/approvalId']
+      expect(approvalId).toMatch(/^[0-9a-f-]{36}$/)
+      expect((held.content as { text: string }[])[0]!.text).toBe(`Tool call needs human approval (approval id ${approvalId}): Deleting files outside /tmp/ requires human approval`)
+      expect(denied).toMatchObject({ isError: true, _meta: { 'vetoc/decision': 'deny', 'vetoc/rule': 'email-approved-domain-only' } })
+      expect(unknown).toMatchObject({ isError: true, content: [{ text: 'Tool call blocked by policy: the tool is not governed by policy `gemini-safety`; unknown tools get deny' }] })
+      expect(malformed).toMatchObject({ isError: true, content: [{ text: 'Tool call blocked by policy: malformed arguments: not a JSON object' }] })
+      expect(sink.records.map(r => [r.tool, r.decision])).toEqual([
+        ['delete_file', 'allow'], ['delete_file', 'review'], ['send_email', 'deny'], ['send_email', 'allow'], ['format_disk', 'deny'], ['delete_file', 'deny'],
+      ])
+    } finally {
+      await client.close()
+      await server.close()
+      await http.close()
+    }
+  })
+
+  it('refuses an object it cannot guard instead of leaving it unguarded', () => {
+    const guard = createGuard(geminiSafety)
+    expect(() => guardMcpServer(guard, {})).toThrow('guardMcpServer needs an McpServer or a Server from @modelcontextprotocol/sdk')
+    expect(() => guardMcpServer(guard, { setRequestHandler() {} })).toThrow(/unsupported @modelcontextprotocol\/sdk version/)
   })
 })
 
 describe('protect(tools)', () => {
-  it('wraps plain tool definitions; a blocked call returns its decision instead of running', async () => {
-    const guard = createGuard(geminiSafety)
+  it('wraps plain tool definitions: blocked, malformed and failing calls resolve to outcomes and leave records', async () => {
+    const sink = createMemorySink()
+    const guard = createGuard(geminiSafety, { sink })
     const sent: string[] = []
-    const [email] = protect(guard, [{ name: 'send_email', description: 'Send', parameters: {}, handler: (a: { to: string; subject: string; body: string }) => { sent.push(a.to); return 'ok' } }])
+    const [email, del] = protect(guard, [
+      { name: 'send_email', description: 'Send', parameters: {}, handler: (a: { to: string; subject: string; body: string }) => { sent.push(a.to); return 'ok' } },
+      { name: 'delete_file', description: 'Delete', parameters: {}, handler: (_a: { path: string }): string => { throw new Error('read-only file system') } },
+    ])
     expect(await email!.handler({ to: 'ana@approved.example.com', subject: 's', body: 'b' })).toBe('ok')
-    expect(await email!.handler({ to: 'x@evil.invalid', subject: 's', body: 'b' })).toMatchObject({ blocked: true, decision: { decision: 'deny', rule: 'email-approved-domain-only' } })
-    expect(sent).toEqual(['ana@approved.example.com'])
+    expect(await email!.handler('{"to":"ben@approved.example.com","subject":"s","body":"b"}')).toBe('ok')
+    expect(await email!.handler({ to: 'x@evil.invalid', subject: 's', body: 'b' })).toEqual({ blocked: true, decision: expect.objectContaining({ decision: 'deny', rule: 'email-approved-domain-only' }), message: 'Tool call blocked by policy: Email recipients must be on approved.example.com' })
+    expect(await email!.handler('{"to": ')).toMatchObject({ blocked: true, decision: { decision: 'deny', reason: expect.stringMatching(/^malformed arguments: not valid JSON/) } })
+    expect(await del!.handler({ path: '/tmp/a' })).toEqual({ blocked: false, decision: expect.objectContaining({ decision: 'allow' }), error: 'read-only file system', message: 'Tool error: read-only file system' })
+    expect(sent).toEqual(['ana@approved.example.com', 'ben@approved.example.com'])
+    expect(sink.records.map(r => r.decision)).toEqual(['allow', 'allow', 'deny', 'deny', 'allow'])
   })
 })

@@ -1,10 +1,11 @@
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { run } from '../../src/cli.js'
+import { Chain, type UnsignedRecord } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { argsOf, expected, loadCorpus, observed } from '../support/corpus.js'
 
@@ -12,6 +13,17 @@ import { argsOf, expected, loadCorpus, observed } from '../support/corpus.js'
 function vetoc(...args: string[]): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], { encoding: 'utf8' })
   return { status: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+function vetocAsync(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise(resolve => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args])
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', d => (stdout += d))
+    child.stderr.on('data', d => (stderr += d))
+    child.on('close', status => resolve({ status, stdout, stderr }))
+  })
 }
 
 async function inProcess(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -94,16 +106,80 @@ describe('vetoc log', () => {
       for (const p of ['/tmp/a', '/etc/b', '/tmp/c']) await guard('delete_file', { path: p })
       await guard.close()
     `], { encoding: 'utf8' })
-    expect(vetoc('log', 'verify', log)).toMatchObject({ status: 0, stdout: `${log}: 3 records, chain intact\n` })
     const text = readFileSync(log, 'utf8')
+    const last = JSON.parse(text.trim().split('\n')[2]!).hash
+    expect(vetoc('log', 'verify', log)).toMatchObject({ status: 0, stdout: `${log}: 3 records, chain intact (last hash ${last})\n` })
     const lines = text.split('\n')
-    lines[1] = lines[1]!.replace('/etc/b', '/etc/c')
+    lines[1] = lines[1]!.replace('/etc/b', '/etc/c') // one byte
     writeFileSync(log, lines.join('\n'))
     const r = vetoc('log', 'verify', log)
     expect(r.status).toBe(1)
-    expect(r.stderr).toBe(`${log}:2: error: record 2: its content does not match its hash (the record was edited)\n`)
+    expect(r.stderr).toBe(`${log}:2: error: record at line 2 (seq 1): its content does not match its hash (the record was edited)\n`)
     writeFileSync(log, text)
     const csv = vetoc('log', 'export', log, '--decision', 'review')
-    expect(csv.stdout.trim().split('\n')).toHaveLength(2)
+    expect(csv.stdout.trim().split('\r\n')).toHaveLength(2)
+  })
+
+  it('export writes RFC 4180 CSV with formula prefixes defused, and filters (real process)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vetoc-export-'))
+    const log = join(dir, 'decisions.jsonl')
+    const chain = new Chain()
+    const base: UnsignedRecord = { time: '2026-11-24T12:00:00.000Z', policy: 'p', digest: 'd', tool: 'send_sms', decision: 'deny', args: {} }
+    const rows: UnsignedRecord[] = [
+      { ...base, rule: 'r1', reason: 'a, b and "c"\nnext line', args: { to: '+1555', body: '=1+1' } },
+      { ...base, time: '2026-11-24T13:00:00.000Z', tool: 'fetch', decision: 'allow', reason: '=HYPERLINK("http://evil.invalid","click")', args: '@SUM(A1:A9)' },
+      { ...base, time: '2026-11-25T09:00:00.000Z', decision: 'review', reason: '-1', approvalId: 'id-1', resolvedBy: '+ops' },
+    ]
+    writeFileSync(log, rows.map(r => `${JSON.stringify(chain.seal(r))}\n`).join(''))
+    const [csv, jsonl, window, badDecision, badDate, verifyFlag] = await Promise.all([
+      vetocAsync('log', 'export', log),
+      vetocAsync('log', 'export', log, '--format', 'jsonl', '--tool', 'send_sms', '--decision', 'review'),
+      vetocAsync('log', 'export', log, '--format', 'jsonl', '--since', '2026-11-24T12:30:00Z', '--until', '2026-11-25'),
+      vetocAsync('log', 'export', log, '--decision', 'maybe'),
+      vetocAsync('log', 'export', log, '--since', 'last tuesday'),
+      vetocAsync('log', 'verify', log, '--tool', 'x'),
+    ])
+    expect(csv).toMatchObject({ status: 0, stderr: '' })
+    const table = parseCsv(csv.stdout)
+    expect(table[0]).toEqual(['seq', 'time', 'policy', 'digest', 'tool', 'decision', 'rule', 'reason', 'severity', 'warnings', 'approvalId', 'resolvedBy', 'args', 'context', 'prev', 'hash'])
+    expect(table.slice(1).map(r => [r[0], r[7], r[11], r[12]])).toEqual([
+      ['0', 'a, b and "c"\nnext line', '', '{"to":"+1555","body":"=1+1"}'],
+      ['1', `'=HYPERLINK("http://evil.invalid","click")`, '', "'@SUM(A1:A9)"],
+      ['2', "'-1", "'+ops", '{}'],
+    ])
+    // no cell of the output starts with a formula character
+    expect(table.flat().filter(c => /^[=+\-@]/.test(c))).toEqual([])
+    expect(jsonl).toMatchObject({ status: 0 })
+    expect(jsonl.stdout.trim().split('\n').map(l => JSON.parse(l).seq)).toEqual([2])
+    expect(window.stdout.trim().split('\n').map(l => JSON.parse(l).seq)).toEqual([1])
+    expect(badDecision).toMatchObject({ status: 2, stdout: '', stderr: 'vetoc: --decision must be allow, review or deny, got `maybe`\n' })
+    expect(badDate).toMatchObject({ status: 2, stderr: 'vetoc: --since is not a date: `last tuesday`\n' })
+    expect(verifyFlag.status).toBe(2)
+    // a tampered log still exports, with a warning naming the first bad record
+    writeFileSync(log, readFileSync(log, 'utf8').replace('"+1555"', '"+1556"'))
+    const tampered = await vetocAsync('log', 'export', log, '--format', 'jsonl')
+    expect(tampered.status).toBe(0)
+    expect(tampered.stderr).toBe(`${log}:1: warning: the log does not verify (its content does not match its hash (the record was edited)); exported anyway\n`)
   })
 })
+
+/** RFC 4180 reader, to check the CLI's quoting round-trips. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let cell = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') { cell += '"'; i++ }
+      else if (ch === '"') quoted = false
+      else cell += ch
+    } else if (ch === '"') quoted = true
+    else if (ch === ',') { row.push(cell); cell = '' }
+    else if (ch === '\r' && text[i + 1] === '\n') { row.push(cell); rows.push(row); row = []; cell = ''; i++ }
+    else cell += ch
+  }
+  if (cell !== '' || row.length > 0) { row.push(cell); rows.push(row) }
+  return rows
+}

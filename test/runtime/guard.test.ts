@@ -1,19 +1,14 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ApprovalQueue } from '../../src/approvals.js'
+import { ApprovalQueue, type ApprovalRequest } from '../../src/approvals.js'
 import { createGuard } from '../../src/guard.js'
-import { createFileSink, createMemorySink, exportLog, redact, verifyLog } from '../../src/records/index.js'
+import { createMemorySink } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
 import { shipped } from '../support/policies.js'
 
 let gemini: CompiledPolicy
-let groq: CompiledPolicy
 beforeAll(async () => {
   gemini = await shipped('gemini-safety')
-  groq = await shipped('groq-tools')
 })
 
 describe('guard', () => {
@@ -59,46 +54,38 @@ describe('review', () => {
     expect(sink.records.map(r => [r.decision, r.resolvedBy, r.approvalId])).toEqual([['allow', 'ana', a.approvalId], ['deny', 'bob', b.approvalId]])
     expect(queue.pending()).toEqual([])
   })
-  it('a timeout ends with the configured outcome', async () => {
-    const guard = createGuard(gemini, { approvals: () => new Promise(() => {}), approvalTimeoutMs: 20 })
-    expect(await guard('delete_file', { path: '/srv/a' })).toMatchObject({ decision: 'deny', resolvedBy: 'timeout' })
+  it('a timeout denies by default, or ends with the configured outcome; the record says so', async () => {
+    const sink = createMemorySink()
+    const guard = createGuard(gemini, { approvals: () => new Promise(() => {}), approvalTimeoutMs: 20, sink })
+    const d = await guard('delete_file', { path: '/srv/a' })
+    expect(d).toMatchObject({ decision: 'deny', resolvedBy: 'timeout', rule: 'require-approval-deletes', reason: 'Deleting files outside /tmp/ requires human approval (approval timed out after 20 ms: deny)' })
+    expect(sink.records[0]).toMatchObject({ decision: 'deny', resolvedBy: 'timeout', approvalId: d.approvalId })
     const lenient = createGuard(gemini, { approvals: () => new Promise(() => {}), approvalTimeoutMs: 20, onApprovalTimeout: 'allow' })
     expect(await lenient('delete_file', { path: '/srv/a' })).toMatchObject({ decision: 'allow', resolvedBy: 'timeout' })
   })
+  it('a timed-out request leaves the queue: a late approve() is refused, and handlers see the abort', async () => {
+    const queue = new ApprovalQueue()
+    const seen: ApprovalRequest[] = []
+    queue.onRequest(r => void seen.push(r))
+    const guard = createGuard(gemini, { approvals: queue, approvalTimeoutMs: 30 })
+    const pending = guard('delete_file', { path: '/srv/a' })
+    await new Promise(r => setTimeout(r, 5))
+    expect(queue.pending().map(r => r.tool)).toEqual(['delete_file'])
+    const d = await pending
+    expect(d).toMatchObject({ decision: 'deny', resolvedBy: 'timeout' })
+    expect(seen[0]!.signal?.aborted).toBe(true)
+    expect(queue.pending()).toEqual([])
+    expect(queue.approve(d.approvalId!, 'late')).toBe(false)
+  })
+  it('a throwing or nonsensical approval handler ends in the fail-mode decision, recorded', async () => {
+    const sink = createMemorySink()
+    const guard = createGuard(gemini, { sink, approvals: () => { throw new Error('approvals service down') } })
+    expect(await guard('delete_file', { path: '/srv/a' })).toMatchObject({ decision: 'deny', resolvedBy: 'error', reason: 'approval handler failed (fail mode closed): approvals service down' })
+    const odd = createGuard(gemini, { sink, approvals: () => 'maybe' as never })
+    expect(await odd('delete_file', { path: '/srv/a' })).toMatchObject({ decision: 'deny', resolvedBy: 'error' })
+    expect(sink.records.map(r => [r.decision, r.resolvedBy])).toEqual([['deny', 'error'], ['deny', 'error']])
+  })
   it('without a handler the review is handed back with an approval id', async () => {
     expect(await createGuard(gemini)('delete_file', { path: '/srv/a' })).toMatchObject({ decision: 'review', approvalId: expect.stringMatching(/^[0-9a-f-]{36}$/) })
-  })
-})
-
-describe('decision records', () => {
-  it('are chained: editing one byte of a record names that record', async () => {
-    const sink = createMemorySink()
-    const guard = createGuard(groq, { sink, clock: () => Date.UTC(2026, 10, 24, 17) })
-    for (const to of ['+1', '+2', '+3']) await guard('send_sms', { to, body: 'x' }, { local_hour: 12 })
-    const text = sink.records.map(r => JSON.stringify(r)).join('\n')
-    expect(verifyLog(text)).toEqual({ ok: true, count: 3 })
-    expect(verifyLog(text.replace('"+2"', '"+9"'))).toEqual({ ok: false, line: 2, reason: 'its content does not match its hash (the record was edited)' })
-    const lines = text.split('\n')
-    expect(verifyLog([lines[0], lines[2]].join('\n'))).toMatchObject({ ok: false, line: 2 })
-  })
-  it('redact marked arguments and values that look like credentials', () => {
-    expect(redact({ url: 'https://x', api_key: 'abc', nested: { auth: 'Bearer abcdefghijklmnop', tok: 'gsk_0123456789abcdef' }, note: 'hello' }, ['url'])).toEqual({ url: '[REDACTED]', api_key: '[REDACTED]', nested: { auth: '[REDACTED]', tok: '[REDACTED]' }, note: 'hello' })
-  })
-  it('a file log is buffered, flushed, continues its chain on reopen, and exports', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'vetoc-log-')), 'decisions.jsonl')
-    const g1 = createGuard(groq, { sink: file })
-    await g1('fetch_external_api', { url: 'https://evil.invalid/' })
-    await g1.close()
-    const g2 = createGuard(groq, { sink: createFileSink(file) })
-    await g2('fetch_external_api', { url: 'https://api.stripe.invalid/v1', api_key: 'sk-live-0123456789' })
-    await g2.close()
-    const text = readFileSync(file, 'utf8')
-    expect(verifyLog(text)).toEqual({ ok: true, count: 2 })
-    expect(text).not.toContain('sk-live-0123456789')
-    const csv = exportLog(text, { format: 'csv', decision: 'deny' }).trim().split('\n')
-    expect(csv[0]).toBe('seq,time,policy,tool,decision,rule,reason,severity,approvalId,resolvedBy,args,hash')
-    expect(csv.slice(1).map(l => l.split(',')[5])).toEqual(['api_domain_allowlist', 'no_model_supplied_api_keys'])
-    writeFileSync(file, text.replace('"deny"', '"allow"'))
-    expect(verifyLog(readFileSync(file, 'utf8'))).toMatchObject({ ok: false, line: 1 })
   })
 })
