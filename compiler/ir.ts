@@ -56,6 +56,12 @@ export interface ToolDecl {
   schema?: JsonSchema
   /** Argument paths (dotted, rooted at the arguments object) whose values are redacted in records. */
   redact: string[]
+  /**
+   * The regexes the schema holds (`pattern`, `patternProperties` keys), with their place in the YAML,
+   * so `check` judges them like any rule regex: the validator runs them on every call. Flags `u`,
+   * as the generated validator compiles them.
+   */
+  schemaRegexes?: RegexLit[]
   span: Span
 }
 

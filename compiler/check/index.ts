@@ -13,6 +13,8 @@ export function check(policy: Policy, source: string, out: Diagnostic[]): void {
     for (const rx of regexes([rule.condition, rule.limit?.key ?? null])) checkRegex(rx, out)
   }
   for (const field of policy.context) for (const rx of regexes([field.count?.key ?? null])) checkRegex(rx, out)
+  // the argument validators run the schemas' own regexes on every call: judged the same way
+  for (const tool of policy.tools) for (const rx of tool.schemaRegexes ?? []) checkRegex(rx, out)
   checkTypes(policy, out)
   const used = new Set<string>()
   for (const rule of policy.rules) if (rule.tools !== '*') for (const t of rule.tools) used.add(t)

@@ -3,7 +3,7 @@
  * Strict input: every unknown key is an error with a suggestion; wrong value types are errors.
  */
 import type { Diagnostic } from '../diagnostic.js'
-import type { Action, Counter, Expr, FailMode, FieldDecl, JsonSchema, JsonValue, Limit, OpName, OutsideHours, ParamDecl, Policy, Rule, ScalarType, Severity, Span, ToolDecl } from '../ir.js'
+import type { Action, Counter, Expr, FailMode, RegexLit, FieldDecl, JsonSchema, JsonValue, Limit, OpName, OutsideHours, ParamDecl, Policy, Rule, ScalarType, Severity, Span, ToolDecl } from '../ir.js'
 import { scalarOffset, type YEntry, type YNode, type YScalar } from '../parse/index.js'
 import { position } from '../format.js'
 import { lowerExpression, type EnvValues } from './expr.js'
@@ -185,7 +185,12 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
           const p = m?.get('parameters')
           if (p) {
             if (p.value.kind !== 'map') lw.error('invalid-type', `the parameters of tool \`${e.key}\` must be a JSON Schema object`, p.value.span)
-            else decl.schema = toJson(p.value) as JsonSchema
+            else {
+              decl.schema = toJson(p.value) as JsonSchema
+              const found: RegexLit[] = []
+              schemaRegexes(p.value, found)
+              if (found.length > 0) decl.schemaRegexes = found
+            }
           }
           const r = m?.get('redact')
           if (r) decl.redact = lw.stringList(r.value, '`redact`') ?? []
@@ -561,6 +566,26 @@ function hintFor(token: string): string {
   if (token === '(?#') return 'JavaScript regexes have no comments'
   if (token.startsWith('(?')) return 'scoped inline flags are not supported; put flags in a leading group such as `(?i)`'
   return 'possessive quantifiers do not exist in JavaScript; rewrite without them'
+}
+
+/** Every `pattern` string and `patternProperties` key in a schema, where the YAML writes it. */
+function schemaRegexes(node: YNode, out: RegexLit[]): void {
+  if (node.kind === 'seq') for (const item of node.items) schemaRegexes(item, out)
+  if (node.kind !== 'map') return
+  for (const e of node.entries) {
+    if (e.key === 'pattern' && e.value.kind === 'scalar' && typeof e.value.value === 'string') {
+      out.push({ kind: 'regex', source: e.value.value, flags: 'u', span: e.value.span })
+      continue
+    }
+    if (e.key === 'patternProperties' && e.value.kind === 'map') {
+      for (const pe of e.value.entries) {
+        out.push({ kind: 'regex', source: pe.key, flags: 'u', span: pe.keySpan })
+        schemaRegexes(pe.value, out)
+      }
+      continue
+    }
+    schemaRegexes(e.value, out)
+  }
 }
 
 /** `per: 1h`: a window length in milliseconds, or undefined (with a diagnostic). */

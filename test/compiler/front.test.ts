@@ -142,6 +142,13 @@ describe('regex judgement uses a real analyser', () => {
       expectDiagnostic(`rules:\n  - id: r\n    tool: t\n    action: deny\n    conditions: [ { field: args.s, operator: matches, value: '${rx}' } ]\n`, { code: 'regex-super-linear' })
     })
   }
+  it('judges the regexes inside tool schemas too (the validator runs them on every call)', () => {
+    const schema = (extra: string): string => `tools:\n  t:\n    parameters:\n      type: object\n      properties:\n        pattern: { type: string }\n        email: { type: string, pattern: '^[a-z]+@x\\.com$' }\n${extra}rules: []\n`
+    expect(analyze(schema(''), { filename: 'p.yaml' }).diagnostics.filter(d => d.severity === 'error')).toEqual([])
+    expectDiagnostic(schema("        id: { type: string, pattern: '^(\\d+|\\d+0)+$' }\n"), { code: 'regex-super-linear', underline: "'^(\\d+|\\d+0)+$'", line: 8 })
+    expectDiagnostic(schema("      patternProperties:\n        '^(a|b|ab)*c$': { type: string }\n"), { code: 'regex-super-linear', underline: "'^(a|b|ab)*c$'" })
+    expectDiagnostic(schema("        id: { type: string, pattern: '[z-a]' }\n"), { code: 'regex-syntax', underline: "'[z-a]'" })
+  })
   it('accepts linear patterns such as the shipped allowlist', () => {
     const { diagnostics } = analyze(`rules:\n  - id: r\n    tool: t\n    action: deny\n    when: '!/^https:\\/\\/api\\.(stripe|twilio)\\.invalid\\//.test(args.url)'\n`, { filename: 'p.yaml' })
     expect(diagnostics.filter(d => d.severity === 'error')).toEqual([])
