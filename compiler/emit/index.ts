@@ -34,8 +34,10 @@ export interface Emitted {
 
 /**
  * Up to this many tools the dispatch is a `switch`; above it, a `Map` from name to function.
- * Measured on Node 20 (bench/dispatch): a switch wins by a few ns for a handful of tools, and its
- * last case grows linearly; the two cross near 32 cases.
+ * Measured on Node 20 by `npm run bench` (bench/dispatch.ts; the figures are `dispatch` in
+ * bench/results.json): a switch wins by a few ns for a handful of tools, and its last case grows
+ * linearly; on the mean of the first and last case the two cross between about 16 and 32 cases,
+ * depending on the tool names.
  */
 export const SWITCH_MAX_TOOLS = 32
 
@@ -135,6 +137,13 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
       if (typeof e.key === 'string') {
         if (e.object.kind === 'root' && e.object.name === 'params') return js`param(o, ${e.key}, ${paramDefault(e.key, cx)})`
         if (e.key === 'length') return js`ownLen(${expr(e.object, cx)})`
+        // a property of the arguments or the context: the own-property read written out at the read
+        // site, so each site keeps its own (monomorphic) type feedback for its one key; the shared
+        // `own(o, k)` helper sees every key and every object shape and goes megamorphic
+        if (e.object.kind === 'root' && (e.object.name === 'args' || e.object.name === 'context')) {
+          const o = e.object.name === 'args' ? js`a` : js`c`
+          return js`(${o} !== null && typeof ${o} === "object" && hasOwn.call(${o}, ${e.key}) ? ${o}[${e.key}] : undefined)`
+        }
         return js`own(${expr(e.object, cx)}, ${e.key})`
       }
       return js`ownKey(${expr(e.object, cx)}, ${expr(e.key, cx)})`
@@ -258,11 +267,13 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
 }
 
 /** `rules`: the rules that apply to `tool`, in file order. */
-function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean): Line[] {
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean): Line[] {
   const cx: ToolCx = { tool: tool.name, b }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
-  if (validator) lines.push({ code: js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
+  // the fast check accepts only what the validator accepts; the validator decides the rest (and
+  // says why it rejects)
+  if (validator) lines.push({ code: fastValidator ? js`  if (!${fastValidator}(a) && !${validator}(a)) return invalid(${tool.name}, ${validator}.errors);` : js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
   const stateless = rules.filter(r => !r.limit)
   const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
@@ -284,9 +295,11 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
     lines.push({ code: js`  let w = null;` })
     for (const r of warnRules) lines.push({ code: js`  if (${flag.get(r.index)!}) (w ??= []).push(${r.id});` })
   }
-  const wv = warnRules.length > 0 ? js`w` : js`null`
+  // `finish(d, null, null)` is `d`: return the frozen decision directly when there can be no
+  // warnings and no pending limits
+  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`})` : d)
   const deny = stateless.filter(r => r.action === 'deny')
-  for (const r of deny) lines.push({ code: js`  if (${flag.get(r.index)!}) return finish(R[${r.index}], ${wv}, null);`, span: r.span })
+  for (const r of deny) lines.push({ code: js`  if (${flag.get(r.index)!}) return ${ret(js`R[${r.index}]`, warnRules.length > 0, false)};`, span: r.span })
   if (limitRules.length > 0) {
     lines.push({ code: js`  let l = null;` })
     for (const r of limitRules) {
@@ -297,11 +310,10 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
       lines.push({ code: js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
     }
   }
-  const lv = limitRules.length > 0 ? js`l` : js`null`
   for (const action of ['review', 'allow'] as const) {
-    for (const r of stateless.filter(x => x.action === action)) lines.push({ code: js`  if (${flag.get(r.index)!}) return finish(R[${r.index}], ${wv}, ${lv});`, span: r.span })
+    for (const r of stateless.filter(x => x.action === action)) lines.push({ code: js`  if (${flag.get(r.index)!}) return ${ret(js`R[${r.index}]`, warnRules.length > 0, limitRules.length > 0)};`, span: r.span })
   }
-  lines.push({ code: js`  return finish(${defaultDecision}, ${wv}, ${defaultIsDeny ? js`null` : lv});` })
+  lines.push({ code: js`  return ${ret(defaultDecision, warnRules.length > 0, !defaultIsDeny && limitRules.length > 0)};` })
   lines.push({ code: js`}` })
   return lines
 }
@@ -373,7 +385,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), name, defaultDecision, policy.default === 'deny') })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny') })
   }
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)

@@ -8,12 +8,17 @@ import AjvModule from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import type { Diagnostic } from '../diagnostic.js'
 import type { JsonSchema, Policy } from '../ir.js'
-import { js, numberedName, trustedAjv, type Code } from './code.js'
+import { join, js, numberedName, trustedAjv, type Code } from './code.js'
 
 export interface Validators {
   code: Code | null
   /** tool name → validator function name */
   names: Map<string, Code>
+  /**
+   * tool name → a fast check that returns true only for arguments its Ajv validator accepts (so
+   * `fast(a) || validator(a)` decides exactly as the validator alone); for flat schemas only
+   */
+  fast: Map<string, Code>
 }
 
 const HELPERS: Record<string, Code> = { equal: js`equal`, ucs2length: js`ucs2length` }
@@ -24,15 +29,99 @@ function hasProtoKey(v: unknown): boolean {
   return false
 }
 
+const AJV_OPTIONS = { ownProperties: true, allErrors: false, strict: false, validateFormats: false, logger: false } as const
+
+let metaAjv: InstanceType<typeof AjvModule.default> | undefined
+
+/**
+ * Checks a tool schema against its meta-schema exactly as `ajv.addSchema` would (same call, same
+ * error), on one shared instance: each fresh Ajv compiles the draft-07 meta-schema on its first
+ * `addSchema`, which was most of the time a small policy took to emit. The shared instance only
+ * validates; the code generator below stays one fresh instance per policy, so the names in the
+ * emitted validators (and so the bytes) do not depend on what was compiled before.
+ */
+function validateSchema(schema: object): void {
+  metaAjv ??= new AjvModule.default(AJV_OPTIONS)
+  metaAjv.validateSchema(schema, true)
+}
+
+/** Keywords that never make Ajv reject (annotations), in a schema or a property schema. */
+const ANNOTATIONS = new Set(['description', 'title', '$comment', 'examples', 'default'])
+const PRIMITIVE_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'null'])
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v)
+}
+
+/**
+ * The test a property schema puts on its value `v`, when the schema only uses keywords whose Ajv
+ * meaning is plain (`type` one primitive type, `enum` of primitives, annotations): `null` when it
+ * asks nothing, `undefined` when the schema is outside that subset. Every test is false for
+ * `undefined`, and implies what Ajv's generated code checks (`integer` as `v % 1 === 0`, which is
+ * stricter than Ajv's for infinities: those fall back to Ajv).
+ */
+function propertyTest(schema: unknown): Code | null | undefined {
+  if (!isPlainObject(schema)) return undefined
+  const tests: Code[] = []
+  for (const [k, v] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(k)) continue
+    if (k === 'type' && typeof v === 'string' && PRIMITIVE_TYPES.has(v)) {
+      tests.push(v === 'null' ? js`v === null` : v === 'integer' ? js`typeof v === "number" && v % 1 === 0` : js`typeof v === ${v}`)
+    } else if (k === 'enum' && Array.isArray(v) && v.length > 0 && v.every(e => e === null || typeof e === 'string' || typeof e === 'boolean' || (typeof e === 'number' && Number.isFinite(e)))) {
+      tests.push(js`(${join((v as (string | number | boolean | null)[]).map(e => js`v === ${e}`), js` || `)})`)
+    } else {
+      return undefined
+    }
+  }
+  return tests.length === 0 ? null : join(tests.map(t => js`(${t})`), js` && `)
+}
+
+/**
+ * A fast check for a flat object schema (`type: object`, `properties` of primitive types or
+ * primitive enums, `required`, annotations), or null when the schema uses anything else. It reads
+ * each property once, own properties only, required ones first in `required` order and then the
+ * others in `properties` order, as Ajv reads them; it returns true only when Ajv's validator would,
+ * and the caller runs the Ajv validator whenever it returns false (for the verdict and the errors).
+ */
+function fastCheck(schema: JsonSchema, name: Code): Code | null {
+  const props: Record<string, unknown> = {}
+  let required: string[] = []
+  for (const [k, v] of Object.entries(schema)) {
+    if (ANNOTATIONS.has(k)) continue
+    if (k === 'type' && v === 'object') continue
+    if (k === 'additionalProperties' && v === true) continue
+    if (k === 'properties' && isPlainObject(v)) Object.assign(props, v)
+    else if (k === 'required' && Array.isArray(v) && v.every(r => typeof r === 'string')) required = [...new Set(v as string[])]
+    else return null
+  }
+  const parts: Code[] = []
+  for (const key of required) {
+    const test = Object.hasOwn(props, key) ? propertyTest(props[key]) : null
+    if (test === undefined) return null
+    parts.push(test === null ? js`hasOwn.call(a, ${key}) && a[${key}] !== undefined` : js`hasOwn.call(a, ${key}) && (v = a[${key}], ${test})`)
+  }
+  for (const [key, sub] of Object.entries(props)) {
+    if (required.includes(key)) continue
+    const test = propertyTest(sub)
+    if (test === undefined) return null
+    if (test !== null) parts.push(js`(!hasOwn.call(a, ${key}) || (v = a[${key}]) === undefined || (${test}))`)
+  }
+  return js`function ${name}(a) { let v; return ${parts.length === 0 ? js`true` : join(parts.map(p => js`(${p})`), js` && `)}; }`
+}
+
 export function buildValidators(policy: Policy, diagnostics: Diagnostic[]): Validators {
   const names = new Map<string, Code>()
+  const fast = new Map<string, Code>()
+  const fastCode: Code[] = []
   const typed = policy.tools.filter(t => t.schema !== undefined)
-  if (typed.length === 0) return { code: null, names }
+  if (typed.length === 0) return { code: null, names, fast }
   const AjvClass = AjvModule.default
-  const ajv = new AjvClass({ code: { source: true, esm: true, optimize: true, lines: false }, ownProperties: true, allErrors: false, strict: false, validateFormats: false, logger: false })
+  const ajv = new AjvClass({ ...AJV_OPTIONS, code: { source: true, esm: true, optimize: true, lines: false }, validateSchema: false })
   const bySchema = new Map<string, string>()
   const exportsMap: Record<string, string> = {}
   const indexOf = new Map<string, number>()
+  /** validator indexes whose schema has no fast check */
+  const fastless = new Set<number>()
   for (const tool of typed) {
     const schema = tool.schema as JsonSchema
     if (hasProtoKey(schema)) {
@@ -45,6 +134,7 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[]): Vali
       exportName = `v${bySchema.size}`
       const index = bySchema.size
       try {
+        validateSchema(schema as object)
         ajv.addSchema(schema as object, exportName)
         ajv.getSchema(exportName)
       } catch (e) {
@@ -54,16 +144,20 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[]): Vali
       bySchema.set(key, exportName)
       exportsMap[exportName] = exportName
       indexOf.set(exportName, index)
+      const check = fastCheck(schema, numberedName('vf', index))
+      if (check !== null) fastCode.push(check)
+      else fastless.add(index)
     }
     names.set(tool.name, numberedName('v', indexOf.get(exportName)!))
+    if (!fastless.has(indexOf.get(exportName)!)) fast.set(tool.name, numberedName('vf', indexOf.get(exportName)!))
   }
-  if (Object.keys(exportsMap).length === 0) return { code: null, names }
+  if (Object.keys(exportsMap).length === 0) return { code: null, names, fast: new Map() }
   const source = (standaloneCode as unknown as { default: (a: unknown, m: Record<string, string>) => string }).default(ajv, exportsMap)
   const code = trustedAjv(source, HELPERS)
   if ('unsupported' in code) {
     diagnostics.push({ code: 'schema-unsupported', severity: 'error', message: `a tool schema needs validator support that compiled modules cannot carry (\`${code.unsupported}\`)`, span: typed[0]!.span, help: 'remove the `format`/keyword that needs it, or validate that argument in a rule' })
-    return { code: null, names: new Map() }
+    return { code: null, names: new Map(), fast: new Map() }
   }
-  return { code, names }
+  return { code: fastCode.length === 0 ? code : join([code, ...fastCode], js`\n`), names, fast }
 }
 

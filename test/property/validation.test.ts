@@ -10,6 +10,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import Ajv from 'ajv'
 import { compile } from '../../compiler/index.js'
 import { importCode } from '../support/compiled.js'
 
@@ -137,6 +138,41 @@ describe('validation reasons name the argument (spoilers)', () => {
         expect(d.reason, spoiler.name).toMatch(spoiler.reason)
       }),
       { seed: 7, numRuns: 300 },
+    )
+  })
+})
+
+describe('the fast argument check never disagrees with Ajv', () => {
+  // flat schemas take a generated fast path before the Ajv validator; Ajv itself is the oracle
+  const propSchema = fc.oneof(
+    fc.constantFrom('string', 'number', 'integer', 'boolean', 'null').map(type => ({ type })),
+    fc.uniqueArray(fc.constantFrom<string | number | boolean | null>('a', 'b', '', 0, 1, 2.5, true, false, null), { minLength: 1, maxLength: 3 }).map(e => ({ enum: e })),
+    fc.constant({ description: 'anything' }),
+  )
+  const schemaArb = fc.record({
+    props: fc.dictionary(fc.constantFrom('x', 'y', 'z', 'constructor', 'toString'), propSchema, { maxKeys: 4 }),
+    required: fc.subarray(['x', 'y', 'w']),
+  }).map(({ props, required }) => ({ type: 'object', properties: props, required }))
+  const argValue = fc.oneof(fc.constantFrom<unknown>(undefined, null, NaN, Infinity, -0, 1.5, 3, '', 'a', true, [], {}), fc.string({ maxLength: 2 }), fc.integer())
+  const argsArb = fc.oneof(
+    fc.dictionary(fc.constantFrom('x', 'y', 'z', 'w', 'constructor', 'toString'), argValue, { maxKeys: 5 }),
+    // inherited properties must not satisfy `required`
+    fc.dictionary(fc.constantFrom('x', 'y'), argValue, { maxKeys: 2 }).map(proto => Object.create(proto) as unknown),
+  )
+  it('on random flat schemas and hostile arguments', async () => {
+    await fc.assert(
+      fc.asyncProperty(schemaArb, fc.array(argsArb, { minLength: 20, maxLength: 20 }), async (schema, calls) => {
+        const out = compile(`tools:\n  t:\n    parameters: ${JSON.stringify(schema)}\nrules: []\n`, { filename: 'flat.policy.yaml' })
+        expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
+        expect(out.code, 'the schema should take the fast path').toContain('function vf0(a)')
+        const mod = await importCode(out.code)
+        const ajv = new Ajv.default({ ownProperties: true, strict: false, allErrors: false, validateFormats: false, logger: false }).compile(schema)
+        for (const args of calls) {
+          const d = mod.evaluate('t', args)
+          expect(d.decision === 'allow', `${JSON.stringify(schema)} on ${String(JSON.stringify(args))}`).toBe(ajv(args))
+        }
+      }),
+      { seed: 11, numRuns: 150 },
     )
   })
 })
