@@ -13,16 +13,27 @@ export interface Position {
 
 /** Line (1-based) and column (0-based) of `offset` in `source`. */
 export function position(source: string, offset: number): Position {
-  const clamped = Math.max(0, Math.min(offset, source.length))
-  let line = 1
-  let lineStart = 0
-  for (let i = 0; i < clamped; i++) {
-    if (source.charCodeAt(i) === 10) {
-      line++
-      lineStart = i + 1
+  return lineIndex(source)(offset)
+}
+
+/**
+ * `position` for many offsets of one source (the emitter's source map): line starts are found once
+ * and searched, instead of rescanning the source for every offset.
+ */
+export function lineIndex(source: string): (offset: number) => Position {
+  const starts = [0]
+  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1)
+  return offset => {
+    const clamped = Math.max(0, Math.min(offset, source.length))
+    let lo = 0
+    let hi = starts.length - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if (starts[mid]! <= clamped) lo = mid
+      else hi = mid - 1
     }
+    return { line: lo + 1, column: clamped - starts[lo]! }
   }
-  return { line, column: clamped - lineStart }
 }
 
 function lineText(source: string, line: number): string {

@@ -418,12 +418,10 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
   const argTypes = new Map<string, Ty>()
   for (const tool of policy.tools) argTypes.set(tool.name, tool.schema ? schemaType(tool.schema) : ANY)
   const seen = new Set<string>()
-  for (const rule of policy.rules) {
-    const exprs = [rule.condition, rule.limit?.key ?? null].filter((e): e is Expr => e !== null)
-    if (exprs.length === 0) continue
-    const tools = rule.tools === '*' ? policy.tools.map(x => x.name) : rule.tools
-    const perTool = exprs.some(usesArgs)
-    const targets: (string | undefined)[] = perTool ? tools : [undefined]
+  /** Types `exprs` against each of `tools` (once, if they never read `args`), reporting each diagnostic once. */
+  const checkAgainst = (exprs: readonly Expr[], tools: string[] | '*'): void => {
+    const names = tools === '*' ? policy.tools.map(x => x.name) : tools
+    const targets: (string | undefined)[] = exprs.some(usesArgs) ? names : [undefined]
     for (const tool of targets) {
       const args = tool === undefined ? ANY : (argTypes.get(tool) ?? ANY)
       const local: Diagnostic[] = []
@@ -437,25 +435,14 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
         }
       }
     }
+  }
+  for (const rule of policy.rules) {
+    const exprs = [rule.condition, rule.limit?.key ?? null].filter((e): e is Expr => e !== null)
+    if (exprs.length > 0) checkAgainst(exprs, rule.tools)
     checkRuleNeverMatches(rule, out)
   }
   // counter keys, against each tool they count
-  for (const f of policy.context) {
-    const key = f.count?.key
-    if (!key) continue
-    const tools = f.count!.tools === '*' ? policy.tools.map(x => x.name) : f.count!.tools
-    for (const tool of usesArgs(key) ? tools : [undefined]) {
-      const local: Diagnostic[] = []
-      new Checker({ args: tool === undefined ? ANY : (argTypes.get(tool) ?? ANY), context, params }, local, tool).type(key, new Map())
-      for (const d of local) {
-        const k = `${d.span.start}:${d.span.end}:${d.code}:${d.message}`
-        if (!seen.has(k)) {
-          seen.add(k)
-          out.push(d)
-        }
-      }
-    }
-  }
+  for (const f of policy.context) if (f.count?.key) checkAgainst([f.count.key], f.count.tools)
 }
 
 function checkRuleNeverMatches(rule: Rule, out: Diagnostic[]): void {

@@ -10,6 +10,7 @@
  */
 import { addMapping, GenMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping'
 import type { Diagnostic } from '../diagnostic.js'
+import { lineIndex } from '../format.js'
 import { digestOf } from '../ir-util.js'
 import type { Action, Expr, Policy, Rule, Span, ToolDecl } from '../ir.js'
 import { comment, join, js, jsonValue, Scope, text, type Code } from './code.js'
@@ -473,27 +474,6 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
     result.ts = `// @ts-nocheck -- generated code; its exported API is typed below\n${text(decl.typesOnly)}\n${body}export const policy: PolicyInfo = policyImpl;\nexport function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation {\n  return evaluateImpl(tool, args, context, options);\n}\n`
   }
   return result
-}
-
-/**
- * `position` of `compiler/format.ts` (1-based line, 0-based UTF-16 column, lines split at `\n`) for
- * many offsets of one source: line starts are found once and searched, instead of rescanning the
- * source for every mapped line (which made source maps quadratic in the policy's size).
- */
-function lineIndex(source: string): (offset: number) => { line: number; column: number } {
-  const starts = [0]
-  for (let i = source.indexOf('\n'); i !== -1; i = source.indexOf('\n', i + 1)) starts.push(i + 1)
-  return offset => {
-    const clamped = Math.max(0, Math.min(offset, source.length))
-    let lo = 0
-    let hi = starts.length - 1
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1
-      if (starts[mid]! <= clamped) lo = mid
-      else hi = mid - 1
-    }
-    return { line: lo + 1, column: clamped - starts[lo]! }
-  }
 }
 
 function baseName(filename: string): string {

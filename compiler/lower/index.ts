@@ -343,17 +343,7 @@ function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: string[]
     }
   }
 
-  let tools: string[] | '*' = '*'
-  const tE = m.get('tool')
-  const tsE = m.get('tools')
-  if (tE && tsE) lw.error('conflicting-keys', `rule \`${id}\` has both \`tool\` and \`tools\``, tsE.keySpan, 'keep one of them')
-  const toolNode = tsE ?? tE
-  if (toolNode) {
-    const list = lw.stringList(toolNode.value, `the tools of rule \`${id}\``)
-    if (list !== undefined) tools = list.includes('*') ? '*' : list
-    const items = toolNode.value.kind === 'seq' ? toolNode.value.items : [toolNode.value]
-    for (const item of items) if (item.kind === 'scalar' && typeof item.value === 'string') toolRefs.set(item.value, item.span)
-  }
+  const tools = toolList(lw, m, `rule \`${id}\``, toolRefs)
 
   const parts: Expr[] = []
   const wE = m.get('when')
@@ -568,6 +558,24 @@ function hintFor(token: string): string {
   return 'possessive quantifiers do not exist in JavaScript; rewrite without them'
 }
 
+/**
+ * `tool: x` or `tools: [x, y]` of a rule or counter (`owner` names it in messages): the tools, or
+ * `'*'` when absent or listing `*`. Where each name is written goes into `refs`, when given.
+ */
+function toolList(lw: Lowerer, m: Map<string, YEntry>, owner: string, refs?: ToolRefs): string[] | '*' {
+  const tE = m.get('tool')
+  const tsE = m.get('tools')
+  if (tE && tsE) lw.error('conflicting-keys', `${owner} has both \`tool\` and \`tools\``, tsE.keySpan, 'keep one of them')
+  const toolNode = tsE ?? tE
+  if (!toolNode) return '*'
+  if (refs) {
+    const items = toolNode.value.kind === 'seq' ? toolNode.value.items : [toolNode.value]
+    for (const item of items) if (item.kind === 'scalar' && typeof item.value === 'string') refs.set(item.value, item.span)
+  }
+  const list = lw.stringList(toolNode.value, `the tools of ${owner}`)
+  return list === undefined || list.includes('*') ? '*' : list
+}
+
 /** Every `pattern` string and `patternProperties` key in a schema, where the YAML writes it. */
 function schemaRegexes(node: YNode, out: RegexLit[]): void {
   if (node.kind === 'seq') for (const item of node.items) schemaRegexes(item, out)
@@ -619,15 +627,7 @@ function lowerCounter(lw: Lowerer, node: YNode): Counter | null {
     return null
   }
   const perMs = duration(lw, perE.value)
-  const tE = m.get('tool')
-  const tsE = m.get('tools')
-  if (tE && tsE) lw.error('conflicting-keys', '`count` has both `tool` and `tools`', tsE.keySpan, 'keep one of them')
-  let tools: string[] | '*' = '*'
-  const toolNode = tsE ?? tE
-  if (toolNode) {
-    const list = lw.stringList(toolNode.value, 'the tools of `count`')
-    if (list !== undefined) tools = list.includes('*') ? '*' : list
-  }
+  const tools = toolList(lw, m, '`count`')
   const key = keyExpression(lw, m)
   if (perMs === undefined || key === undefined) return null
   return { perMs, tools, key, span: node.span }
