@@ -117,13 +117,25 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const onTimeout: Action = options.onApprovalTimeout ?? 'deny'
   const failAction: Action = info.failMode === 'open' ? 'allow' : 'deny'
   const evalOptions: EvaluateOptions = { params }
+  /** The guard's clock; a clock that throws falls back to the system's. */
+  const now = (): number => {
+    try {
+      return clock()
+    } catch {
+      return Date.now()
+    }
+  }
+  /** One limit-store round trip, bounded by `storeTimeoutMs`. */
+  const storeCall = <T>(p: Promise<T> | T): Promise<T> => withTimeout(p, storeTimeoutMs, 'the limit store')
+  /** The decision when the limit store cannot answer: the fail mode, saying why. */
+  const storeDown = (e: unknown): GuardDecision => ({ decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` })
 
-  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, now: number): void => {
+  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
     if (!sink) return
     try {
       const paths = [...(info.redact[tool] ?? []), ...(options.redact?.[tool] ?? []), ...(options.redact?.['*'] ?? [])]
       sink.write({
-        time: new Date(now).toISOString(),
+        time: new Date(at).toISOString(),
         policy: info.name,
         digest: info.digest,
         tool: typeof tool === 'string' ? tool : String(tool),
@@ -147,17 +159,11 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
    * checked and counted again at approval time, and one that filled up meanwhile still denies.
    */
   const countApproved = async (limits: readonly PendingLimit[], d: GuardDecision): Promise<GuardDecision> => {
-    let at: number
-    try {
-      at = clock()
-    } catch {
-      at = Date.now()
-    }
     let exceeded: boolean[]
     try {
-      exceeded = await withTimeout(store.hit(info.name, limits, at, true), storeTimeoutMs, 'the limit store')
+      exceeded = await storeCall(store.hit(info.name, limits, now(), true))
     } catch (e) {
-      return { ...d, decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` }
+      return { ...d, ...storeDown(e) }
     }
     const full = limits.filter((l, i) => exceeded[i] === true && blocking(l) && l.action === 'deny').sort((a, b) => a.index - b.index)[0]
     if (full === undefined) return d
@@ -167,14 +173,14 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return out
   }
 
-  const decide = async (tool: string, args: unknown, context: unknown, now: number): Promise<{ d: GuardDecision; context: unknown }> => {
+  const decide = async (tool: string, args: unknown, context: unknown, at: number): Promise<{ d: GuardDecision; context: unknown }> => {
     let ctx = context
     if (options.context) {
       const extra = await options.context(tool, args)
       ctx = { ...(context !== null && typeof context === 'object' ? context : {}), ...extra }
     }
-    evalOptions.now = now
-    const unavailable = (e: unknown): { d: GuardDecision; context: unknown } => ({ d: { decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` }, context: ctx })
+    evalOptions.now = at
+    const unavailable = (e: unknown): { d: GuardDecision; context: unknown } => ({ d: storeDown(e), context: ctx })
     // context counters (`count:` fields): read before evaluation, counted with the limits after it
     const specs = compiled.counters?.(tool, args, ctx, evalOptions) ?? null
     const counts = specs === null ? [] : specs.map(counterLimit)
@@ -182,7 +188,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       let n: number[]
       try {
         if (!store.count) throw new Error('the store cannot read counters (it has no `count`)')
-        n = await withTimeout(store.count(info.name, counts, now), storeTimeoutMs, 'the limit store')
+        n = await storeCall(store.count(info.name, counts, at))
       } catch (e) {
         return unavailable(e)
       }
@@ -196,7 +202,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     if (limits.length > 0 || (counts.length > 0 && ev.decision === 'allow')) {
       let exceeded: boolean[]
       try {
-        exceeded = await withTimeout(store.hit(info.name, [...limits, ...counts], now, ev.decision === 'allow'), storeTimeoutMs, 'the limit store')
+        exceeded = await storeCall(store.hit(info.name, [...limits, ...counts], at, ev.decision === 'allow'))
       } catch (e) {
         return unavailable(e)
       }
@@ -212,7 +218,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       d.approvalId = newApprovalId()
       if (approvals) {
         const waiting = new AbortController()
-        const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: redact(args, info.redact[tool] ?? []), context: ctx, decision: { ...d }, createdAt: now, signal: waiting.signal }
+        const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: redact(args, info.redact[tool] ?? []), context: ctx, decision: { ...d }, createdAt: at, signal: waiting.signal }
         let timer: NodeJS.Timeout | undefined
         const timeout = new Promise<'timeout'>(resolve => {
           timer = setTimeout(() => resolve('timeout'), approvalTimeoutMs)
@@ -238,31 +244,20 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   }
 
   const guard = (async (tool: string, args: unknown, context?: unknown): Promise<GuardDecision> => {
-    let now: number
-    try {
-      now = clock()
-    } catch {
-      now = Date.now()
-    }
+    const at = now()
     let out: { d: GuardDecision; context: unknown }
     try {
-      out = await decide(tool, args, context, now)
+      out = await decide(tool, args, context, at)
     } catch (e) {
       out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
     }
-    record(tool, args, out.context, out.d, now)
+    record(tool, args, out.context, out.d, at)
     return out.d
   }) as Guard
   Object.defineProperty(guard, 'policy', { value: info, enumerable: true })
   guard.reject = (tool, args, reason, context) => {
     const d: GuardDecision = { decision: 'deny', reason }
-    let now: number
-    try {
-      now = clock()
-    } catch {
-      now = Date.now()
-    }
-    record(tool, args, context, d, now)
+    record(tool, args, context, d, now())
     return d
   }
   guard.flush = async () => {
