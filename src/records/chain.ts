@@ -1,0 +1,62 @@
+/** The record's shape and its hash chain: each record covers the previous one's hash. */
+import { createHash } from 'node:crypto'
+
+export const GENESIS: string = '0'.repeat(64)
+
+export interface DecisionRecord {
+  /** position in the chain, from 0 */
+  seq: number
+  /** ISO 8601, from the guard's clock */
+  time: string
+  policy: string
+  /** SHA-256 of the policy's canonical form */
+  digest: string
+  tool: string
+  decision: 'allow' | 'review' | 'deny'
+  rule?: string
+  reason?: string
+  severity?: string
+  warnings?: string[]
+  /** the arguments, secrets redacted */
+  args: unknown
+  /** the context, secrets redacted */
+  context?: unknown
+  approvalId?: string
+  /** who resolved a review: the approver's name, `timeout`, `handler` or `error` */
+  resolvedBy?: string
+  /** hash of the previous record (`GENESIS` for the first) */
+  prev: string
+  /** SHA-256 of this record's canonical JSON without `hash` */
+  hash: string
+}
+
+export type UnsignedRecord = Omit<DecisionRecord, 'seq' | 'prev' | 'hash'>
+
+/** JSON with sorted keys and no undefined members: the bytes the hash covers. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null'
+  if (Array.isArray(value)) return `[${value.map(v => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`
+  const entries = Object.keys(value).sort().filter(k => (value as Record<string, unknown>)[k] !== undefined)
+  return `{${entries.map(k => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`
+}
+
+export function hashRecord(record: Omit<DecisionRecord, 'hash'>): string {
+  return createHash('sha256').update(canonicalJson(record)).digest('hex')
+}
+
+/** Chains records: assigns `seq`, `prev` and `hash`. */
+export class Chain {
+  private prev: string
+  private seq: number
+  constructor(start?: { prev: string; seq: number }) {
+    this.prev = start?.prev ?? GENESIS
+    this.seq = start?.seq ?? 0
+  }
+  seal(record: UnsignedRecord): DecisionRecord {
+    const body = { ...record, seq: this.seq, prev: this.prev } as Omit<DecisionRecord, 'hash'>
+    const hash = hashRecord(body)
+    this.prev = hash
+    this.seq++
+    return { ...body, hash }
+  }
+}
