@@ -7,9 +7,10 @@ import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { parseArgs } from 'node:util'
 import { compile, type Env } from '../compiler/index.js'
 import { formatDiagnostics } from '../compiler/format.js'
+import { didYouMean } from '../compiler/lower/suggest.js'
+import { parseFlags, UsageError } from './cli-args.js'
 import { runLogCommand } from './records/cli.js'
 import type { CompiledPolicy } from './types.js'
 
@@ -29,10 +30,24 @@ usage:
                    [--rule <id>] [--since <time>] [--until <time>]
 
 options:
-  -h, --help   show this help
+  -h, --help      show this help
+  -v, --version   print the version
 `
 
-class UsageError extends Error {}
+/** The version in vetoc's own package.json: two folders up from dist/src/cli.js, one from src/cli.ts. */
+function version(): string {
+  for (const rel of ['../../package.json', '../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === 'vetoc' && pkg.version !== undefined) return pkg.version
+    } catch {
+      // not this one; try the next
+    }
+  }
+  return 'unknown'
+}
+
+const COMMANDS = ['compile', 'check', 'eval', 'log', 'help', '--help', '--version']
 
 function parseEnv(values: string[] | undefined): Env {
   const env: Env = {}
@@ -76,9 +91,13 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.stdout(HELP)
     return command === undefined ? 2 : 0
   }
+  if (command === '--version' || command === '-v' || command === 'version') {
+    io.stdout(`${version()}\n`)
+    return 0
+  }
   if (command === 'log') return runLogCommand(rest, io)
   if (command === 'compile' || command === 'check') {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, ts: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } })
+    const { values, positionals } = parseFlags(command, rest, { out: { type: 'string' }, ts: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } })
     if (values.help) { io.stdout(HELP); return 0 }
     if (positionals.length === 0) throw new UsageError(`\`vetoc ${command}\` needs at least one policy file`)
     if (command === 'compile' && values.out === undefined) throw new UsageError('`vetoc compile` needs `--out <dir>`')
@@ -108,11 +127,13 @@ async function main(argv: string[], io: Io): Promise<number> {
     return failed ? 1 : 0
   }
   if (command === 'eval') {
-    const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { tool: { type: 'string' }, args: { type: 'string' }, context: { type: 'string' }, now: { type: 'string' }, params: { type: 'string' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } })
+    const { values, positionals } = parseFlags(command, rest, { tool: { type: 'string' }, args: { type: 'string' }, context: { type: 'string' }, now: { type: 'string' }, params: { type: 'string' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } })
     if (values.help) { io.stdout(HELP); return 0 }
     if (positionals.length !== 1) throw new UsageError('`vetoc eval` takes one policy file')
     if (values.tool === undefined) throw new UsageError('`vetoc eval` needs `--tool <name>`')
-    const args = json(values.args ?? '{}', '--args')
+    // no silent `{}`: a call with no arguments is spelled out
+    if (values.args === undefined) throw new UsageError("`vetoc eval` needs `--args '<json>'` (`--args '{}'` for a call with no arguments)")
+    const args = json(values.args, '--args')
     const context = json(values.context, '--context')
     const params = json(values.params, '--params')
     let now: number | undefined
@@ -137,14 +158,15 @@ async function main(argv: string[], io: Io): Promise<number> {
     io.stdout(`${JSON.stringify(decision, null, 2)}\n`)
     return 0
   }
-  throw new UsageError(`unknown command \`${command}\``)
+  const hint = didYouMean(command, COMMANDS)
+  throw new UsageError(`unknown command \`${command}\`${hint ? `; ${hint}` : ''}`)
 }
 
 export async function run(argv: string[], io: Io): Promise<number> {
   try {
     return await main(argv, io)
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError) {
       io.stderr(`vetoc: ${(e as Error).message}\nrun \`vetoc --help\` for usage\n`)
       return 2
     }

@@ -18,15 +18,19 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   return c === undefined ? undefined : `did you mean \`${c}\`?`
 }
 
+/** Edit distance where swapping two neighbours counts as one edit (`--otu` is one typo from `--out`). */
 function distance(a: string, b: string): number {
   if (Math.abs(a.length - b.length) > 8) return Math.abs(a.length - b.length)
+  let before: number[] = []
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {
     const cur = [i]
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1
       cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost)
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j]!, before[j - 2]! + 1)
     }
+    before = prev
     prev = cur
   }
   return prev[b.length]!

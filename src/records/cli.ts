@@ -1,6 +1,6 @@
 /** `vetoc log verify|export`. Exit status: 0 success, 1 a log that does not verify or is not a log, 2 usage errors. */
 import { readFileSync } from 'node:fs'
-import { parseArgs } from 'node:util'
+import { parseFlags } from '../cli-args.js'
 import { exportLog, verifyLog, type ExportOptions } from './index.js'
 
 const USAGE = 'vetoc: usage: vetoc log verify <file.jsonl> | vetoc log export <file.jsonl> [--format csv|jsonl] [--tool T] [--decision allow|review|deny] [--rule R] [--since TIME] [--until TIME]\n'
@@ -9,7 +9,7 @@ export async function runLogCommand(argv: string[], io: { stdout: (s: string) =>
   const [sub, ...rest] = argv
   let parsed
   try {
-    parsed = parseArgs({ args: rest, allowPositionals: true, options: { format: { type: 'string' }, tool: { type: 'string' }, decision: { type: 'string' }, rule: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' } } })
+    parsed = parseFlags(`log ${sub ?? ''}`.trim(), rest, { format: { type: 'string' }, tool: { type: 'string' }, decision: { type: 'string' }, rule: { type: 'string' }, since: { type: 'string' }, until: { type: 'string' } })
   } catch (e) {
     io.stderr(`vetoc: ${(e as Error).message}\n${USAGE}`)
     return 2

@@ -33,6 +33,39 @@ async function inProcess(...args: string[]): Promise<{ status: number; stdout: s
   return { status, stdout, stderr }
 }
 
+describe('vetoc basics', () => {
+  it('--version prints the version in package.json', () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }
+    for (const flag of ['--version', '-v']) expect(vetoc(flag)).toMatchObject({ status: 0, stdout: `${pkg.version}\n`, stderr: '' })
+  })
+  it('a mistyped flag gets a did-you-mean, not parseArgs text (exit 2)', async () => {
+    const cases: [string[], string][] = [
+      [['compile', 'p.yaml', '--otu', 'x'], 'vetoc: `vetoc compile` has no option `--otu`; did you mean `--out`?\n'],
+      [['eval', 'p.yaml', '--tool', 't', '--agrs', '{}'], 'vetoc: `vetoc eval` has no option `--agrs`; did you mean `--args`?\n'],
+      [['check', 'p.yaml', '--zzzzzz'], 'vetoc: `vetoc check` has no option `--zzzzzz`\n'],
+      [['check', 'p.yaml', '--ts=yes'], 'vetoc: `--ts` takes no value\n'],
+      [['compile', 'p.yaml', '--out'], 'vetoc: `--out` needs a value\n'],
+      [['compile', 'p.yaml', '--out', '--ts'], 'vetoc: `--out` needs a value\n'],
+      [['comple', 'p.yaml'], 'vetoc: unknown command `comple`; did you mean `compile`?\n'],
+    ]
+    for (const [args, first] of cases) {
+      const r = await inProcess(...args)
+      expect(r.status, args.join(' ')).toBe(2)
+      expect(r.stderr.split('\n')[0] + '\n').toBe(first)
+      expect(r.stderr).not.toMatch(/positional|ERR_PARSE_ARGS|Unknown option/)
+    }
+    const log = await inProcess('log', 'export', 'x.jsonl', '--decison', 'review')
+    expect(log.status).toBe(2)
+    expect(log.stderr).toMatch(/^vetoc: `vetoc log export` has no option `--decison`; did you mean `--decision`\?\n/)
+  })
+  it('`vetoc eval` without --args is a usage error, not a silent `{}`', async () => {
+    const r = await inProcess('eval', 'policies/gemini-safety.policy.yaml', '--tool', 'delete_file')
+    expect(r).toMatchObject({ status: 2, stdout: '' })
+    expect(r.stderr).toMatch(/^vetoc: `vetoc eval` needs `--args '<json>'`/)
+    expect((await inProcess('eval', 'policies/gemini-safety.policy.yaml', '--tool', 'delete_file', '--args', '{}')).status).toBe(0)
+  })
+})
+
 describe('vetoc check', () => {
   it('reports no errors on the shipped policies (exit 0)', () => {
     const r = vetoc('check', 'policies/groq-tools.policy.yaml', 'policies/groq-tools-context.policy.yaml', 'policies/gemini-safety.policy.yaml')

@@ -10,7 +10,7 @@ import { createRedisStore } from '../../src/limits/redis.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
 import { expectDiagnostic } from '../support/diagnostics.js'
-import { fastFailClient, startRedis, type RedisProcess } from '../support/redis.js'
+import { describeWithRedis, fastFailClient, startRedis, type RedisProcess } from '../support/redis.js'
 
 const POLICY = `name: counted
 tools:
@@ -109,7 +109,7 @@ describe('counter declarations are checked', () => {
   })
 })
 
-describe('with a real redis-server', () => {
+describeWithRedis('with a real redis-server', () => {
   let server: RedisProcess
   beforeAll(async () => {
     server = await startRedis()

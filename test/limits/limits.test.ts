@@ -8,7 +8,7 @@ import { createMemoryStore } from '../../src/limits/memory.js'
 import { createRedisStore, redisKey } from '../../src/limits/redis.js'
 import type { CompiledPolicy, Evaluation, PendingLimit } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
-import { fastFailClient, startRedis, type RedisProcess } from '../support/redis.js'
+import { describeWithRedis, fastFailClient, startRedis, type RedisProcess } from '../support/redis.js'
 
 const CAP = `name: caps
 tools:
@@ -119,7 +119,7 @@ rules:
   })
 })
 
-describe('redis store (a real redis-server on a loopback port)', () => {
+describeWithRedis('redis store (a real redis-server on a loopback port)', () => {
   let server: RedisProcess
   beforeAll(async () => {
     server = await startRedis()

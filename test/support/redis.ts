@@ -1,7 +1,17 @@
 /** Starts a real `redis-server` on a free loopback port for a test file, and stops it after. */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import { Redis } from 'ioredis'
+import { describe } from 'vitest'
+import { inCI, redisMissing } from './redis-available.js'
+
+export { inCI, redisMissing }
+
+/**
+ * A `describe` for suites that need a real `redis-server`: skipped where it is missing (the global
+ * setup prints the one line saying so), never skipped under CI, where `startRedis` then fails.
+ */
+export const describeWithRedis: typeof describe = (redisMissing !== undefined && !inCI ? describe.skip : describe) as typeof describe
 
 export interface RedisProcess {
   port: number
@@ -22,9 +32,7 @@ async function freePort(): Promise<number> {
 }
 
 export async function startRedis(): Promise<RedisProcess> {
-  if (spawnSync('redis-server', ['--version']).error) {
-    throw new Error('redis-server is not installed: `apt-get install -y redis-server` (.ci/run does this)')
-  }
+  if (redisMissing !== undefined) throw new Error(`${redisMissing}${inCI ? ' (CI=true: the Redis suites must run)' : ''}`)
   const port = await freePort()
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
   const url = `redis://127.0.0.1:${port}`
