@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: every figure of issue 6 in one process, side by side, written to
- * `bench/results.json` and to the README between `<!-- bench:start -->` and `<!-- bench:end -->`.
+ * `bench/results.json` and to docs/performance.md between `<!-- bench:start -->` and `<!-- bench:end -->`.
  *
  *  1. ns per decision over the fixed 64-call workload: compiled `evaluate`, hand-written if-chains,
  *     the reference interpreter, json-rules-engine, Cedar (after checking that all agree);
@@ -543,7 +543,7 @@ meta.loadAverage.atEnd = loadavg().map(x => round(x, 2))
 writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, null, 2)}\n`)
 
 // ---------------------------------------------------------------------------------------------
-// README
+// docs/performance.md
 
 const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : String(x))
 const yes = (b: boolean): string => (b ? 'yes' : '**no**')
@@ -589,17 +589,17 @@ md.push(`| vite dev, edit to recompiled module served | ${devMedian} ms median (
 md.push('')
 md.push('The guard figures use a clock that moves one day per call (limits never bite, every allowed call is counted) and a record sink that hashes and serialises each record into a discarding stream.')
 
-const README = join(ROOT, 'README.md')
+const PAGE = join(ROOT, 'docs', 'performance.md')
 const START = '<!-- bench:start -->'
 const END = '<!-- bench:end -->'
 const block = `${START}\n${md.join('\n')}\n${END}`
-let readme = readFileSync(README, 'utf8')
-const a = readme.indexOf(START)
-const b = readme.indexOf(END)
-if (a !== -1 && b > a) readme = readme.slice(0, a) + block + readme.slice(b + END.length)
-else readme = `${readme.replace(/\s*$/, '\n')}\n## Performance\n\n${block}\n`
-writeFileSync(README, readme)
+let page = readFileSync(PAGE, 'utf8')
+const a = page.indexOf(START)
+const b = page.indexOf(END)
+if (a !== -1 && b > a) page = page.slice(0, a) + block + page.slice(b + END.length)
+else page = `${page.replace(/\s*$/, '\n')}\n## Performance\n\n${block}\n`
+writeFileSync(PAGE, page)
 
 rmSync(TMP, { recursive: true, force: true })
-log(`done in ${meta.durationS} s: bench/results.json and README.md (## Performance) written`)
+log(`done in ${meta.durationS} s: bench/results.json and docs/performance.md written`)
 for (const t of targets) log(`    ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.value} ${t.unit} (target ${t.target})`)
