@@ -72,11 +72,37 @@ function lowerCondition(lw: Lowerer, node: YNode): Expr | null {
   if (op.startsWith('greater') || op.startsWith('less')) {
     const ok = typeof v.value === 'number' || (typeof v.value === 'string' && /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(v.value))
     if (!ok) {
-      lw.error('invalid-type', `the value of \`${opName}\` must be a number`, v.span)
+      lw.error('invalid-type', `the value of \`${opName}\` must be a number`, v.span, fieldValueHelp(fE.value, opName, v.value))
       return null
     }
   }
   return { kind: 'op', op, negate, subject, value: { kind: 'lit', value: v.value, span: v.span }, span }
+}
+
+const COMPARISON: Record<string, string> = { greater_than: '>', greater_than_or_equal: '>=', less_than: '<', less_than_or_equal: '<=' }
+const WHEN_ROOT: Record<string, string> = { args: 'args', context: 'context', params: 'params', tool: 'tool' }
+
+/** `arguments.amount` → `args.amount`: a condition field as a `when` expression, when it is a plain dotted path. */
+function asWhenPath(text: unknown): string | undefined {
+  if (typeof text !== 'string') return undefined
+  const [root, ...rest] = text.split('.')
+  const name = FIELD_ROOTS[root!]
+  if (name === undefined || !rest.every(seg => /^[A-Za-z_$][\w$]*$/.test(seg) && !FORBIDDEN_KEYS.has(seg))) return undefined
+  return [WHEN_ROOT[name]!, ...rest].join('.')
+}
+
+/**
+ * Veto reads `value: context.order_total` as the string "context.order_total", so such a rule never
+ * matched there. The help shows the rewrite that compares the two fields.
+ */
+function fieldValueHelp(field: YNode, opName: string, value: unknown): string | undefined {
+  const left = field.kind === 'scalar' ? asWhenPath(field.value) : undefined
+  const right = asWhenPath(value)
+  const negate = opName.startsWith('not_')
+  const op = COMPARISON[negate ? opName.slice(4) : opName]
+  if (left === undefined || right === undefined || op === undefined) return undefined
+  const test = `${left} ${op} ${right}`
+  return `\`value\` is a constant, not a field path; to compare two fields, write the rule with \`when: "${negate ? `!(${test})` : test}"\` instead of this condition`
 }
 
 function fieldPath(lw: Lowerer, node: YNode): Expr | null {
