@@ -22,8 +22,9 @@ export interface BlockedToolResult {
 }
 
 /**
- * The guard context of a call is `options.context` when given, else the `experimental_context` the
- * application passed to `generateText`/`streamText`.
+ * The guard context of a call is `options.context` when given, else the context the SDK hands the
+ * tool: its entry in `toolsContext` (ai 7), or the `experimental_context` (ai 6) passed to
+ * `generateText`/`streamText`.
  */
 export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, tools: T, options: AdapterOptions = {}): T {
   const out: Record<string, AnyTool> = {}
@@ -35,8 +36,8 @@ export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, to
     }
     out[name] = {
       ...t,
-      execute: async (input: unknown, execOptions: { experimental_context?: unknown } | undefined) => {
-        const context = options.context !== undefined ? options.context : execOptions?.experimental_context
+      execute: async (input: unknown, execOptions: { context?: unknown; experimental_context?: unknown } | undefined) => {
+        const context = options.context !== undefined ? options.context : (execOptions?.context ?? execOptions?.experimental_context)
         const d = await decide(guard, name, input, context)
         if (d.decision !== 'allow') {
           const blocked: BlockedToolResult = { blocked: true, decision: d.decision, reason: (options.blockedMessage ?? defaultBlockedMessage)(d, name) }

@@ -1,5 +1,6 @@
 /**
- * The Vercel AI SDK wrapper, driven by the SDK's own `generateText` loop through its built-in HTTP
+ * The Vercel AI SDK wrapper, driven by the SDK's own `generateText` loop (ai 7 and ai 6, the two
+ * majors the peer range accepts) through its built-in HTTP
  * provider (the AI Gateway protocol, played by a loopback server); the MCP wrapper, driven by the real
  * MCP client over Streamable HTTP on a loopback port; and `protect()` for plain tool lists.
  */
@@ -9,7 +10,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js'
-import { createGateway, generateText, jsonSchema, stepCountIs, tool } from 'ai'
+import * as ai7 from 'ai'
+import * as ai6 from 'ai-v6'
 import { z } from 'zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { guardAiTools, rejectInvalidAiToolCalls } from '../../src/adapters/ai-sdk.js'
@@ -20,6 +22,10 @@ import { createMemorySink } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { shipped } from '../support/policies.js'
 import { startLoopback, type Loopback } from './loopback.js'
+import { installedVersion } from './versions.js'
+
+const ai7Version = (): string => installedVersion('ai')
+const ai6Version = (): string => installedVersion('ai-v6')
 
 let geminiSafety: CompiledPolicy
 beforeAll(async () => {
@@ -28,7 +34,14 @@ beforeAll(async () => {
 
 const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } }
 
-describe('Vercel AI SDK', () => {
+/** The parts of the `ai` module these tests use, the same in both majors. */
+type AiModule = Pick<typeof ai7, 'createGateway' | 'generateText' | 'jsonSchema' | 'stepCountIs' | 'tool'>
+const AI_MAJORS: [string, AiModule, string][] = [
+  [`ai ${ai7Version()}`, ai7, 'repairToolCall'],
+  [`ai ${ai6Version()}`, ai6 as unknown as AiModule, 'experimental_repairToolCall'],
+]
+
+for (const [label, { createGateway, generateText, jsonSchema, stepCountIs, tool }, repairOption] of AI_MAJORS) describe(`Vercel AI SDK (${label})`, () => {
   let loop: Loopback
   const turns: unknown[] = []
   beforeAll(async () => {
@@ -59,7 +72,7 @@ describe('Vercel AI SDK', () => {
       warnings: [],
     }, { content: [{ type: 'text', text: 'done' }], finishReason: { unified: 'stop', raw: 'stop' }, usage, warnings: [] })
     const gateway = createGateway({ baseURL: loop.url, apiKey: 'test' })
-    const result = await generateText({ model: gateway('test/model'), tools, prompt: 'clean up', stopWhen: stepCountIs(2), experimental_repairToolCall: rejectInvalidAiToolCalls(guard) })
+    const result = await generateText({ model: gateway('test/model'), tools, prompt: 'clean up', stopWhen: stepCountIs(2), [repairOption]: rejectInvalidAiToolCalls(guard) } as Parameters<typeof generateText>[0])
     expect(result.text).toBe('done')
     expect(deleted).toEqual(['/tmp/a'])
     const outputs = Object.fromEntries(result.steps[0]!.toolResults.map(r => [r.toolCallId, r.output]))
@@ -76,6 +89,18 @@ describe('Vercel AI SDK', () => {
     const prompt = loop.requests.at(-1)!.body.prompt as { role: string; content: { type: string; toolCallId?: string; output?: { value?: unknown } }[] }[]
     const results = prompt.filter(m => m.role === 'tool').flatMap(m => m.content)
     expect(results.find(p => p.toolCallId === 'b')!.output!.value).toMatchObject({ blocked: true, decision: 'review', reason: expect.stringMatching(/^Tool call needs human approval \(approval id /) })
+  })
+  it('the guard context is the context the SDK hands the tool (toolsContext in ai 7, experimental_context in ai 6)', async () => {
+    const sink = createMemorySink()
+    const guard = createGuard(geminiSafety, { sink })
+    const tools = guardAiTools(guard, {
+      delete_file: tool({ description: 'Delete a file', inputSchema: jsonSchema<{ path: string }>({ type: 'object', properties: { path: { type: 'string' } }, required: ['path'] }), execute: async () => 'deleted' }),
+    })
+    turns.push({ content: [{ type: 'tool-call', toolCallId: 'a', toolName: 'delete_file', input: JSON.stringify({ path: '/tmp/a' }) }], finishReason: { unified: 'tool-calls', raw: 'tool_calls' }, usage, warnings: [] })
+    const context = { user: 'ana' }
+    const contextOption = repairOption === 'repairToolCall' ? { toolsContext: { delete_file: context } } : { experimental_context: context }
+    await generateText({ model: createGateway({ baseURL: loop.url, apiKey: 'test' })('test/model'), tools, prompt: 'x', stopWhen: stepCountIs(1), ...contextOption } as Parameters<typeof generateText>[0])
+    expect(sink.records.map(r => [r.tool, r.decision, r.context])).toEqual([['delete_file', 'allow', context]])
   })
 })
 

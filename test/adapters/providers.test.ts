@@ -5,8 +5,10 @@
  */
 import Anthropic from '@anthropic-ai/sdk'
 import { GoogleGenAI } from '@google/genai'
+import { GoogleGenAI as GoogleGenAIv2 } from 'genai-v2'
 import Groq from 'groq-sdk'
 import OpenAI from 'openai'
+import OpenAIv6 from 'openai-v6'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGuard } from '../../src/guard.js'
 import { runToolUses } from '../../src/adapters/anthropic.js'
@@ -17,6 +19,7 @@ import type { CompiledPolicy } from '../../src/types.js'
 import { shipped } from '../support/policies.js'
 import { startProviderServer, type ProviderServer } from '../../examples/demo/provider-server.js'
 import { barrier, chunk, sse, startLoopback, type Loopback } from './loopback.js'
+import { installedVersion } from './versions.js'
 
 let server: ProviderServer
 let groqTools: CompiledPolicy
@@ -58,8 +61,10 @@ const BATCH = [
   { id: 'c6', name: 'send_sms', args: null, rawArgs: '{"to": "+1555", "body": ' },
 ]
 
+// every major the peer ranges accept: openai 7 and 6 (the `openai-v6` alias), groq-sdk 1
 const CLIENTS = [
-  ['openai', (url: string) => new OpenAI({ apiKey: 'test', baseURL: `${url}/v1`, maxRetries: 0 })],
+  [`openai ${installedVersion('openai')}`, (url: string) => new OpenAI({ apiKey: 'test', baseURL: `${url}/v1`, maxRetries: 0 })],
+  [`openai ${installedVersion('openai-v6')}`, (url: string) => new OpenAIv6({ apiKey: 'test', baseURL: `${url}/v1`, maxRetries: 0 }) as unknown as OpenAI],
   ['groq-sdk', (url: string) => new Groq({ apiKey: 'test', baseURL: url, maxRetries: 0 }) as unknown as OpenAI],
 ] as const
 
@@ -211,9 +216,15 @@ describe('OpenAI-compatible streaming', () => {
   }
 })
 
+// @google/genai 3 and 2 (the `genai-v2` alias)
+const GEMINI_CLIENTS = [
+  [`@google/genai ${installedVersion('@google/genai')}`, (url: string) => new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: url } })],
+  [`@google/genai ${installedVersion('genai-v2')}`, (url: string) => new GoogleGenAIv2({ apiKey: 'test', httpOptions: { baseUrl: url } }) as unknown as GoogleGenAI],
+] as const
+
 describe('Gemini functionCall → functionResponse', () => {
-  it('@google/genai: protectGemini declares the tools; denied and review calls are answered with the reason and approval id', async () => {
-    const ai = new GoogleGenAI({ apiKey: 'test', httpOptions: { baseUrl: server.url } })
+  for (const [label, makeClient] of GEMINI_CLIENTS) it(`${label}: protectGemini declares the tools; denied and review calls are answered with the reason and approval id`, async () => {
+    const ai = makeClient(server.url)
     const sent: string[] = []
     const sink = createMemorySink()
     const guard = createGuard(geminiSafety, { sink })
