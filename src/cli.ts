@@ -11,6 +11,7 @@ import { compile, type Env } from '../compiler/index.js'
 import { formatDiagnostics } from '../compiler/format.js'
 import { didYouMean } from '../compiler/lower/suggest.js'
 import { parseFlags, UsageError } from './cli-args.js'
+import { outputKind, writeModule } from './cli-output.js'
 import { runLogCommand } from './records/cli.js'
 import type { CompiledPolicy } from './types.js'
 
@@ -22,12 +23,15 @@ export interface Io {
 const HELP = `vetoc — compile tool-call policies into self-contained predicate modules
 
 usage:
-  vetoc compile <file.yaml ...> --out <dir> [--ts] [--env key=value ...]
+  vetoc compile <file.yaml ...> --out <dir> [--ts | --js] [--env key=value ...]
   vetoc check <file.yaml ...> [--env key=value ...]
   vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
   vetoc log verify <decisions.jsonl>
   vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]
                    [--rule <id>] [--since <time>] [--until <time>]
+
+compile writes <name>.ts when a tsconfig.json governs <dir> (or with --ts), else
+<name>.js, <name>.d.ts and <name>.js.map (or with --js)
 
 options:
   -h, --help      show this help
@@ -97,29 +101,27 @@ async function main(argv: string[], io: Io): Promise<number> {
   }
   if (command === 'log') return runLogCommand(rest, io)
   if (command === 'compile' || command === 'check') {
-    const { values, positionals } = parseFlags(command, rest, { out: { type: 'string' }, ts: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } })
+    const { values, positionals } = parseFlags(command, rest, { out: { type: 'string' }, ts: { type: 'boolean' }, js: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } })
     if (values.help) { io.stdout(HELP); return 0 }
     if (positionals.length === 0) throw new UsageError(`\`vetoc ${command}\` needs at least one policy file`)
     if (command === 'compile' && values.out === undefined) throw new UsageError('`vetoc compile` needs `--out <dir>`')
+    if (values.ts && values.js) throw new UsageError('`--ts` and `--js` exclude each other')
     const env = parseEnv(values.env)
+    const dir = command === 'compile' ? resolve(values.out!) : ''
+    const output = command === 'compile' ? outputKind(dir, values) : undefined
+    if (output?.tsconfig !== undefined) io.stdout(`TypeScript project (${output.tsconfig}): writing .ts modules; --js writes .js + .d.ts instead\n`)
     let failed = false
     for (const file of positionals) {
       const source = readPolicy(file)
-      const out = compile(source, { filename: file, env, ts: values.ts === true })
+      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts' })
       if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
       if (out.diagnostics.some(d => d.severity === 'error')) {
         failed = true
         continue
       }
-      if (command === 'compile') {
-        const dir = resolve(values.out!)
+      if (output !== undefined) {
         mkdirSync(dir, { recursive: true })
-        const name = outputName(file)
-        writeFileSync(join(dir, `${name}.js`), `${out.code}//# sourceMappingURL=${name}.js.map\n`)
-        writeFileSync(join(dir, `${name}.js.map`), JSON.stringify(out.map))
-        writeFileSync(join(dir, `${name}.d.ts`), out.types)
-        if (out.ts !== undefined) writeFileSync(join(dir, `${name}.ts`), out.ts)
-        io.stdout(`${file} → ${join(values.out!, `${name}.js`)}\n`)
+        io.stdout(`${file} → ${join(values.out!, writeModule(dir, outputName(file), out, output.kind))}\n`)
       }
     }
     const errors = failed ? 'errors' : 'no errors'

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -93,14 +93,32 @@ describe('vetoc check', () => {
 })
 
 describe('vetoc compile', () => {
-  it('writes an importable module, its types and a source map', async () => {
+  it('--js writes an importable module, its types and a source map', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vetoc-out-'))
-    const r = vetoc('compile', 'policies/gemini-safety.policy.yaml', '--out', out, '--ts')
+    const r = vetoc('compile', 'policies/gemini-safety.policy.yaml', '--out', out, '--js')
     expect(r.status).toBe(0)
-    for (const f of ['gemini-safety.policy.js', 'gemini-safety.policy.d.ts', 'gemini-safety.policy.js.map', 'gemini-safety.policy.ts']) expect(existsSync(join(out, f))).toBe(true)
+    for (const f of ['gemini-safety.policy.js', 'gemini-safety.policy.d.ts', 'gemini-safety.policy.js.map']) expect(existsSync(join(out, f))).toBe(true)
+    expect(existsSync(join(out, 'gemini-safety.policy.ts'))).toBe(false)
     const mod = (await import(pathToFileURL(join(out, 'gemini-safety.policy.js')).href)) as CompiledPolicy
     expect(mod.evaluate('delete_file', { path: '/etc/passwd' })).toMatchObject({ decision: 'review', rule: 'require-approval-deletes' })
     expect(JSON.parse(readFileSync(join(out, 'gemini-safety.policy.js.map'), 'utf8')).sources).toEqual(['policies/gemini-safety.policy.yaml'])
+  })
+  it('a folder governed by a tsconfig.json gets the .ts module; without one, the .js module; the other kind is removed', async () => {
+    const app = mkdtempSync(join(tmpdir(), 'vetoc-kind-'))
+    writeFileSync(join(app, 'package.json'), '{"type":"module"}')
+    const out = join(app, 'src', 'generated')
+    const files = (): string[] => readdirSync(out).sort()
+    expect((await inProcess('compile', 'policies/gemini-safety.policy.yaml', '--out', out)).status).toBe(0)
+    expect(files()).toEqual(['gemini-safety.policy.d.ts', 'gemini-safety.policy.js', 'gemini-safety.policy.js.map'])
+    writeFileSync(join(app, 'tsconfig.json'), '{}')
+    const ts = await inProcess('compile', 'policies/gemini-safety.policy.yaml', '--out', out)
+    expect(ts.status).toBe(0)
+    expect(ts.stdout).toContain(`TypeScript project (${join(app, 'tsconfig.json')}): writing .ts modules; --js writes .js + .d.ts instead`)
+    expect(files()).toEqual(['gemini-safety.policy.ts'])
+    expect(readFileSync(join(out, 'gemini-safety.policy.ts'), 'utf8')).toMatch(/^\/\/ @ts-nocheck[\s\S]*export function evaluate[<(]/)
+    expect((await inProcess('compile', 'policies/gemini-safety.policy.yaml', '--out', out, '--js')).status).toBe(0)
+    expect(files()).toEqual(['gemini-safety.policy.d.ts', 'gemini-safety.policy.js', 'gemini-safety.policy.js.map'])
+    expect((await inProcess('compile', 'policies/gemini-safety.policy.yaml', '--out', out, '--ts', '--js')).status).toBe(2)
   })
 })
 
