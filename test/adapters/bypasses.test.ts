@@ -124,7 +124,7 @@ describe('one snapshot per call: a getter cannot show the guard one path and the
     const ran: string[] = []
     const handler = (a: { path: string }): string => { ran.push(a.path); return 'ok' }
     const [del] = protect(guard, [{ name: 'delete_file', handler }])
-    expect(await del!.handler(throwing())).toMatchObject({ blocked: true, message: 'Tool call blocked by policy: unreadable arguments: reading them threw: gotcha' })
+    expect(await del!.handler(throwing() as never)).toMatchObject({ blocked: true, message: 'Tool call blocked by policy: unreadable arguments: reading them threw: gotcha' })
     const uses = await runToolUses(guard, [{ type: 'tool_use', id: 'u', name: 'delete_file', input: cyclic() } as never], { delete_file: handler })
     expect(uses.blocks[0]).toMatchObject({ is_error: true, content: 'Tool call blocked by policy: unreadable arguments: `self` refers back to itself (a cycle)' })
     const fcs = await runFunctionCalls(guard, [{ id: 'f', name: 'delete_file', args: new Proxy({}, { ownKeys() { throw new Error('trap') } }) as never }], { delete_file: handler })
@@ -251,7 +251,16 @@ describe('protect(): the returned list stays guarded', () => {
 
 const usage = { inputTokens: { total: 1, noCache: 1, cacheRead: 0, cacheWrite: 0 }, outputTokens: { total: 1, text: 1, reasoning: 0 } }
 
-for (const [label, sdk] of [['ai 7', ai7], ['ai 6', ai6]] as const) {
+/** The part of the two SDK majors these tests use, typed loosely so one test body drives both. */
+interface LooseAiSdk {
+  createGateway(options: { baseURL: string; apiKey: string }): (id: string) => unknown
+  generateText(options: object): Promise<{ steps: { toolResults: { output: unknown }[] }[] }>
+  stepCountIs(n: number): unknown
+  tool(definition: object): Record<string, unknown>
+  jsonSchema<T>(schema: object, options?: { validate?: (value: unknown) => unknown }): T
+}
+
+for (const [label, sdk] of [['ai 7', ai7 as unknown as LooseAiSdk], ['ai 6', ai6 as unknown as LooseAiSdk]] as const) {
   describe(`Vercel AI SDK (${label}): guardAiTools`, () => {
     let loop: Loopback
     const turns: unknown[] = []
