@@ -72,7 +72,9 @@ export function snapshot(value: unknown): Snapshot {
   if (isSnapshot(value)) return { ok: true, value }
   let nodes = 0
   const open = new Set<object>()
-  const copy = (v: unknown, path: string[]): unknown => {
+  // the keys leading to the value being copied: one array, pushed and popped, read only for a reason
+  const path: string[] = []
+  const copy = (v: unknown): unknown => {
     if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v
     if (produced.has(v)) return v
     if (++nodes > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
@@ -88,7 +90,9 @@ export function snapshot(value: unknown): Snapshot {
       const items: unknown[] = new Array(length)
       for (let i = 0; i < length; i++) {
         nodes++
-        items[i] = copy(v[i], [...path, String(i)])
+        path.push(String(i))
+        items[i] = copy(v[i])
+        path.pop()
       }
       out = items
     } else if (v instanceof Date) {
@@ -98,8 +102,12 @@ export function snapshot(value: unknown): Snapshot {
       const obj: Record<string, unknown> = {}
       for (const k of Object.keys(v)) {
         nodes++
+        path.push(k)
+        const x = copy((v as Record<string, unknown>)[k])
+        path.pop()
         // defined, not assigned: a key named `__proto__` stays an own data property
-        Object.defineProperty(obj, k, { value: copy((v as Record<string, unknown>)[k], [...path, k]), enumerable: true, writable: true, configurable: true })
+        if (k === '__proto__') Object.defineProperty(obj, k, { value: x, enumerable: true, writable: true, configurable: true })
+        else obj[k] = x
       }
       out = obj
     }
@@ -107,7 +115,7 @@ export function snapshot(value: unknown): Snapshot {
     return Object.freeze(out)
   }
   try {
-    const value2 = copy(value, [])
+    const value2 = copy(value)
     if (value2 !== null && typeof value2 === 'object') produced.add(value2)
     return { ok: true, value: value2 }
   } catch (e) {
