@@ -12,6 +12,7 @@ import { GoogleGenAI } from '@google/genai'
 import Groq from 'groq-sdk'
 import { compile } from '../../compiler/index.js'
 import { formatDiagnostics } from '../../compiler/format.js'
+import type { ApprovalRequest } from '../../src/approvals.js'
 import { createGuard, type GuardDecision } from '../../src/guard.js'
 import { protectGemini } from '../../src/adapters/gemini.js'
 import { runToolCalls } from '../../src/adapters/openai.js'
@@ -35,7 +36,8 @@ async function load(file: string): Promise<CompiledPolicy> {
 
 function show(policy: string, tool: string, args: unknown, d: GuardDecision): void {
   const label = `${color[d.decision]}${d.decision.toUpperCase().padEnd(6)}${color.off}`
-  const why = d.decision === 'allow' && !d.resolvedBy ? '' : ` ${color.dim}— ${d.reason ?? ''}${d.rule ? ` [${d.rule}]` : ''}${color.off}`
+  const id = d.approvalId ? ` (approval ${d.approvalId})` : ''
+  const why = d.decision === 'allow' && !d.resolvedBy ? '' : ` ${color.dim}— ${d.reason ?? ''}${d.rule ? ` [${d.rule}]` : ''}${id}${color.off}`
   console.log(`[${policy}] ${label} ${tool} ${JSON.stringify(redact(args))}${why}`)
 }
 
@@ -89,8 +91,16 @@ async function main(): Promise<void> {
   // ── Gemini-style loop on policies/gemini-safety.policy.yaml ─────────────────────────────────
   now = Date.parse('2026-11-24T17:00:00Z')
   const geminiSafety = await load('policies/gemini-safety.policy.yaml')
-  // A scripted approver: approves deleting logs, denies everything else.
-  const approver = ({ args }: { args: unknown }) => ((args as { path: string }).path.startsWith('/var/log/') ? { approved: true, by: 'ops@approved.example.com' } : { approved: false, by: 'ops@approved.example.com' })
+  // A scripted approver: approves deleting logs, denies everything else. The review is printed when
+  // it is asked for (REVIEW, with its approval id), then who answered and how; the call's final
+  // decision follows with the others of its turn.
+  const approver = ({ approvalId, tool, args, decision }: ApprovalRequest) => {
+    const approved = (args as { path: string }).path.startsWith('/var/log/')
+    const by = 'ops@approved.example.com'
+    show('gemini-safety', tool, args, { ...decision, decision: 'review', approvalId })
+    console.log(`${' '.repeat(16)}${color.dim}↳ approval ${approvalId}: ${by} ${approved ? 'approves' : 'denies'}${color.off}`)
+    return { approved, by }
+  }
   const geminiGuard = createGuard(geminiSafety, { sink, clock, approvals: approver })
   const ai = new GoogleGenAI({ apiKey: 'demo-key', httpOptions: { baseUrl: server.url } })
   const { tools, handle } = protectGemini(geminiGuard, [
