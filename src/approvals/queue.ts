@@ -3,7 +3,7 @@
  * built-in in-memory queue) or by a timeout whose outcome the options fix.
  */
 import { randomUUID } from 'node:crypto'
-import type { Decision } from './types.js'
+import type { Decision } from '../types.js'
 
 export interface ApprovalRequest {
   approvalId: string
@@ -21,18 +21,24 @@ export interface ApprovalRequest {
   signal?: AbortSignal
 }
 
-/** `true`/`'approve'` approves; `false`/`'deny'` denies; `by` names who decided. */
-export type ApprovalVerdict = 'approve' | 'deny' | boolean | { approved: boolean; by?: string }
+/**
+ * `true`/`'approve'` approves; `false`/`'deny'` denies; `by` names who decided; `args` approves an
+ * edited call, which is evaluated again (validation and every rule) before it runs.
+ */
+export type ApprovalVerdict = 'approve' | 'deny' | boolean | { approved: boolean; by?: string; args?: unknown }
 export type ApprovalHandler = (request: ApprovalRequest) => ApprovalVerdict | Promise<ApprovalVerdict>
 
 export function newApprovalId(): string {
   return randomUUID()
 }
 
-export function readVerdict(v: ApprovalVerdict, fallbackBy: string): { approved: boolean; by: string } {
+export function readVerdict(v: ApprovalVerdict, fallbackBy: string): { approved: boolean; by: string; args?: unknown } {
   if (v === 'approve' || v === true) return { approved: true, by: fallbackBy }
   if (v === 'deny' || v === false) return { approved: false, by: fallbackBy }
-  if (v !== null && typeof v === 'object' && typeof v.approved === 'boolean') return { approved: v.approved, by: v.by ?? fallbackBy }
+  if (v !== null && typeof v === 'object' && typeof v.approved === 'boolean') {
+    const by = typeof v.by === 'string' && v.by !== '' ? v.by : fallbackBy
+    return v.approved && v.args !== undefined ? { approved: true, by, args: v.args } : { approved: v.approved, by }
+  }
   throw new Error('approval handler returned neither approve nor deny')
 }
 
