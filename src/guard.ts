@@ -230,6 +230,10 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       const id = call.approval
       if (typeof id !== 'string' || !APPROVAL_ID.test(id)) return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (approval refused: not an approval id)` }
       d.approvalId = id
+      // a different call is refused before the id is taken, so a wrong attempt does not burn it
+      const raised = await pendingStore.get(id)
+      const other = raised === undefined ? undefined : bindingDifference(raised.binding, binding)
+      if (other !== undefined) return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (approval \`${id}\` refused: ${other})` }
       taken = await pendingStore.take(id, at)
     } else {
       d.approvalId = newApprovalId()

@@ -17,7 +17,8 @@ export interface RedisPendingOptions {
 // KEYS[1] the review's hash, KEYS[2] the index of unanswered reviews by expiry
 const ADD = `
 redis.call('HSET', KEYS[1], 'pending', ARGV[1])
-redis.call('PEXPIREAT', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]))
+-- relative to the guard's clock (which tests and replays may set), not the server's
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
 redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[4])
 return 1
 `
@@ -65,7 +66,7 @@ export function createRedisPendingStore(options: RedisPendingOptions): PendingSt
   const parse = (text: unknown): PendingApproval => JSON.parse(String(text)) as PendingApproval
   return {
     async add(p) {
-      await redis.eval(ADD, 2, key(p.approvalId), index, JSON.stringify(p), p.expiresAt, rememberMs, p.approvalId)
+      await redis.eval(ADD, 2, key(p.approvalId), index, JSON.stringify(p), p.expiresAt, Math.max(1, p.expiresAt - p.createdAt) + rememberMs, p.approvalId)
     },
     async list(now) {
       const rows = (await redis.eval(LIST, 1, index, now, base, 1000)) as unknown[]
