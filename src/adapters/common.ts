@@ -1,5 +1,5 @@
 /** What every adapter shares: the guard it calls and how a blocked call is explained to the model. */
-import type { Guard, GuardDecision } from '../guard.js'
+import type { CallOptions, Guard, GuardDecision } from '../guard.js'
 import { REDACTED, redactText } from '../records/index.js'
 
 export type ToolHandler = (args: any, call: { tool: string; id?: string }) => unknown
@@ -44,9 +44,9 @@ export function errorMessage(e: unknown): string {
  * The guard, made total: it never throws by contract, but a user's `onError` or sink could; then the
  * call is denied (and a record may be missing, which `onError` was told about).
  */
-export async function decide(guard: Guard, tool: string, args: unknown, context: unknown): Promise<GuardDecision> {
+export async function decide(guard: Guard, tool: string, args: unknown, context: unknown, call?: CallOptions): Promise<GuardDecision> {
   try {
-    return await guard(tool, args, context)
+    return await guard(tool, args, context, call)
   } catch (e) {
     return { decision: 'deny', reason: `guard failed: ${redactText(errorMessage(e))}` }
   }

@@ -6,12 +6,15 @@
  * and the `arguments` the client sent, before the server's own schema validation. A blocked call is
  * answered with `isError: true`, the blocked message as text, and the decision in `_meta`.
  */
-import type { Guard, GuardDecision } from '../guard.js'
+import type { ApprovalHandler, ApprovalVerdict } from '../approvals/index.js'
+import type { CallOptions, Guard, GuardDecision } from '../guard.js'
 import { decide, defaultBlockedMessage, rejectCall, type AdapterOptions } from './common.js'
 
 type RequestHandler = ((request: any, extra: any) => unknown) & { [GUARDED]?: true }
 interface ProtocolLike {
   setRequestHandler: (...args: any[]) => unknown
+  getClientCapabilities?: () => { elicitation?: unknown } | undefined
+  elicitInput?: (params: unknown, options?: unknown) => Promise<{ action: string; content?: Record<string, unknown> }>
   _requestHandlers?: unknown
   [GUARDED]?: true
 }
@@ -30,12 +33,36 @@ export function blockedToolResult(d: GuardDecision, tool: string, options: Adapt
   return { content: [{ type: 'text', text: (options.blockedMessage ?? defaultBlockedMessage)(d, tool) }], isError: true, _meta: meta }
 }
 
+export interface McpGuardOptions extends AdapterOptions {
+  /**
+   * Ask the connected client to answer reviews (MCP elicitation: `elicitation/create`). Accept with
+   * `approve: true` approves; anything else (accept without it, decline, cancel) denies. Used only
+   * when the client declares the elicitation capability; otherwise a review is handed back as today.
+   * The client answers for its own model, so this is weaker than a human channel (the page, a
+   * webhook): use it where the client is a person's own app. @default false
+   */
+  elicitApprovals?: boolean
+}
+
+/** An approval handler that asks the MCP client through elicitation, tied to the request being served. */
+function elicitingApprover(protocol: ProtocolLike, requestId: unknown): ApprovalHandler {
+  return async request => {
+    const r = await protocol.elicitInput!({
+      mode: 'form',
+      message: `Allow the tool call \`${request.tool}\`? ${request.decision.reason ?? ''}\nArguments: ${JSON.stringify(request.args)}`,
+      requestedSchema: { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve this call', description: 'true runs the call; false or no answer refuses it' } }, required: ['approve'] },
+    }, requestId !== undefined ? { relatedRequestId: requestId } : undefined)
+    const verdict: ApprovalVerdict = { approved: r.action === 'accept' && r.content?.['approve'] === true, by: 'mcp-client', channel: 'elicitation' }
+    return verdict
+  }
+}
+
 /**
  * Guards `server` (an `McpServer` or a low-level `Server`; typed loosely so the SDK stays an optional
  * peer) in place and returns it. Throws if this SDK version keeps its request handlers where vetoc
  * cannot find them, rather than leave calls unguarded.
  */
-export function guardMcpServer<S extends object>(guard: Guard, server: S, options: AdapterOptions = {}): S {
+export function guardMcpServer<S extends object>(guard: Guard, server: S, options: McpGuardOptions = {}): S {
   const inner = (server as { server?: unknown }).server
   const protocol = isProtocol(inner) ? inner : server
   if (!isProtocol(protocol)) throw new TypeError('guardMcpServer needs an McpServer or a Server from @modelcontextprotocol/sdk')
@@ -52,12 +79,16 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
       const raw: unknown = params.arguments
       const d = raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))
         ? rejectCall(guard, name, raw, 'malformed arguments: not a JSON object', options.context)
-        : await decide(guard, name, raw ?? {}, options.context)
+        : await decide(guard, name, raw ?? {}, options.context, callOptions(extra))
       if (d.decision !== 'allow') return blockedToolResult(d, name, options)
       return h(request, extra)
     }
     guarded[GUARDED] = true
     return guarded
+  }
+  const callOptions = (extra: { requestId?: unknown } | undefined): CallOptions | undefined => {
+    if (!options.elicitApprovals || typeof protocol.elicitInput !== 'function' || !protocol.getClientCapabilities?.()?.elicitation) return undefined
+    return { approve: elicitingApprover(protocol, extra?.requestId) }
   }
   const install = (): void => {
     const h = handlers.get('tools/call') as RequestHandler | undefined

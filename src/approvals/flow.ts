@@ -91,7 +91,7 @@ export async function awaitAnswer(o: WaitOptions): Promise<Outcome> {
       return { kind: 'taken', taken: first.taken }
     } else if (first !== 'answered') {
       const v = readVerdict(first.verdict, 'handler')
-      const answer: ApprovalAnswer = { approved: v.approved, by: v.by, channel: 'code', at: o.now(), ...(v.args !== undefined ? { args: v.args } : {}) }
+      const answer: ApprovalAnswer = { approved: v.approved, by: v.by, channel: v.channel ?? 'code', at: o.now(), ...(v.args !== undefined ? { args: v.args } : {}) }
       await o.store.answer(id, answer, o.now())
     }
     return { kind: 'taken', taken: await o.store.take(id, o.now()) }

@@ -55,7 +55,7 @@ describe.skipIf(!present)('approval page in Chromium', () => {
     expect(await box.locator('h2').textContent()).toBe('delete_file')
     expect(await box.locator('pre.args').textContent()).toContain(JSON.stringify(payload))
     expect(await box.locator('img').count()).toBe(0)
-    expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined()
+    expect(await page.evaluate(() => (globalThis as unknown as { __xss?: number }).__xss)).toBeUndefined()
     await box.locator('button.approve').click()
     const d = await call
     expect(d).toMatchObject({ decision: 'allow', resolvedBy: 'ana', channel: 'page' })

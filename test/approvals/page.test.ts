@@ -57,7 +57,7 @@ describe('approval page', () => {
   it('a review waits until a signed-in reviewer answers it; the record names the reviewer and the page', async () => {
     const { pending, server, guard, sink } = await setup()
     const call = guard('delete_file', { path: '/srv/a' })
-    const p = await waitFor(() => pending.list(Date.now())[0])
+    const p = await waitFor(async () => (await pending.list(Date.now()))[0])
     const { cookie, csrf } = await signIn(server)
     const listed = (await (await fetch(`${server.url}api/pending`, { headers: { cookie } })).json()) as PendingApproval[]
     expect(listed.map(l => l.approvalId)).toEqual([p.approvalId])
@@ -73,7 +73,7 @@ describe('approval page', () => {
   it('refuses: no sign-in, a wrong token, a missing or wrong CSRF token, a form post, another Host, an oversized body', async () => {
     const { pending, server, guard } = await setup()
     void guard('delete_file', { path: '/srv/a' })
-    const p = await waitFor(() => pending.list(Date.now())[0])
+    const p = await waitFor(async () => (await pending.list(Date.now()))[0])
     const body = JSON.stringify({ approvalId: p.approvalId, approved: true })
     expect((await fetch(`${server.url}api/pending`)).status).toBe(401)
     expect((await fetch(server.url)).status).toBe(401)
@@ -87,14 +87,14 @@ describe('approval page', () => {
     const big = await fetch(`${server.url}api/answer`, { method: 'POST', headers: { cookie, 'x-vetoc-csrf': csrf, 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(100_000) }) })
     expect(big.status).toBe(413)
     // still waiting: none of the refused requests answered it
-    expect(pending.list(Date.now()).map(x => x.approvalId)).toEqual([p.approvalId])
+    expect((await pending.list(Date.now())).map(x => x.approvalId)).toEqual([p.approvalId])
     expect(server.server.address()).toMatchObject({ address: '127.0.0.1' })
   })
 
   it('an edit that still holds a redacted value is refused; an edit the policy accepts runs with the edited arguments', async () => {
     const { pending, server, guard } = await setup()
     const call = guard('delete_file', { path: '/srv/a' })
-    const p = await waitFor(() => pending.list(Date.now())[0])
+    const p = await waitFor(async () => (await pending.list(Date.now()))[0])
     const { cookie, csrf } = await signIn(server)
     const post = (b: unknown) => fetch(`${server.url}api/answer`, { method: 'POST', headers: { cookie, 'x-vetoc-csrf': csrf, 'content-type': 'application/json' }, body: JSON.stringify(b) })
     expect((await post({ approvalId: p.approvalId, approved: true, args: { path: '[REDACTED]' } })).status).toBe(400)
