@@ -43,7 +43,7 @@ export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, to
           if (d.approvalId) blocked.approvalId = d.approvalId
           return blocked
         }
-        return execute(input, execOptions)
+        return execute(d.editedArgs !== undefined ? d.editedArgs : input, execOptions)
       },
     }
   }

@@ -98,7 +98,8 @@ export async function guardAndRun(guard: Guard, tool: string, rawArgs: unknown, 
   const handler = Object.prototype.hasOwnProperty.call(handlers, tool) ? handlers[tool] : undefined
   if (typeof handler !== 'function') return { ...base, decision, dispatched: false, error: `no handler for tool \`${tool}\`` }
   try {
-    const result = await handler(args, base)
+    // an approver may have edited the call: what passed the policy again is what runs
+    const result = await handler(decision.editedArgs !== undefined ? decision.editedArgs : args, base)
     return { ...base, decision, dispatched: true, result }
   } catch (e) {
     return { ...base, decision, dispatched: true, error: errorMessage(e) }

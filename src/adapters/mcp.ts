@@ -81,6 +81,8 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
         ? rejectCall(guard, name, raw, 'malformed arguments: not a JSON object', options.context)
         : await decide(guard, name, raw ?? {}, options.context, callOptions(extra))
       if (d.decision !== 'allow') return blockedToolResult(d, name, options)
+      // an approver may have edited the call: what passed the policy again is what runs
+      if (d.editedArgs !== undefined) return h({ ...request, params: { ...params, arguments: d.editedArgs } }, extra)
       return h(request, extra)
     }
     guarded[GUARDED] = true

@@ -48,7 +48,7 @@ export function protect<T extends ToolDefinition>(guard: Guard, tools: readonly 
       } else decision = await decide(guard, t.name, args, options.context)
       if (decision.decision !== 'allow') return { blocked: true, decision, message: (options.blockedMessage ?? defaultBlockedMessage)(decision, t.name) }
       try {
-        return (await t.handler(args)) as Awaited<ReturnType<T['handler']>>
+        return (await t.handler(decision.editedArgs !== undefined ? decision.editedArgs : args)) as Awaited<ReturnType<T['handler']>>
       } catch (e) {
         const error = errorMessage(e)
         return { blocked: false, decision, error, message: `Tool error: ${error}` }

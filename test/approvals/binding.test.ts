@@ -171,3 +171,14 @@ describe('approvals: the code channel', () => {
     expect(pending.answer(d.approvalId!, { approved: true, by: 'late', channel: 'page', at: Date.now() }, Date.now())).toEqual({ ok: false, refusal: 'answered' })
   })
 })
+
+describe('approvals: adapters run the edited call', () => {
+  it('protect() hands the handler the arguments the approver edited, not the model\'s', async () => {
+    const { protect } = await import('../../src/adapters/protect.js')
+    const guard = createGuard(compiled, { approvals: () => ({ approved: true, by: 'erin', args: { path: '/srv/a.bak' } }) })
+    const seen: string[] = []
+    const [del] = protect(guard, [{ name: 'delete_file', handler: (a: { path: string }) => { seen.push(a.path); return 'ok' } }])
+    expect(await del!.handler({ path: '/srv/a' })).toBe('ok')
+    expect(seen).toEqual(['/srv/a.bak'])
+  })
+})
