@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { compile, type Env } from '../compiler/index.js'
 import { formatDiagnostics } from '../compiler/format.js'
 import { didYouMean } from '../compiler/lower/suggest.js'
+import { runServeCommand } from './approvals/cli.js'
 import { parseFlags, UsageError } from './cli-args.js'
 import { outputKind, writeModule } from './cli-output.js'
 import { runLogCommand } from './records/cli.js'
@@ -26,6 +27,8 @@ usage:
   vetoc compile <file.yaml ...> --out <dir> [--ts | --js] [--env key=value ...]
   vetoc check <file.yaml ...> [--env key=value ...]
   vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
+  vetoc serve --redis <url> [--prefix vetoc] [--host 127.0.0.1] [--port 0] [--reviewer <name> ...]
+              [--webhook-secret-env <VAR>]     the approval page for guards sharing a Redis store
   vetoc log verify <decisions.jsonl>
   vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]
                    [--rule <id>] [--since <time>] [--until <time>]
@@ -51,7 +54,7 @@ function version(): string {
   return 'unknown'
 }
 
-const COMMANDS = ['compile', 'check', 'eval', 'log', 'help', '--help', '--version']
+const COMMANDS = ['compile', 'check', 'eval', 'log', 'serve', 'help', '--help', '--version']
 
 function parseEnv(values: string[] | undefined): Env {
   const env: Env = {}
@@ -100,6 +103,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     return 0
   }
   if (command === 'log') return runLogCommand(rest, io)
+  if (command === 'serve') return runServeCommand(rest, io)
   if (command === 'compile' || command === 'check') {
     const { values, positionals } = parseFlags(command, rest, { out: { type: 'string' }, ts: { type: 'boolean' }, js: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } })
     if (values.help) { io.stdout(HELP); return 0 }
