@@ -38,3 +38,4 @@ export { contentOf, defaultBlockedMessage, guardAndRun, parseArguments, type Ada
 export { snapshot, SNAPSHOT_LIMITS, type Snapshot } from './snapshot.js'
 export type * from './types.js'
 export { guardAgentTools, type AgentToolsOptions } from './adapters/openai-agents.js'
+export { vetocToolApproval, type ToolApprovalOptions } from './adapters/ai-sdk-approval.js'
