@@ -31,6 +31,9 @@ const MAJORS: Record<string, [current: string, previous: string]> = {
   '@anthropic-ai/sdk': ['1', '1'],
   'groq-sdk': ['1', '1'],
   '@modelcontextprotocol/sdk': ['1', '1'],
+  '@openai/agents': ['0', '0'],
+  langchain: ['1', '1'],
+  '@langchain/langgraph': ['1', '1'],
 }
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
