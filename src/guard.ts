@@ -6,8 +6,25 @@
 import { ApprovalQueue, newApprovalId, readVerdict, type ApprovalHandler, type ApprovalRequest } from './approvals.js'
 import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
-import { createFileSink, redact, type RecordSink } from './records/index.js'
+import { createFileSink, redact, type DecisionRecord, type RecordSink } from './records/index.js'
+import { createResultStep, type ResultDecision } from './results/step.js'
+import { createMemorySessionStore } from './sessions/memory.js'
+import { invalidSessionId, type SessionStore } from './sessions/store.js'
 import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore, PendingLimit } from './types.js'
+
+export type { ResultDecision } from './results/step.js'
+
+/** Per-call options of `guard(...)` and `guard.result(...)`. */
+export interface CallOptions {
+  /**
+   * The application's session id (a conversation, an agent run): `session.labels` are this
+   * session's. Never let the model choose it. @default none (no labels)
+   */
+  session?: string
+}
+
+/** The fields a record gains beyond the decision. */
+export type RecordExtra = Pick<DecisionRecord, 'session' | 'labels' | 'on' | 'result' | 'adds'>
 
 export interface GuardDecision extends Decision {
   /** set when the policy asked for review */
@@ -43,11 +60,30 @@ export interface GuardOptions {
   redact?: Record<string, readonly string[]>
   /** Called with internal errors that did not change a decision (e.g. a sink that threw). @default console.error */
   onError?: (error: Error) => void
+  /** Where session labels live. @default an in-memory store (createMemorySessionStore) */
+  sessions?: SessionStore
+}
+
+/** A session handle: calls and results that share one session id. */
+export interface GuardSession {
+  readonly id: string
+  call(tool: string, args: unknown, context?: unknown): Promise<GuardDecision>
+  result(tool: string, args: unknown, result: unknown, context?: unknown): Promise<ResultDecision>
+  /** the session's labels now; `[]` when the store cannot answer */
+  labels(): Promise<string[]>
 }
 
 export interface Guard {
-  (tool: string, args: unknown, context?: unknown): Promise<GuardDecision>
+  (tool: string, args: unknown, context?: unknown, options?: CallOptions): Promise<GuardDecision>
   readonly policy: CompiledPolicy['policy']
+  /**
+   * The result rules on an allowed call's output, after its handler returned: what the model may
+   * see, and the labels the session gains (the tool's `adds:` and the matching rules' `adds:`).
+   * Recorded; never throws or rejects.
+   */
+  result(tool: string, args: unknown, result: unknown, context?: unknown, options?: CallOptions): Promise<ResultDecision>
+  /** A handle whose calls and results share the session `id`. */
+  session(id: string): GuardSession
   /**
    * Records and returns a denial decided before evaluation (e.g. arguments that are not valid JSON),
    * so every call a model proposed leaves a record.
@@ -89,6 +125,19 @@ function message(e: unknown): string {
   }
 }
 
+/** The session a call names: its id, or why the id is not one. */
+function sessionOf(callOptions: CallOptions | undefined): { id?: string; invalid?: string } {
+  let id: unknown
+  try {
+    id = callOptions?.session
+  } catch (e) {
+    return { invalid: `invalid session id: ${message(e)}` }
+  }
+  if (id === undefined) return {}
+  const invalid = invalidSessionId(id)
+  return invalid === undefined ? { id: id as string } : { invalid }
+}
+
 export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}): Guard {
   const info = compiled.policy
   if (!info || typeof compiled.evaluate !== 'function') throw new TypeError('createGuard needs a compiled policy module (with `policy` and `evaluate`)')
@@ -116,7 +165,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const approvalTimeoutMs = options.approvalTimeoutMs ?? 300_000
   const onTimeout: Action = options.onApprovalTimeout ?? 'deny'
   const failAction: Action = info.failMode === 'open' ? 'allow' : 'deny'
-  const evalOptions: EvaluateOptions = { params }
+  const sessions = options.sessions ?? createMemorySessionStore()
   /** The guard's clock; a clock that throws falls back to the system's. */
   const now = (): number => {
     try {
@@ -130,7 +179,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   /** The decision when the limit store cannot answer: the fail mode, saying why. */
   const storeDown = (e: unknown): GuardDecision => ({ decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` })
 
-  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
+  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra: RecordExtra = {}): void => {
     if (!sink) return
     try {
       const paths = [...(info.redact[tool] ?? []), ...(options.redact?.[tool] ?? []), ...(options.redact?.['*'] ?? [])]
@@ -148,6 +197,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         ...(context !== undefined ? { context: redact(context) } : {}),
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
         ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
+        ...extra,
       })
     } catch (e) {
       onError(new Error(`decision record not written: ${message(e)}`))
@@ -173,13 +223,18 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return out
   }
 
-  const decide = async (tool: string, args: unknown, context: unknown, at: number): Promise<{ d: GuardDecision; context: unknown }> => {
-    let ctx = context
-    if (options.context) {
-      const extra = await options.context(tool, args)
-      ctx = { ...(context !== null && typeof context === 'object' ? context : {}), ...extra }
-    }
-    evalOptions.now = at
+  /** The caller's context with the `context` hook's fields merged over it. */
+  const contextOf = async (tool: string, args: unknown, context: unknown): Promise<unknown> => {
+    if (!options.context) return context
+    const extra = await options.context(tool, args)
+    return { ...(context !== null && typeof context === 'object' ? context : {}), ...extra }
+  }
+  /** The session's labels, read from the store (bounded like a limit-store call). */
+  const labelsOf = async (session: string): Promise<string[]> => [...(await storeCall(sessions.labels(session)))]
+
+  const decide = async (tool: string, args: unknown, context: unknown, at: number, session: string | undefined, labels: readonly string[]): Promise<{ d: GuardDecision; context: unknown }> => {
+    let ctx = await contextOf(tool, args, context)
+    const evalOptions: EvaluateOptions = { params, now: at, ...(session !== undefined ? { session: { id: session, labels } } : {}) }
     const unavailable = (e: unknown): { d: GuardDecision; context: unknown } => ({ d: storeDown(e), context: ctx })
     // context counters (`count:` fields): read before evaluation, counted with the limits after it
     const specs = compiled.counters?.(tool, args, ctx, evalOptions) ?? null
@@ -243,17 +298,54 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return { d, context: ctx }
   }
 
-  const guard = (async (tool: string, args: unknown, context?: unknown): Promise<GuardDecision> => {
+  const guard = (async (tool: string, args: unknown, context?: unknown, callOptions?: CallOptions): Promise<GuardDecision> => {
     const at = now()
     let out: { d: GuardDecision; context: unknown }
+    const session = sessionOf(callOptions)
+    let labels: string[] | undefined
     try {
-      out = await decide(tool, args, context, at)
+      if (session.invalid !== undefined) out = { d: { decision: failAction, reason: `${session.invalid} (fail mode ${info.failMode})` }, context }
+      else {
+        if (session.id !== undefined) {
+          try {
+            labels = await labelsOf(session.id)
+          } catch (e) {
+            out = { d: { decision: failAction, reason: `session store unavailable (fail mode ${info.failMode}): ${message(e)}` }, context }
+            record(tool, args, context, out.d, at, { session: session.id })
+            return out.d
+          }
+        }
+        out = await decide(tool, args, context, at, session.id, labels ?? [])
+      }
     } catch (e) {
       out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
     }
-    record(tool, args, out.context, out.d, at)
+    record(tool, args, out.context, out.d, at, session.id !== undefined ? { session: session.id, ...(labels !== undefined ? { labels } : {}) } : {})
     return out.d
   }) as Guard
+  guard.result = createResultStep({
+    compiled,
+    failAction,
+    sessions,
+    params,
+    now,
+    storeCall,
+    contextOf,
+    sessionOf,
+    record,
+  })
+  guard.session = (id: string): GuardSession => ({
+    id,
+    call: (tool, args, context) => guard(tool, args, context, { session: id }),
+    result: (tool, args, result, context) => guard.result(tool, args, result, context, { session: id }),
+    labels: async () => {
+      try {
+        return invalidSessionId(id) === undefined ? await labelsOf(id) : []
+      } catch {
+        return []
+      }
+    },
+  })
   Object.defineProperty(guard, 'policy', { value: info, enumerable: true })
   guard.reject = (tool, args, reason, context) => {
     const d: GuardDecision = { decision: 'deny', reason }
@@ -272,6 +364,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     try {
       await sink?.close?.()
       await store.close?.()
+      await sessions.close?.()
     } catch (e) {
       onError(new Error(`close failed: ${message(e)}`))
     }

@@ -24,6 +24,16 @@ export interface DecisionRecord {
   approvalId?: string
   /** who resolved a review: the approver's name, `timeout`, `handler` or `error` */
   resolvedBy?: string
+  /** the application's session id, when the call named one */
+  session?: string
+  /** the session's labels at decision time (sorted) */
+  labels?: string[]
+  /** `result` for a record of the result rules on a handler's output (absent: a call's decision) */
+  on?: 'result'
+  /** on result records: what the result rules did (`decision` is deny for `deny`, else allow) */
+  result?: 'pass' | 'redact' | 'deny'
+  /** on result records: the labels this step added to the session */
+  adds?: string[]
   /** hash of the previous record (`GENESIS` for the first) */
   prev: string
   /** SHA-256 of this record's canonical JSON without `hash` */
