@@ -8,7 +8,7 @@
  * `experimental_repairToolCall` so they are recorded as denials too.
  */
 import type { Guard } from '../guard.js'
-import { decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, type AdapterOptions } from './common.js'
+import { decide, defaultBlockedMessage, errorMessage, guardResult, parseArguments, rejectCall, withheldText, type AdapterOptions } from './common.js'
 
 type AnyTool = { execute?: (input: any, options: any) => unknown } & Record<string, unknown>
 
@@ -37,17 +37,36 @@ export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, to
       ...t,
       execute: async (input: unknown, execOptions: { experimental_context?: unknown } | undefined) => {
         const context = options.context !== undefined ? options.context : execOptions?.experimental_context
-        const d = await decide(guard, name, input, context)
+        const d = await decide(guard, name, input, context, options.session)
         if (d.decision !== 'allow') {
           const blocked: BlockedToolResult = { blocked: true, decision: d.decision, reason: (options.blockedMessage ?? defaultBlockedMessage)(d, name) }
           if (d.approvalId) blocked.approvalId = d.approvalId
           return blocked
         }
-        return execute(input, execOptions)
+        const output = await execute(input, execOptions)
+        const callOptions = { ...options, context }
+        // a streaming tool (an async iterable of preliminary outputs): every output passes the result rules
+        if (output !== null && typeof output === 'object' && Symbol.asyncIterator in output) return guardedStream(guard, name, input, output as AsyncIterable<unknown>, callOptions)
+        return shown(await guardResult(guard, name, input, output, callOptions), name, callOptions)
       },
     }
   }
   return out as T
+}
+
+/** What the model gets of one output: the (redacted) result, or a blocked result when it was denied. */
+function shown(r: Awaited<ReturnType<typeof guardResult>>, name: string, options: AdapterOptions): unknown {
+  if (r.action !== 'deny') return r.result
+  const blocked: BlockedToolResult = { blocked: true, decision: 'deny', reason: withheldText(r, name, options) }
+  return blocked
+}
+
+async function* guardedStream(guard: Guard, name: string, input: unknown, outputs: AsyncIterable<unknown>, options: AdapterOptions): AsyncGenerator<unknown> {
+  for await (const output of outputs) {
+    const r = await guardResult(guard, name, input, output, options)
+    yield shown(r, name, options)
+    if (r.action === 'deny') return
+  }
 }
 
 /**

@@ -31,7 +31,7 @@ export async function runToolUses(guard: Guard, content: readonly { type: string
   const uses = content.filter((b): b is ToolUseBlock => b.type === 'tool_use')
   const outcomes = await Promise.all(uses.map(u => guardAndRun(guard, u.name, u.input === undefined ? {} : u.input, handlers, options, u.id)))
   const blocks = outcomes.map((o): ToolResultBlock => {
-    const failed = !o.dispatched || o.error !== undefined
+    const failed = !o.dispatched || o.error !== undefined || o.resultDecision?.action === 'deny'
     return { type: 'tool_result', tool_use_id: o.id ?? '', content: contentOf(o, options), ...(failed ? { is_error: true } : {}) }
   })
   return { blocks, outcomes }

@@ -1,5 +1,5 @@
 /** What every adapter shares: the guard it calls and how a blocked call is explained to the model. */
-import type { Guard, GuardDecision } from '../guard.js'
+import type { Guard, GuardDecision, ResultDecision } from '../guard.js'
 import { REDACTED, redactText } from '../records/index.js'
 
 export type ToolHandler = (args: any, call: { tool: string; id?: string }) => unknown
@@ -13,6 +13,16 @@ export interface AdapterOptions {
    * "Tool call needs human approval (approval id <id>): <reason>"
    */
   blockedMessage?: (decision: GuardDecision, tool: string) => string
+  /**
+   * The application's session id for these calls: a conversation's calls share it, and its labels
+   * (`session.labels`) grow as its tools run. Never let the model choose it. @default none
+   */
+  session?: string
+  /**
+   * The text the model sees instead of an output the result rules denied.
+   * @default defaultWithheldMessage: "Tool result withheld by policy: <reason>"
+   */
+  withheldMessage?: (decision: ResultDecision, tool: string) => string
 }
 
 export interface CallOutcome {
@@ -22,9 +32,38 @@ export interface CallOutcome {
   decision: GuardDecision
   /** true when the handler ran */
   dispatched: boolean
+  /** what the model may see of the handler's output (after the result rules) */
   result?: unknown
+  /** what the result rules decided, when the handler returned */
+  resultDecision?: ResultDecision
   /** the handler's error message when it threw, or why an allowed call could not run (no handler) */
   error?: string
+}
+
+export function defaultWithheldMessage(r: ResultDecision): string {
+  return `Tool result withheld by policy: ${r.reason ?? 'denied'}`
+}
+
+/** The text for an output the result rules denied. */
+export function withheldText(r: ResultDecision, tool: string, options: AdapterOptions): string {
+  return (options.withheldMessage ?? defaultWithheldMessage)(r, tool)
+}
+
+/**
+ * The result rules on a handler's output (`guard.result`), made total: a guard without them passes
+ * the result; one that throws (a user's sink or hook) withholds it.
+ */
+export async function guardResult(guard: Guard, tool: string, args: unknown, result: unknown, options: AdapterOptions): Promise<ResultDecision> {
+  if (typeof guard.result !== 'function') return { action: 'pass', result, adds: [], labels: [] }
+  try {
+    return await guard.result(tool, args, result, options.context, sessionOption(options))
+  } catch (e) {
+    return { action: 'deny', reason: `result guard failed: ${redactText(errorMessage(e))}`, result: undefined, adds: [], labels: [] }
+  }
+}
+
+function sessionOption(options: { session?: string }): { session?: string } | undefined {
+  return options.session !== undefined ? { session: options.session } : undefined
 }
 
 export function defaultBlockedMessage(d: GuardDecision): string {
@@ -44,9 +83,9 @@ export function errorMessage(e: unknown): string {
  * The guard, made total: it never throws by contract, but a user's `onError` or sink could; then the
  * call is denied (and a record may be missing, which `onError` was told about).
  */
-export async function decide(guard: Guard, tool: string, args: unknown, context: unknown): Promise<GuardDecision> {
+export async function decide(guard: Guard, tool: string, args: unknown, context: unknown, session?: string): Promise<GuardDecision> {
   try {
-    return await guard(tool, args, context)
+    return await guard(tool, args, context, sessionOption({ ...(session !== undefined ? { session } : {}) }))
   } catch (e) {
     return { decision: 'deny', reason: `guard failed: ${redactText(errorMessage(e))}` }
   }
@@ -93,13 +132,15 @@ export async function guardAndRun(guard: Guard, tool: string, rawArgs: unknown, 
     if ('reason' in parsed) return { ...base, decision: rejectCall(guard, tool, rawArgs, parsed.reason, options.context), dispatched: false }
     args = parsed.args
   }
-  const decision = await decide(guard, tool, args, options.context)
+  const decision = await decide(guard, tool, args, options.context, options.session)
   if (decision.decision !== 'allow') return { ...base, decision, dispatched: false }
   const handler = Object.prototype.hasOwnProperty.call(handlers, tool) ? handlers[tool] : undefined
   if (typeof handler !== 'function') return { ...base, decision, dispatched: false, error: `no handler for tool \`${tool}\`` }
   try {
     const result = await handler(args, base)
-    return { ...base, decision, dispatched: true, result }
+    // the result rules run between the handler and the model
+    const r = await guardResult(guard, tool, args, result, options)
+    return { ...base, decision, dispatched: true, result: r.result, resultDecision: r }
   } catch (e) {
     return { ...base, decision, dispatched: true, error: errorMessage(e) }
   }
@@ -123,5 +164,6 @@ export function stringifyResult(result: unknown): string {
 export function contentOf(o: CallOutcome, options: AdapterOptions): string {
   if (!o.dispatched && o.error === undefined) return (options.blockedMessage ?? defaultBlockedMessage)(o.decision, o.tool)
   if (o.error !== undefined) return `Tool error: ${o.error}`
+  if (o.resultDecision?.action === 'deny') return withheldText(o.resultDecision, o.tool, options)
   return stringifyResult(o.result)
 }

@@ -1,6 +1,6 @@
 /** Plain tool lists: `{ name, description, parameters, handler }[]` with every handler guarded. */
 import type { Guard, GuardDecision } from '../guard.js'
-import { decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, type AdapterOptions } from './common.js'
+import { decide, defaultBlockedMessage, errorMessage, guardResult, parseArguments, rejectCall, withheldText, type AdapterOptions } from './common.js'
 
 export interface ToolDefinition<A = any, R = unknown> {
   name: string
@@ -44,15 +44,23 @@ export function protect<T extends ToolDefinition>(guard: Guard, tools: readonly 
       if (typeof input === 'string') {
         const parsed = parseArguments(input)
         if ('reason' in parsed) decision = rejectCall(guard, t.name, input, parsed.reason, options.context)
-        else decision = await decide(guard, t.name, (args = parsed.args), options.context)
-      } else decision = await decide(guard, t.name, args, options.context)
+        else decision = await decide(guard, t.name, (args = parsed.args), options.context, options.session)
+      } else decision = await decide(guard, t.name, args, options.context, options.session)
       if (decision.decision !== 'allow') return { blocked: true, decision, message: (options.blockedMessage ?? defaultBlockedMessage)(decision, t.name) }
+      let output: unknown
       try {
-        return (await t.handler(args)) as Awaited<ReturnType<T['handler']>>
+        output = await t.handler(args)
       } catch (e) {
         const error = errorMessage(e)
         return { blocked: false, decision, error, message: `Tool error: ${error}` }
       }
+      // the result rules, between the handler and whoever shows the output to the model
+      const r = await guardResult(guard, t.name, args, output, options)
+      if (r.action === 'deny') {
+        const withheld: GuardDecision = { decision: 'deny', ...(r.rule !== undefined ? { rule: r.rule } : {}), ...(r.reason !== undefined ? { reason: r.reason } : {}) }
+        return { blocked: true, decision: withheld, message: withheldText(r, t.name, options) }
+      }
+      return r.result as Awaited<ReturnType<T['handler']>>
     }
     return { ...t, handler } as Protected<T>
   })

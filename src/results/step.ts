@@ -49,6 +49,10 @@ function message(e: unknown): string {
 
 export function createResultStep(deps: ResultStepDeps): (tool: string, args: unknown, result: unknown, context?: unknown, options?: { session?: string }) => Promise<ResultDecision> {
   const info = deps.compiled.policy
+  // tools whose outputs result rules read: each of their outputs leaves a record; other outputs only
+  // when they added labels or something failed, so the log does not double with plain passes
+  const ruled = new Set<string>()
+  for (const r of info.rules) if (r.on === 'result') for (const t of r.tools === '*' ? info.tools : r.tools) ruled.add(t)
   const failOpen = deps.failAction === 'allow'
   const failed = (result: unknown, why: string): ResultDecision => ({
     action: failOpen ? 'pass' : 'deny',
@@ -103,6 +107,7 @@ export function createResultStep(deps: ResultStepDeps): (tool: string, args: unk
     if (out.rule !== undefined) d.rule = out.rule
     if (out.reason !== undefined) d.reason = out.reason
     if (out.severity !== undefined) d.severity = out.severity
+    if (out.action === 'pass' && out.reason === undefined && out.adds.length === 0 && !ruled.has(tool)) return out
     const extra: RecordExtra = { on: 'result', result: out.action, ...(session.id !== undefined ? { session: session.id, labels } : {}), ...(out.adds.length > 0 ? { adds: out.adds } : {}) }
     deps.record(tool, args, ctx, d, at, extra)
     return out
