@@ -84,9 +84,9 @@ describe('provider adapters', () => {
     const sink = createMemorySink()
     const guard = createGuard(policy, { sink })
     const [vault, fetchUrl, send] = protect(guard, [
-      { name: 'read_vault', handler: handlers.read_vault },
-      { name: 'fetch_url', handler: handlers.fetch_url },
-      { name: 'send_email', handler: handlers.send_email },
+      { name: 'read_vault', handler: (_a: object) => handlers.read_vault() },
+      { name: 'fetch_url', handler: (_a: object) => handlers.fetch_url() },
+      { name: 'send_email', handler: (_a: object) => handlers.send_email() },
     ], { session: 'p' })
     expect(await send!.handler({})).toBe('sent')
     expect(await vault!.handler({})).toEqual({ token: '[REDACTED]', note: 'ok' })
