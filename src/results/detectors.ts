@@ -12,6 +12,9 @@ const EMAIL = /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:
 const CARD = /(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])/g
 const PHONE = /(?<![\w+])(?:\+[0-9]{7,15}|(?:\+[0-9]{1,3}[ .-]?)?(?:\([0-9]{2,4}\)[ .-]?|[0-9]{2,4}[ .-])[0-9]{3,4}[ .-]?[0-9]{3,4})(?![\w])/g
 
+/** The PII patterns, for tests that judge them like any policy regex. */
+export const PII_PATTERNS: readonly RegExp[] = [EMAIL, CARD, PHONE]
+
 function luhn(digits: string): boolean {
   let sum = 0
   for (let i = 0; i < digits.length; i++) {

@@ -8,7 +8,8 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { runToolCalls } from '../../src/adapters/openai.js'
 import { createGuard } from '../../src/guard.js'
 import { createMemorySink } from '../../src/records/index.js'
-import { redactPiiText } from '../../src/results/detectors.js'
+import { checkSync } from 'recheck'
+import { PII_PATTERNS, redactPiiText } from '../../src/results/detectors.js'
 import { createMemorySessionStore } from '../../src/sessions/memory.js'
 import type { SessionStore } from '../../src/sessions/store.js'
 import type { CompiledPolicy } from '../../src/types.js'
@@ -151,6 +152,10 @@ describe('redact: [secrets] / [pii] through the guard', () => {
       ssn: '[REDACTED]',
       order: 'order 4111111111111112 on 2026-11-24', // fails the Luhn check; a date is not a phone number
     })
+  })
+
+  it('the PII patterns are judged safe by recheck, like any policy regex', () => {
+    for (const re of PII_PATTERNS) expect(checkSync(re.source, re.flags.replace('g', ''), { timeout: 10_000 }).status, re.source).toBe('safe')
   })
 
   it('the PII patterns scan hostile text in linear time shapes without throwing', () => {
