@@ -154,9 +154,11 @@ describe('redact: [secrets] / [pii] through the guard', () => {
     })
   })
 
-  it('the PII patterns are judged safe by recheck, like any policy regex', () => {
-    for (const re of PII_PATTERNS) expect(checkSync(re.source, re.flags.replace('g', ''), { timeout: 10_000 }).status, re.source).toBe('safe')
-  })
+  it('the PII patterns are judged safe by recheck\'s automaton checker', () => {
+    // the automaton checker is exact and deterministic; the fuzz checker (recheck's fallback) can
+    // call bounded repeats such as `[0-9]{2,4}` polynomial on one run and safe on the next
+    for (const re of PII_PATTERNS) expect(checkSync(re.source, re.flags.replace('g', ''), { timeout: 30_000, checker: 'automaton' }).status, re.source).toBe('safe')
+  }, 120_000)
 
   it('the PII patterns scan hostile text in linear time shapes without throwing', () => {
     for (const text of ['1'.repeat(100_000), `${'a'.repeat(50_000)}@`, `${'+1 '.repeat(30_000)}`, `${'(55) '.repeat(20_000)}`]) expect(typeof redactPiiText(text)).toBe('string')
