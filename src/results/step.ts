@@ -9,6 +9,7 @@
 import type { GuardDecision, RecordExtra } from '../guard.js'
 import type { SessionStore } from '../sessions/store.js'
 import type { Action, CompiledPolicy, EvaluateOptions, ResultEvaluation } from '../types.js'
+import { ownEntry } from '../snapshot.js'
 import { applyDetectors } from './detectors.js'
 
 /** What the model may see of a handler's output. */
@@ -68,7 +69,7 @@ export function createResultStep(deps: ResultStepDeps): (tool: string, args: unk
     const ev: ResultEvaluation = deps.compiled.evaluateResult?.(tool, args, result, ctx, options) ?? { action: 'pass', ruleIndex: -1, result, adds: [] }
     let shown = ev.result
     if (ev.action === 'redact' && ev.redactWith !== undefined && ev.redactWith.length > 0) shown = applyDetectors(shown, ev.redactWith)
-    const own = info.adds?.[tool] ?? []
+    const own = ownEntry(info.adds, tool) ?? []
     const adds = [...new Set([...own, ...ev.adds])].sort()
     let after = labels
     if (adds.length > 0 && session !== undefined) {
