@@ -8,7 +8,7 @@
  * `experimental_repairToolCall` so they are recorded as denials too.
  */
 import type { Guard, GuardDecision } from '../guard.js'
-import { argumentsOf, decide, defaultBlockedMessage, errorMessage, guardResult, parseArguments, rejectCall, withheldText, type AdapterOptions } from './common.js'
+import { argumentsOf, callOf, decide, defaultBlockedMessage, errorMessage, guardResult, parseArguments, rejectCall, withheldText, type AdapterOptions } from './common.js'
 import { guardedCopy, lockedCollection } from './locked.js'
 
 type AnyTool = { execute?: (input: any, options: any) => unknown } & Record<string, unknown>
@@ -52,14 +52,16 @@ export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, to
         const context = options.context !== undefined ? options.context : execOptions?.experimental_context
         const read = argumentsOf(input)
         if ('reason' in read) return blockedResult(rejectCall(guard, name, input, read.reason, context), name, options)
-        const d = await decide(guard, name, read.args, context, options.session)
+        const d = await decide(guard, name, read.args, context, callOf(options))
         if (d.decision !== 'allow') return blockedResult(d, name, options)
-        if (typeof onInputAvailable === 'function') await onInputAvailable.call(definition, { ...execOptions, input: read.args })
-        const output = await execute.call(definition, read.args, execOptions)
+        // an approver may have edited the call: what passed the policy again is what runs
+        const input2 = d.editedArgs !== undefined ? d.editedArgs : read.args
+        if (typeof onInputAvailable === 'function') await onInputAvailable.call(definition, { ...execOptions, input: input2 })
+        const output = await execute.call(definition, input2, execOptions)
         const callOptions = { ...options, context }
         // a streaming tool (an async iterable of preliminary outputs): every output passes the result rules
-        if (output !== null && typeof output === 'object' && Symbol.asyncIterator in output) return guardedStream(guard, name, read.args, output as AsyncIterable<unknown>, callOptions)
-        return shown(await guardResult(guard, name, read.args, output, callOptions), name, callOptions)
+        if (output !== null && typeof output === 'object' && Symbol.asyncIterator in output) return guardedStream(guard, name, input2, output as AsyncIterable<unknown>, callOptions)
+        return shown(await guardResult(guard, name, input2, output, callOptions), name, callOptions)
       }
     }, ['onInputAvailable'])
     // a client-side tool (no `execute`): the application runs it, and should guard it there

@@ -1,5 +1,5 @@
 /** What every adapter shares: the guard it calls and how a blocked call is explained to the model. */
-import type { Guard, GuardDecision, ResultDecision } from '../guard.js'
+import type { CallOptions, Guard, GuardDecision, ResultDecision } from '../guard.js'
 import { REDACTED, redactText } from '../records/index.js'
 import { ownEntry, snapshot } from '../snapshot.js'
 
@@ -67,6 +67,11 @@ function sessionOption(options: { session?: string }): { session?: string } | un
   return options.session !== undefined ? { session: options.session } : undefined
 }
 
+/** The per-call options an adapter's option bag implies: its session. */
+export function callOf(options: { session?: string }): CallOptions | undefined {
+  return sessionOption(options)
+}
+
 export function defaultBlockedMessage(d: GuardDecision): string {
   if (d.decision === 'review') return `Tool call needs human approval${d.approvalId ? ` (approval id ${d.approvalId})` : ''}: ${d.reason ?? 'review required'}`
   return `Tool call blocked by policy: ${d.reason ?? 'denied'}`
@@ -84,9 +89,9 @@ export function errorMessage(e: unknown): string {
  * The guard, made total: it never throws by contract, but a user's `onError` or sink could; then the
  * call is denied (and a record may be missing, which `onError` was told about).
  */
-export async function decide(guard: Guard, tool: string, args: unknown, context: unknown, session?: string): Promise<GuardDecision> {
+export async function decide(guard: Guard, tool: string, args: unknown, context: unknown, call?: CallOptions): Promise<GuardDecision> {
   try {
-    return await guard(tool, args, context, sessionOption({ ...(session !== undefined ? { session } : {}) }))
+    return await guard(tool, args, context, call)
   } catch (e) {
     return { decision: 'deny', reason: `guard failed: ${redactText(errorMessage(e))}` }
   }
@@ -146,14 +151,16 @@ export async function guardAndRun(guard: Guard, tool: string, rawArgs: unknown, 
   const read = argumentsOf(rawArgs)
   if ('reason' in read) return { ...base, decision: rejectCall(guard, tool, rawArgs, read.reason, options.context), dispatched: false }
   const args = read.args
-  const decision = await decide(guard, tool, args, options.context, options.session)
+  const decision = await decide(guard, tool, args, options.context, callOf(options))
   if (decision.decision !== 'allow') return { ...base, decision, dispatched: false }
   const handler = ownEntry(handlers, tool)
   if (typeof handler !== 'function') return { ...base, decision, dispatched: false, error: `no handler for tool \`${tool}\`` }
   try {
-    const result = await handler(args, base)
+    // an approver may have edited the call: what passed the policy again is what runs
+    const ran = decision.editedArgs !== undefined ? decision.editedArgs : args
+    const result = await handler(ran, base)
     // the result rules run between the handler and the model
-    const r = await guardResult(guard, tool, args, result, options)
+    const r = await guardResult(guard, tool, ran, result, options)
     return { ...base, decision, dispatched: true, result: r.result, resultDecision: r }
   } catch (e) {
     return { ...base, decision, dispatched: true, error: errorMessage(e) }
