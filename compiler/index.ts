@@ -29,6 +29,13 @@ export interface CompileOptions {
    * @default false
    */
   ts?: boolean
+  /**
+   * Build the instrumented module behind `vetoc test --coverage`: it also exports `coverage`
+   * (counters per condition point and rule) and `resetCoverage()`. Never for production: the
+   * normal build is unchanged by this option's absence.
+   * @default false
+   */
+  coverage?: boolean
 }
 
 /** A version-3 source map whose `sources` is `[filename]` and whose `sourcesContent` is the YAML. */
@@ -66,7 +73,7 @@ export function compile(source: string, options: CompileOptions): CompileResult 
   if (analysis.policy === null) return failed
   let out
   try {
-    out = emit(analysis.policy, { source, filename: options.filename, ...(options.ts ? { ts: true } : {}) })
+    out = emit(analysis.policy, { source, filename: options.filename, ...(options.ts ? { ts: true } : {}), ...(options.coverage ? { coverage: true } : {}) })
   } catch (e) {
     const diagnostics: Diagnostic[] = [...analysis.diagnostics, {
       code: 'internal-error',

@@ -17,11 +17,14 @@ import { comment, join, js, jsonValue, Scope, text, type Code } from './code.js'
 import { HELPERS } from './runtime.js'
 import { buildValidators } from './validate.js'
 import { declarations } from './types.js'
+import { CoveragePoints, coverageExports } from './coverage.js'
 
 export interface EmitOptions {
   source: string
   filename: string
   ts?: boolean
+  /** Build an instrumented module that counts condition outcomes (see `compiler/emit/coverage.ts`). */
+  coverage?: boolean
 }
 
 export interface Emitted {
@@ -49,6 +52,8 @@ interface Line {
 
 class ModuleBuilder {
   readonly scope = new Scope()
+  /** set only for an instrumented build: the coverage points met so far */
+  coverage: CoveragePoints | null = null
   readonly consts: Line[] = []
   /** declared params: name → the module constant holding its default */
   readonly params = new Map<string, Code>()
@@ -175,6 +180,7 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'logical': {
       const op = e.op === '&&' ? js`&&` : e.op === '||' ? js`||` : js`??`
+      if (cx.b.coverage && e.op !== '??') return js`(${cx.b.coverage.wrap(e.left, expr(e.left, cx, true))} ${op} ${cx.b.coverage.wrap(e.right, expr(e.right, cx, bool))})`
       return js`(${expr(e.left, cx, bool || e.op !== '??')} ${op} ${expr(e.right, cx, bool)})`
     }
     case 'conditional': return js`(${expr(e.test, cx, true)} ? ${expr(e.then, cx, bool)} : ${expr(e.otherwise, cx, bool)})`
@@ -212,10 +218,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
           pos = bound === undefined ? js`false` : js`((n = num(${v})) !== undefined && n ${cmp} ${bound})`
         }
       }
-      return e.negate ? js`!${pos}` : pos
+      const out = e.negate ? js`!${pos}` : pos
+      return cx.b.coverage ? cx.b.coverage.wrap(e, out) : out
     }
     case 'all': return e.items.length === 0 ? js`true` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` && `)})`
-    case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` || `)})`
+    case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${cx.b.coverage ? cx.b.coverage.wrap(i, expr(i, cx, true)) : expr(i, cx, true)}`), js` || `)})`
   }
   throw new Error('internal: unknown expression')
 }
@@ -259,10 +266,13 @@ function decisionObject(fields: { decision: Action; rule?: string; reason?: stri
 
 function ruleCondition(rule: Rule, cx: ToolCx): Code {
   const parts: Code[] = []
-  if (rule.condition) parts.push(expr(rule.condition, cx, true))
+  const cov = cx.b.coverage
+  // a condition-dialect condition counts itself; any other whole condition is a point of its own
+  if (rule.condition) parts.push(cov && rule.condition.kind !== 'op' ? cov.wrap(rule.condition, expr(rule.condition, cx, true)) : expr(rule.condition, cx, true))
   if (rule.outsideHours) {
     const h = rule.outsideHours
-    parts.push(js`outside(${cx.b.format(h.tz)}, now ??= nowOf(o), ${h.from}, ${h.to})`)
+    const hours = js`outside(${cx.b.format(h.tz)}, now ??= nowOf(o), ${h.from}, ${h.to})`
+    parts.push(cov ? cov.wrap(h, hours) : hours)
   }
   return parts.length === 0 ? js`true` : join(parts, js` && `)
 }
@@ -289,7 +299,8 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   for (const r of byCost) {
     const f = b.scope.name('m')
     flag.set(r.index, f)
-    lines.push({ code: js`  const ${f} = ${r.condition === null && !r.outsideHours ? js`true` : js`!!(${ruleCondition(r, cx)})`};`, span: r.span })
+    const held = r.condition === null && !r.outsideHours ? js`true` : js`!!(${ruleCondition(r, cx)})`
+    lines.push({ code: js`  const ${f} = ${b.coverage ? b.coverage.rule(r.index, held) : held};`, span: r.span })
   }
   const warnRules = stateless.filter(r => r.warn)
   if (warnRules.length > 0) {
@@ -370,6 +381,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const diagnostics: Diagnostic[] = []
   const digest = digestOf(policy)
   const b = new ModuleBuilder()
+  if (options.coverage) b.coverage = new CoveragePoints()
   for (const p of policy.params) b.params.set(p.name, b.constant(js`deepFreeze(${jsonValue(p.default)})`, 'param'))
 
   const ruleDecisions = policy.rules.map(r => {
@@ -446,6 +458,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`}` })
   lines.push(...counterLines)
   lines.push({ code: js`export const policy = deepFreeze(${jsonValue(info)});` })
+  if (b.coverage) lines.push({ code: coverageExports(b.coverage, policy.rules.length) })
 
   const map = new GenMapping({ file: `${baseName(options.filename)}.js` })
   setSourceContent(map, options.filename, options.source)
