@@ -12,7 +12,7 @@ import { compile, type Env } from '../compiler/index.js'
 import { formatDiagnostics } from '../compiler/format.js'
 import { runServeCommand } from './approvals/cli.js'
 import { runLogCommand } from './records/cli.js'
-import { runTestCommand } from './testing/cli.js'
+import { runReplayCommand, runTestCommand } from './testing/cli.js'
 import type { CompiledPolicy } from './types.js'
 
 export interface Io {
@@ -28,6 +28,8 @@ usage:
   vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
   vetoc test [paths...] [--coverage] [--min-coverage N] [--coverage-dir coverage]
               run *.policy.test.yaml files (default: every one under the current folder)
+  vetoc replay <decisions.jsonl> --policy <candidate.yaml> [--expect-no-change] [--policy-name <name>]
+              re-decide recorded calls with a candidate policy and count what would change
   vetoc log verify <decisions.jsonl>
   vetoc serve --redis <url> [--prefix vetoc] [--host 127.0.0.1] [--port 0] [--reviewer <name> ...]
               [--webhook-secret-env <VAR>]     the approval page for guards sharing a Redis store
@@ -85,6 +87,7 @@ async function main(argv: string[], io: Io): Promise<number> {
   if (command === 'log') return runLogCommand(rest, io)
   if (command === 'serve') return runServeCommand(rest, io)
   if (command === 'test') return runTestCommand(rest, io, m => new UsageError(m))
+  if (command === 'replay') return runReplayCommand(rest, io, m => new UsageError(m))
   if (command === 'compile' || command === 'check') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, ts: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } })
     if (values.help) { io.stdout(HELP); return 0 }

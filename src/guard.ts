@@ -73,6 +73,12 @@ export interface GuardOptions {
   params?: Record<string, unknown>
   /** Adds context per call (e.g. the user id); merged over the caller's context. @default none */
   context?: (tool: string, args: unknown) => Record<string, unknown> | Promise<Record<string, unknown>>
+  /**
+   * `'full'`: records keep the arguments, context and edited arguments unredacted (and say
+   * `capture: "full"`), so `vetoc replay` re-decides exactly what ran. Only for logs kept somewhere
+   * as safe as the secrets they will then hold. @default 'redacted'
+   */
+  capture?: 'redacted' | 'full'
   /** Extra argument paths to redact in records, per tool (`'*'` for every tool). @default {} */
   redact?: Record<string, readonly string[]>
   /** Called with internal errors that did not change a decision (e.g. a sink that threw). @default console.error */
@@ -175,10 +181,12 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
 
   /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
   const redactPaths = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
+  const full = options.capture === 'full'
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
     if (!sink) return
     try {
       const paths = redactPaths(tool)
+      const hide = (v: unknown, p?: string[]): unknown => (full ? v : redact(v, p))
       const copy = snapshot(args)
       sink.write({
         time: new Date(at).toISOString(),
@@ -190,13 +198,14 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.severity !== undefined ? { severity: d.severity } : {}),
         ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
-        args: copy.ok ? redact(copy.value, paths) : UNREADABLE,
-        ...(context !== undefined ? { context: redact(context) } : {}),
+        args: copy.ok ? hide(copy.value, paths) : UNREADABLE,
+        ...(context !== undefined ? { context: hide(context) } : {}),
+        ...(full ? { capture: 'full' as const } : {}),
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
         ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
         ...(d.channel !== undefined ? { channel: d.channel } : {}),
         ...(d.resolvedAt !== undefined ? { resolvedAt: d.resolvedAt } : {}),
-        ...(d.editedArgs !== undefined ? { editedArgs: redact(d.editedArgs, paths) } : {}),
+        ...(d.editedArgs !== undefined ? { editedArgs: hide(d.editedArgs, paths) } : {}),
       })
     } catch (e) {
       onError(new Error(`decision record not written: ${message(e)}`))

@@ -21,7 +21,8 @@ import { createFileSink, redact, verifyLog } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { startProviderServer, type ScriptedCall } from './provider-server.js'
 
-const LOG = 'decisions.jsonl'
+// VETOC_DEMO_LOG moves the log (tests run the demo in parallel with other tests)
+const LOG = process.env['VETOC_DEMO_LOG'] ?? 'decisions.jsonl'
 const color = process.stdout.isTTY ? { allow: '\x1b[32m', review: '\x1b[33m', deny: '\x1b[31m', dim: '\x1b[2m', off: '\x1b[0m' } : { allow: '', review: '', deny: '', dim: '', off: '' }
 
 async function load(file: string): Promise<CompiledPolicy> {

@@ -30,6 +30,8 @@ export interface DecisionRecord {
   resolvedAt?: string
   /** the arguments an approver edited (secrets redacted); the call ran with these */
   editedArgs?: unknown
+  /** `full` when the guard ran with `capture: 'full'`: `args`, `context` and `editedArgs` are not redacted */
+  capture?: 'full'
   /** hash of the previous record (`GENESIS` for the first) */
   prev: string
   /** SHA-256 of this record's canonical JSON without `hash` */

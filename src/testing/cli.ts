@@ -7,7 +7,11 @@ import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { coverageJson, coverageLcov, coverageTable, type PolicyCoverage } from './coverage.js'
-import { runPolicyTests, type TestFileReport } from './run.js'
+import { readFileSync } from 'node:fs'
+import { compile } from '../../compiler/index.js'
+import { formatDiagnostics } from '../../compiler/format.js'
+import { formatReplay, replayLog } from './replay.js'
+import { importModule, runPolicyTests, type TestFileReport } from './run.js'
 
 interface Io {
   stdout: (s: string) => void
@@ -82,4 +86,32 @@ export async function runTestCommand(argv: string[], io: Io, usage: (message: st
   }
   if (invalid > 0) return 2
   return failed > 0 || below ? 1 : 0
+}
+
+/**
+ * `vetoc replay <log.jsonl> --policy <candidate.yaml> [--expect-no-change] [--policy-name name]`.
+ * Exit status: 0, or 1 with `--expect-no-change` when a decision would change (or the candidate has
+ * errors), 2 usage errors.
+ */
+export async function runReplayCommand(argv: string[], io: Io, usage: (message: string) => Error): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { policy: { type: 'string' }, 'expect-no-change': { type: 'boolean' }, 'policy-name': { type: 'string' } } })
+  if (positionals.length !== 1) throw usage('`vetoc replay` takes one decision log')
+  if (values.policy === undefined) throw usage('`vetoc replay` needs `--policy <candidate.yaml>`')
+  const read = (f: string): string => {
+    try {
+      return readFileSync(f, 'utf8')
+    } catch (e) {
+      throw usage(`cannot read \`${f}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+    }
+  }
+  const log = read(positionals[0]!)
+  const source = read(values.policy)
+  const out = compile(source, { filename: values.policy })
+  if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, values.policy)}\n`)
+  if (out.diagnostics.some(d => d.severity === 'error')) return 1
+  const candidate = await importModule(out.code, out.digest!)
+  const report = await replayLog(log, candidate, values['policy-name'] !== undefined ? { policyName: values['policy-name'] } : {})
+  if (report.total === 0) io.stderr(`vetoc: no record of policy \`${values['policy-name'] ?? candidate.policy.name}\` in ${positionals[0]}; name the recorded policy with --policy-name\n`)
+  io.stdout(formatReplay(report, positionals[0]!))
+  return values['expect-no-change'] && report.changed > 0 ? 1 : 0
 }

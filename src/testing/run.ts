@@ -56,7 +56,7 @@ export function defaultPolicyPath(testFile: string): string {
 
 let loaded = 0
 
-async function importModule(code: string, digest: string): Promise<CompiledPolicy & Partial<InstrumentedModule>> {
+export async function importModule(code: string, digest: string): Promise<CompiledPolicy & Partial<InstrumentedModule>> {
   const dir = join(tmpdir(), 'vetoc-test')
   mkdirSync(dir, { recursive: true })
   // a fresh file per load, so an instrumented module's counters belong to this run alone
