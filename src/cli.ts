@@ -31,6 +31,7 @@ usage:
   vetoc replay <decisions.jsonl> --policy <candidate.yaml> [--expect-no-change] [--policy-name <name>]
               re-decide recorded calls with a candidate policy and count what would change
   vetoc log verify <decisions.jsonl>
+  vetoc log disagreements <decisions.jsonl>    calls where a shadow policy disagreed
   vetoc serve --redis <url> [--prefix vetoc] [--host 127.0.0.1] [--port 0] [--reviewer <name> ...]
               [--webhook-secret-env <VAR>]     the approval page for guards sharing a Redis store
   vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]

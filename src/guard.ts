@@ -7,6 +7,7 @@ import { APPROVAL_ID, ApprovalQueue, argsDigest, awaitAnswer, bindingDifference,
 import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
 import { createFileSink, redact, redactText, type RecordSink } from './records/index.js'
+import { createShadow, type ShadowDisagreement } from './shadow.js'
 import { ownEntry, snapshot } from './snapshot.js'
 import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore, PendingLimit } from './types.js'
 
@@ -79,6 +80,14 @@ export interface GuardOptions {
    * as safe as the secrets they will then hold. @default 'redacted'
    */
   capture?: 'redacted' | 'full'
+  /**
+   * Shadow mode: a candidate compiled policy evaluated on every call that never decides; each
+   * disagreement with the live policy is written into the call's record as `shadow`
+   * (`vetoc log disagreements`). @default none
+   */
+  shadow?: CompiledPolicy
+  /** Where the shadow candidate's limit counters live. @default an in-memory store */
+  shadowStore?: LimitStore
   /** Extra argument paths to redact in records, per tool (`'*'` for every tool). @default {} */
   redact?: Record<string, readonly string[]>
   /** Called with internal errors that did not change a decision (e.g. a sink that threw). @default console.error */
@@ -182,7 +191,8 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
   const redactPaths = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
   const full = options.capture === 'full'
-  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
+  const shadow = options.shadow ? createShadow(options.shadow, options.shadowStore) : undefined
+  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, disagreement?: ShadowDisagreement): void => {
     if (!sink) return
     try {
       const paths = redactPaths(tool)
@@ -201,6 +211,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         args: copy.ok ? hide(copy.value, paths) : UNREADABLE,
         ...(context !== undefined ? { context: hide(context) } : {}),
         ...(full ? { capture: 'full' as const } : {}),
+        ...(disagreement !== undefined ? { shadow: { ...disagreement, candidate: { ...disagreement.candidate, ...(disagreement.candidate.reason !== undefined ? { reason: redactText(disagreement.candidate.reason) } : {}) } } } : {}),
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
         ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
         ...(d.channel !== undefined ? { channel: d.channel } : {}),
@@ -293,7 +304,18 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return out
   }
 
-  const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions): Promise<{ d: GuardDecision; context: unknown }> => {
+  /** The candidate's verdict on a call the live policy decided `live` (before any review was answered). */
+  const judgeShadow = async (tool: string, args: unknown, ctx: unknown, at: number, live: GuardDecision): Promise<ShadowDisagreement | undefined> => {
+    if (!shadow) return undefined
+    try {
+      return await storeCall(shadow.judge(tool, args, ctx, { ...evalOptions, now: at }, at, live))
+    } catch (e) {
+      onError(new Error(`shadow policy not evaluated: ${message(e)}`))
+      return undefined
+    }
+  }
+
+  const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions): Promise<{ d: GuardDecision; context: unknown; shadow?: ShadowDisagreement }> => {
     let ctx = context
     if (options.context) {
       const extra = await options.context(tool, args)
@@ -334,8 +356,9 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       if (ev.severity !== undefined) d.severity = ev.severity
       if (ev.warnings !== undefined) d.warnings = ev.warnings
     }
+    const disagreement = await judgeShadow(tool, args, ctx, at, d)
     if (d.decision === 'review') d = await review(tool, args, ctx, d, [...limits, ...counts], at, call)
-    return { d, context: ctx }
+    return { d, context: ctx, ...(disagreement !== undefined ? { shadow: disagreement } : {}) }
   }
 
   const guard = (async (tool: string, raw: unknown, context?: unknown, call?: CallOptions): Promise<GuardDecision> => {
@@ -351,13 +374,13 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       return d
     }
     const args = copy.value
-    let out: { d: GuardDecision; context: unknown }
+    let out: { d: GuardDecision; context: unknown; shadow?: ShadowDisagreement }
     try {
       out = await decide(tool, args, context, at, call ?? {})
     } catch (e) {
       out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
     }
-    record(tool, args, out.context, out.d, at)
+    record(tool, args, out.context, out.d, at, out.shadow)
     return out.d
   }) as Guard
   Object.defineProperty(guard, 'policy', { value: info, enumerable: true })
@@ -379,6 +402,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     try {
       await sink?.close?.()
       await store.close?.()
+      await shadow?.close()
     } catch (e) {
       onError(new Error(`close failed: ${message(e)}`))
     }
