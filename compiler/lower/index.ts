@@ -5,7 +5,7 @@
 import type { Diagnostic } from '../diagnostic.js'
 import type { Action, FailMode, RegexLit, FieldDecl, JsonSchema, JsonValue, ParamDecl, Policy, Rule, ScalarType, Span, ToolDecl } from '../ir.js'
 import type { YNode } from '../parse/index.js'
-import { ACTIONS, DECISIONS, Lowerer, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
+import { ACTIONS, CONTEXT_FIELD_KEYS, DECISIONS, FAIL_MODES, Lowerer, PARAM_KEYS, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
 import { lowerRule } from './rule.js'
 import { duration, lowerCounter } from './stateful.js'
 import { closest } from './suggest.js'
@@ -43,7 +43,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     const da = s?.get('default_action')
     if (da) def = actionOf(lw, da.value, 'default action') ?? def
     const fm = s?.get('fail_mode')
-    if (fm) failMode = (lw.choice(fm.value, ['closed', 'open'], 'fail mode') as FailMode | undefined) ?? failMode
+    if (fm) failMode = (lw.choice(fm.value, FAIL_MODES, 'fail mode') as FailMode | undefined) ?? failMode
     const gt = s?.get('global_tags')
     if (gt) globalTags = lw.stringList(gt.value, '`global_tags`') ?? []
   }
@@ -52,7 +52,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
   const ut = top.get('unknown_tools')
   if (ut) unknownTools = actionOf(lw, ut.value, 'unknown_tools decision') ?? unknownTools
   const fm = top.get('fail_mode')
-  if (fm) failMode = (lw.choice(fm.value, ['closed', 'open'], 'fail mode') as FailMode | undefined) ?? failMode
+  if (fm) failMode = (lw.choice(fm.value, FAIL_MODES, 'fail mode') as FailMode | undefined) ?? failMode
   let approvalTtlMs = 15 * 60_000
   const ttl = top.get('approval_ttl')
   if (ttl) approvalTtlMs = duration(lw, ttl.value) ?? approvalTtlMs
@@ -102,7 +102,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     else for (const e of v.entries) {
       if (e.value.kind === 'map') {
         // `name: { count: { per, tools, key } }`: a counter the guard fills
-        const m = lw.entries(e.value, ['count'], `context field \`${e.key}\``)
+        const m = lw.entries(e.value, CONTEXT_FIELD_KEYS, `context field \`${e.key}\``)
         const cE = m?.get('count')
         if (m !== null && !cE) lw.error('missing-key', `context field \`${e.key}\` needs a type or \`count\``, e.keySpan, 'e.g. `hourly_calls: { count: { per: 1h } }`')
         const count = cE ? lowerCounter(lw, cE.value) : null
@@ -120,7 +120,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     const v = paramsEntry.value
     if (v.kind !== 'map') lw.error('invalid-type', '`params` must be a mapping from name to `{ type, default }`', v.span)
     else for (const e of v.entries) {
-      const m = lw.entries(e.value, ['type', 'default', 'description'], `param \`${e.key}\``)
+      const m = lw.entries(e.value, PARAM_KEYS, `param \`${e.key}\``)
       if (m === null) continue
       const te = m.get('type')
       const type = te ? ((lw.choice(te.value, SCALAR_TYPES, 'param type') as ScalarType | undefined) ?? 'unknown') : 'unknown'
