@@ -7,6 +7,7 @@ import type { Action, FailMode, RegexLit, FieldDecl, JsonSchema, JsonValue, Para
 import type { YNode } from '../parse/index.js'
 import { ACTIONS, DECISIONS, Lowerer, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
 import { lowerRule } from './rule.js'
+import { refuseSchemaIds, schemaRegexes } from './schema.js'
 import { lowerCounter } from './stateful.js'
 import { closest } from './suggest.js'
 
@@ -76,6 +77,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
           if (p) {
             if (p.value.kind !== 'map') lw.error('invalid-type', `the parameters of tool \`${e.key}\` must be a JSON Schema object`, p.value.span)
             else {
+              refuseSchemaIds(lw, p.value, e.key)
               decl.schema = toJson(p.value) as JsonSchema
               const found: RegexLit[] = []
               schemaRegexes(p.value, found)
@@ -199,24 +201,3 @@ function valueHasType(v: JsonValue, t: ScalarType): boolean {
     case 'unknown': return true
   }
 }
-
-/** Every `pattern` string and `patternProperties` key in a schema, where the YAML writes it. */
-function schemaRegexes(node: YNode, out: RegexLit[]): void {
-  if (node.kind === 'seq') for (const item of node.items) schemaRegexes(item, out)
-  if (node.kind !== 'map') return
-  for (const e of node.entries) {
-    if (e.key === 'pattern' && e.value.kind === 'scalar' && typeof e.value.value === 'string') {
-      out.push({ kind: 'regex', source: e.value.value, flags: 'u', span: e.value.span })
-      continue
-    }
-    if (e.key === 'patternProperties' && e.value.kind === 'map') {
-      for (const pe of e.value.entries) {
-        out.push({ kind: 'regex', source: pe.key, flags: 'u', span: pe.keySpan })
-        schemaRegexes(pe.value, out)
-      }
-      continue
-    }
-    schemaRegexes(e.value, out)
-  }
-}
-
