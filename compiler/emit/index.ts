@@ -268,13 +268,17 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
 }
 
 /** `rules`: the rules that apply to `tool`, in file order. */
-function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean): Line[] {
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean): Line[] {
   const cx: ToolCx = { tool: tool.name, b }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
   // the fast check accepts only what the validator accepts; the validator decides the rest (and
-  // says why it rejects)
-  if (validator) lines.push({ code: fastValidator ? js`  if (!${fastValidator}(a) && !${validator}(a)) return invalid(${tool.name}, ${validator}.errors);` : js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
+  // says why it rejects). A validator that throws (a getter on the arguments) has not accepted them:
+  // deny, whatever the fail mode, since no rule has run yet
+  if (validator) {
+    const test = fastValidator ? js`!${fastValidator}(a) && !${validator}(a)` : js`!${validator}(a)`
+    lines.push({ code: js`  try { if (${test}) return invalid(${tool.name}, ${validator}.errors); } catch (e) { return unvalidated(${tool.name}, e); }`, span: tool.span })
+  }
   const stateless = rules.filter(r => !r.limit)
   const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
@@ -286,10 +290,15 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   // file order. The allow path evaluates every condition anyway, so this costs it nothing.
   const flag = new Map<number, Code>()
   const byCost = [...rules].sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
+  // Under `fail_mode: open` a rule whose condition throws is skipped (as if it did not match) and
+  // the error is noted on the decision: the other rules still decide (SPEC 1.5)
+  if (open) lines.push({ code: js`  let x = null;` })
   for (const r of byCost) {
     const f = b.scope.name('m')
     flag.set(r.index, f)
-    lines.push({ code: js`  const ${f} = ${r.condition === null && !r.outsideHours ? js`true` : js`!!(${ruleCondition(r, cx)})`};`, span: r.span })
+    if (r.condition === null && !r.outsideHours) lines.push({ code: js`  const ${f} = true;`, span: r.span })
+    else if (open) lines.push({ code: js`  let ${f}; try { ${f} = !!(${ruleCondition(r, cx)}); } catch (e) { ${f} = false; x = skip(x, ${r.id}, e); }`, span: r.span })
+    else lines.push({ code: js`  const ${f} = !!(${ruleCondition(r, cx)});`, span: r.span })
   }
   const warnRules = stateless.filter(r => r.warn)
   if (warnRules.length > 0) {
@@ -298,7 +307,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   }
   // `finish(d, null, null)` is `d`: return the frozen decision directly when there can be no
   // warnings and no pending limits
-  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`})` : d)
+  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL || open ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`}${open ? js`, x` : js``})` : d)
   const deny = stateless.filter(r => r.action === 'deny')
   for (const r of deny) lines.push({ code: js`  if (${flag.get(r.index)!}) return ${ret(js`R[${r.index}]`, warnRules.length > 0, false)};`, span: r.span })
   if (limitRules.length > 0) {
@@ -308,7 +317,8 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
       const key = lim.key ? js`keyOf(${expr(lim.key, cx)})` : js`""`
       const fields = [js`rule: ${r.id}`, js`index: ${r.index}`, js`action: ${r.action}`, js`warn: ${r.warn}`, js`max: ${lim.max}`, js`perMs: ${lim.perMs}`, js`key: ${key}`, js`message: ${r.message}`]
       if (r.severity) fields.push(js`severity: ${r.severity}`)
-      lines.push({ code: js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
+      // under `open` the key is computed before `l` exists, so a key that throws leaves no trace
+      lines.push({ code: open && lim.key ? js`  if (${flag.get(r.index)!}) { try { const p = { ${join(fields)} }; (l ??= []).push(p); } catch (e) { x = skip(x, ${r.id}, e); } }` : js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
     }
   }
   for (const action of ['review', 'allow'] as const) {
@@ -386,7 +396,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny') })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', policy.failMode === 'open') })
   }
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)
@@ -415,7 +425,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`const FAIL = ${failDecision};` })
   lines.push({ code: js`function malformed(a) { return { decision: FAIL, reason: "malformed arguments: expected an object, got " + kind(a), ruleIndex: -1 }; }` })
   lines.push({ code: js`function invalid(tool, errors) { return { decision: "deny", reason: invalidReason(tool, errors), ruleIndex: -1 }; }` })
-  lines.push({ code: js`function failed(e) { let m; try { m = e instanceof Error ? e.message : String(e); } catch { m = "unprintable error"; } return { decision: FAIL, reason: "evaluation error: " + m, ruleIndex: -1 }; }` })
+  lines.push({ code: js`function unvalidated(tool, e) { return { decision: "deny", reason: "invalid arguments for \`" + tool + "\`: validation failed: " + errText(e), ruleIndex: -1 }; }` })
+  lines.push({ code: js`function failed(e) { return { decision: FAIL, reason: "evaluation error: " + errText(e), ruleIndex: -1 }; }` })
   lines.push({ code: js`function params(o) { const p = {}; ${join(policy.params.map(p => js`p[${p.name}] = param(o, ${p.name}, ${b.params.get(p.name)!});`), js` `)} return p; }` })
   const consts = b.consts.slice()
   if (validators.code) lines.push({ code: validators.code })

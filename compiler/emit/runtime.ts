@@ -72,14 +72,17 @@ function outside(fmt, now, from, to) {
   return from < to ? !(t >= from && t < to) : !(t >= from || t < to);
 }
 function param(o, k, d) { const v = own(own(o, "params"), k); return v === undefined ? d : v; }
-function finish(d, w, l) {
-  if (w === null && l === null) return d;
+function errText(e) { try { return e instanceof Error ? String(e.message) : String(e); } catch { return "unprintable error"; } }
+function skip(x, id, e) { (x ??= []).push("rule \`" + id + "\` skipped: " + errText(e)); return x; }
+function finish(d, w, l, x) {
+  if (w === null && l === null && (x === null || x === undefined)) return d;
   const r = { decision: d.decision, ruleIndex: d.ruleIndex };
   if (d.rule !== undefined) r.rule = d.rule;
   if (d.reason !== undefined) r.reason = d.reason;
   if (d.severity !== undefined) r.severity = d.severity;
   if (w !== null) r.warnings = w;
   if (l !== null) r.limits = l;
+  if (x !== null && x !== undefined) { r.errors = x; r.reason = (d.reason === undefined ? "" : d.reason + " ") + "(fail_mode open: " + x.join("; ") + ")"; }
   return r;
 }
 function deepFreeze(v) { if (v !== null && typeof v === "object") { Object.freeze(v); for (const k of Object.keys(v)) deepFreeze(v[k]); } return v; }

@@ -10,6 +10,14 @@ const Ajv = AjvModule.default
 const hasOwn = (o: object, k: string | number): boolean => Object.prototype.hasOwnProperty.call(o, k)
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
 
+function errorText(e: unknown): string {
+  try {
+    return e instanceof Error ? String(e.message) : String(e)
+  } catch {
+    return 'unprintable error'
+  }
+}
+
 function kind(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v
 }
@@ -189,7 +197,15 @@ export function interpret(policy: Policy): Oracle {
     if (typeof tool !== 'string' || !governed.has(tool)) return { decision: policy.unknownTools, reason: `the tool is not governed by policy \`${policy.name}\`; unknown tools get ${policy.unknownTools}`, ruleIndex: -1 }
     if (args === null || typeof args !== 'object' || Array.isArray(args)) return { decision: failAction, reason: `malformed arguments: expected an object, got ${kind(args)}`, ruleIndex: -1 }
     const validate = validators.get(tool)
-    if (validate && !validate(args)) return { decision: 'deny', reason: reasonOf(tool, validate.errors as never), ruleIndex: -1 }
+    if (validate) {
+      let ok: boolean
+      try {
+        ok = validate(args) as boolean
+      } catch (e) {
+        return { decision: 'deny', reason: `invalid arguments for \`${tool}\`: validation failed: ${errorText(e)}`, ruleIndex: -1 }
+      }
+      if (!ok) return { decision: 'deny', reason: reasonOf(tool, validate.errors as never), ruleIndex: -1 }
+    }
     const params: Record<string, unknown> = {}
     for (const p of policy.params) {
       const o = options?.params
@@ -198,8 +214,22 @@ export function interpret(policy: Policy): Oracle {
     }
     const env: Env = { args, context, params, tool }
     const rules = policy.rules.filter(r => r.tools === '*' || r.tools.includes(tool))
-    // every applicable rule is evaluated on every call (so a throw never depends on order)
-    const held = new Map(rules.map(r => [r, holds(r, env, options)]))
+    // every applicable rule is evaluated on every call (so a throw never depends on order); under
+    // `fail_mode: open` a rule that throws is skipped, and the error noted
+    const errors: string[] = []
+    const skipped = (r: Rule, e: unknown): false => {
+      errors.push(`rule \`${r.id}\` skipped: ${errorText(e)}`)
+      return false
+    }
+    const attempt = (r: Rule): boolean => {
+      if (policy.failMode === 'closed') return holds(r, env, options)
+      try {
+        return holds(r, env, options)
+      } catch (e) {
+        return skipped(r, e)
+      }
+    }
+    const held = new Map(rules.map(r => [r, attempt(r)]))
     const matching = rules.filter(r => !r.limit && held.get(r))
     const warnings = matching.filter(r => r.warn).map(r => r.id)
     let result: Evaluation | undefined
@@ -218,12 +248,24 @@ export function interpret(policy: Policy): Oracle {
       const limits: PendingLimit[] = []
       for (const r of rules.filter(x => x.limit)) {
         if (!held.get(r)) continue
-        const kv = r.limit!.key ? ev(r.limit!.key, env) : ''
+        let kv: unknown = ''
+        if (r.limit!.key) {
+          if (policy.failMode === 'closed') kv = ev(r.limit!.key, env)
+          else {
+            try {
+              kv = ev(r.limit!.key, env)
+            } catch (e) {
+              skipped(r, e)
+              continue
+            }
+          }
+        }
         const key = r.limit!.key === null ? '' : typeof kv === 'string' ? kv : kv === undefined ? 'undefined' : JSON.stringify(kv)
         limits.push({ rule: r.id, index: r.index, action: r.action, warn: r.warn, max: r.limit!.max, perMs: r.limit!.perMs, key, message: r.message, ...(r.severity ? { severity: r.severity } : {}) })
       }
       if (limits.length > 0 && result.decision !== 'deny') result = { ...result, limits }
     }
+    if (errors.length > 0) result = { ...result, errors, reason: `${result.reason === undefined ? '' : `${result.reason} `}(fail_mode open: ${errors.join('; ')})` }
     return result
   }
 
@@ -232,7 +274,7 @@ export function interpret(policy: Policy): Oracle {
       try {
         return run(tool, args, context, options)
       } catch (e) {
-        return { decision: failAction, reason: `evaluation error: ${e instanceof Error ? e.message : String(e)}`, ruleIndex: -1 }
+        return { decision: failAction, reason: `evaluation error: ${errorText(e)}`, ruleIndex: -1 }
       }
     },
   }
