@@ -179,8 +179,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'conditional': return js`(${expr(e.test, cx, true)} ? ${expr(e.then, cx, bool)} : ${expr(e.otherwise, cx, bool)})`
     case 'call': {
-      const recv = expr(e.receiver, cx)
-      const arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
+      let recv = expr(e.receiver, cx)
+      let arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
+      // a polynomial regex runs only on strings within its bound (SPEC: regex_input_limit)
+      if (e.method === 'match' && e.args[0]?.kind === 'regex') recv = bounded(recv, e.args[0])
+      if (e.method === 'test' && e.receiver.kind === 'regex') arg = bounded(arg, e.receiver)
       const opt = e.optional
       switch (e.method) {
         case 'match': return bool ? js`mFound(${recv}, ${arg}, ${opt})` : js`mMatch(${recv}, ${arg}, ${opt})`
@@ -202,14 +205,14 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
         case 'contains': pos = js`opContains(${v}, ${expr(e.value!, cx)})`; break
         case 'starts_with': pos = js`opStarts(${v}, ${expr(e.value!, cx)})`; break
         case 'ends_with': pos = js`opEnds(${v}, ${expr(e.value!, cx)})`; break
-        case 'matches': pos = js`opMatches(${v}, ${expr(e.value!, cx)})`; break
+        case 'matches': pos = js`opMatches(${e.value!.kind === 'regex' ? bounded(v, e.value!) : v}, ${expr(e.value!, cx)})`; break
         case 'in': pos = js`opIn(${v}, ${expr(e.value!, cx)})`; break
         case 'exists': pos = js`(${v} !== undefined)`; break
         default: {
           const bound = e.value!.kind === 'lit' ? numberOf(e.value!.value) : undefined
           const cmp = e.op === 'greater_than' ? js`>` : e.op === 'greater_than_or_equal' ? js`>=` : e.op === 'less_than' ? js`<` : js`<=`
           // the lowered value is always a literal number (or a JSON-number string), checked by `lower`
-          pos = bound === undefined ? js`false` : js`((n = num(${v})) !== undefined && n ${cmp} ${bound})`
+          pos = bound === undefined ? js`false` : js`((n = cmpNum(${v})) !== undefined && n ${cmp} ${bound})`
         }
       }
       return e.negate ? js`!${pos}` : pos
@@ -218,6 +221,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` || `)})`
   }
   throw new Error('internal: unknown expression')
+}
+
+/** `value`, checked against the input bound of `re` when it has one (see `RegexLit` in compiler/ir.ts). */
+function bounded(value: Code, re: Expr): Code {
+  return re.kind === 'regex' && re.inputLimit !== undefined ? js`within(${value}, ${re.inputLimit}, ${`/${re.source}/${re.flags}`})` : value
 }
 
 function numberOf(v: unknown): number | undefined {

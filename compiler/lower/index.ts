@@ -5,7 +5,7 @@
 import type { Diagnostic } from '../diagnostic.js'
 import type { Action, FailMode, RegexLit, FieldDecl, JsonSchema, JsonValue, ParamDecl, Policy, Rule, ScalarType, Span, ToolDecl } from '../ir.js'
 import type { YNode } from '../parse/index.js'
-import { ACTIONS, DECISIONS, Lowerer, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
+import { ACTIONS, DECISIONS, DEFAULT_REGEX_INPUT_LIMIT, Lowerer, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
 import { lowerRule } from './rule.js'
 import { refuseSchemaIds, schemaRegexes } from './schema.js'
 import { lowerCounter } from './stateful.js'
@@ -54,6 +54,13 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
   if (ut) unknownTools = actionOf(lw, ut.value, 'unknown_tools decision') ?? unknownTools
   const fm = top.get('fail_mode')
   if (fm) failMode = (lw.choice(fm.value, ['closed', 'open'], 'fail mode') as FailMode | undefined) ?? failMode
+  let regexInputLimit = DEFAULT_REGEX_INPUT_LIMIT
+  const ril = top.get('regex_input_limit')
+  if (ril) {
+    const v = ril.value
+    if (v.kind === 'scalar' && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= 1) regexInputLimit = v.value
+    else lw.error('invalid-value', '`regex_input_limit` must be a positive whole number of characters', v.span, `the default is ${DEFAULT_REGEX_INPUT_LIMIT}: a polynomial regex then runs on strings of up to that many characters`)
+  }
   const desc = top.get('description')
   if (desc) lw.string(desc.value, 'policy description')
 
@@ -171,7 +178,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
       lw.error('unknown-tool', `counter \`${f.name}\` counts tool \`${t}\`, which the policy does not govern`, f.count.span, near !== undefined ? `did you mean \`${near}\`?` : 'declare it under `tools:` or name it in a rule')
     }
   }
-  const policy: Policy = { name, default: def, unknownTools, failMode, tools, context, params, rules, span: whole }
+  const policy: Policy = { name, default: def, unknownTools, failMode, regexInputLimit, tools, context, params, rules, span: whole }
   return { policy, diagnostics: lw.diagnostics }
 }
 

@@ -211,7 +211,7 @@ describe('the shape of the emitted code', () => {
   it('a schema that reaches the emitter with an `$id` (bypassing `lower`) is refused, not emitted', async () => {
     const S = { start: 0, end: 0 }
     const p: Policy = {
-      name: 'p', default: 'allow', unknownTools: 'deny', failMode: 'closed', context: [], params: [], span: S,
+      name: 'p', default: 'allow', unknownTools: 'deny', failMode: 'closed', regexInputLimit: 4096, context: [], params: [], span: S,
       tools: [{ name: 't', redact: [], span: S, schema: { $id: '*/globalThis.__pwned=1/*', type: 'object' } }],
       rules: [{ id: 'r', index: 0, action: 'deny', warn: false, tools: ['t'], condition: null, message: 'r', tags: [], metadata: {}, span: S }],
     }

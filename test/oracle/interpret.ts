@@ -3,7 +3,7 @@
  * small and obvious. It is the oracle the emitted code is held to; it never runs on the hot path.
  */
 import AjvModule from 'ajv'
-import type { Action, Expr, OpName, Policy, Rule } from '../../compiler/ir.js'
+import type { Action, Expr, OpName, Policy, RegexLit, Rule } from '../../compiler/ir.js'
 import type { EvaluateOptions, Evaluation, PendingLimit } from '../../src/types.js'
 
 const Ajv = AjvModule.default
@@ -39,13 +39,31 @@ function read(obj: unknown, key: unknown): unknown {
   return undefined
 }
 
-function num(x: unknown): number | undefined {
-  if (typeof x === 'number') return Number.isFinite(x) ? x : undefined
-  if (typeof x === 'string' && JSON_NUMBER.test(x)) {
-    const n = Number(x)
-    return Number.isFinite(n) ? n : undefined
+/** The number a value spells for an ordering comparison (`Binary` in compiler/ir.ts), or undefined; throws for other spellings. */
+function ord(x: unknown): number | undefined {
+  switch (typeof x) {
+    case 'number':
+      if (Number.isNaN(x)) throw new TypeError('NaN does not compare')
+      return x
+    case 'string':
+      if (JSON_NUMBER.test(x)) return Number(x)
+      if (/^\s*[+-]?(\d|\.\d|inf|nan)/i.test(x)) throw new TypeError(`${x} is a number not spelled as JSON`)
+      return undefined
+    case 'undefined':
+    case 'boolean':
+      return undefined
+    default:
+      if (x === null) return undefined
+      throw new TypeError(`a ${typeof x} does not compare as a number`)
   }
-  return undefined
+}
+
+function order(a: unknown, b: unknown, op: '<' | '<=' | '>' | '>='): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b
+  const x = ord(a)
+  const y = ord(b)
+  if (x === undefined || y === undefined) return false
+  return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y
 }
 
 function bothComparable(a: unknown, b: unknown): boolean {
@@ -65,8 +83,8 @@ function positiveOp(op: OpName, v: unknown, value: unknown): boolean {
     case 'in': return (value as unknown[]).some(e => e === v)
     case 'exists': return v !== undefined
     default: {
-      const a = num(v)
-      const b = num(value)
+      const a = ord(v)
+      const b = ord(value)
       if (a === undefined || b === undefined) return false
       if (op === 'greater_than') return a > b
       if (op === 'greater_than_or_equal') return a >= b
@@ -74,6 +92,11 @@ function positiveOp(op: OpName, v: unknown, value: unknown): boolean {
       return a <= b
     }
   }
+}
+
+/** A polynomial regex never runs on a string longer than its bound (`RegexLit` in compiler/ir.ts). */
+function withinBound(s: unknown, re: RegexLit): void {
+  if (re.inputLimit !== undefined && typeof s === 'string' && s.length > re.inputLimit) throw new RangeError(`input longer than ${re.inputLimit} characters`)
 }
 
 function ev(e: Expr, env: Env): unknown {
@@ -97,10 +120,7 @@ function ev(e: Expr, env: Env): unknown {
         case '!==': return a !== b
         case '==': return a === null || a === undefined ? b === null || b === undefined : a === b
         case '!=': return !(a === null || a === undefined ? b === null || b === undefined : a === b)
-        case '<': return bothComparable(a, b) ? (a as number) < (b as number) : false
-        case '<=': return bothComparable(a, b) ? (a as number) <= (b as number) : false
-        case '>': return bothComparable(a, b) ? (a as number) > (b as number) : false
-        case '>=': return bothComparable(a, b) ? (a as number) >= (b as number) : false
+        case '<': case '<=': case '>': case '>=': return order(a, b, e.op)
         case '+':
           if (bothComparable(a, b)) return (a as number) + (b as number)
           throw new TypeError('+ needs two numbers or two strings')
@@ -118,7 +138,9 @@ function ev(e: Expr, env: Env): unknown {
     case 'conditional': return ev(e.test, env) ? ev(e.then, env) : ev(e.otherwise, env)
     case 'call': {
       const r = ev(e.receiver, env)
+      if (e.method === 'match' && e.args[0]?.kind === 'regex') withinBound(r, e.args[0])
       const args = e.args.map(a => ev(a, env))
+      if (e.method === 'test' && e.receiver.kind === 'regex') withinBound(args[0], e.receiver)
       if (e.method === 'test') {
         if (typeof args[0] !== 'string') throw new TypeError('test needs a string')
         return (r as RegExp).test(args[0])
@@ -142,6 +164,7 @@ function ev(e: Expr, env: Env): unknown {
     }
     case 'op': {
       const v = ev(e.subject, env)
+      if (e.value?.kind === 'regex') withinBound(v, e.value)
       const value = e.value === null ? null : ev(e.value, env)
       const p = positiveOp(e.op, v, value)
       return e.negate ? !p : p
@@ -248,19 +271,21 @@ export function interpret(policy: Policy): Oracle {
       const limits: PendingLimit[] = []
       for (const r of rules.filter(x => x.limit)) {
         if (!held.get(r)) continue
-        let kv: unknown = ''
-        if (r.limit!.key) {
-          if (policy.failMode === 'closed') kv = ev(r.limit!.key, env)
-          else {
-            try {
-              kv = ev(r.limit!.key, env)
-            } catch (e) {
-              skipped(r, e)
-              continue
-            }
+        const keyOf = (): string => {
+          if (r.limit!.key === null) return ''
+          const kv = ev(r.limit!.key, env)
+          return typeof kv === 'string' ? kv : kv === undefined ? 'undefined' : JSON.stringify(kv)
+        }
+        let key: string
+        if (policy.failMode === 'closed') key = keyOf()
+        else {
+          try {
+            key = keyOf()
+          } catch (e) {
+            skipped(r, e)
+            continue
           }
         }
-        const key = r.limit!.key === null ? '' : typeof kv === 'string' ? kv : kv === undefined ? 'undefined' : JSON.stringify(kv)
         limits.push({ rule: r.id, index: r.index, action: r.action, warn: r.warn, max: r.limit!.max, perMs: r.limit!.perMs, key, message: r.message, ...(r.severity ? { severity: r.severity } : {}) })
       }
       if (limits.length > 0 && result.decision !== 'deny') result = { ...result, limits }

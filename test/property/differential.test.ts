@@ -16,8 +16,9 @@ const KEYS = ['a', 'b', 's', 'n', 'list', 'length', '__proto__', 'constructor', 
 const SAFE_REGEXES: [string, string][] = [['^a', ''], ['b$', 'i'], ['^\\d+$', ''], ['x|y', ''], ['^$', ''], ['é', 'u'], ['^[a-c]{2}', 's']]
 const TOOLS = ['t1', 't2', '__proto__']
 
-const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0')
-const scalar = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.5, -0, NaN, Infinity), fc.boolean(), fc.constant(null))
+const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0', '1e309', ' 11', '0x10', 'Infinity', 'NaN', '11abc', '-1e400')
+// numbers spelled every way a caller can: none may dodge a comparison (SPEC 1.3)
+const scalar = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom<unknown>(0.5, -0, NaN, Infinity, -Infinity, 11n, Object(11), Object('11')), fc.boolean(), fc.constant(null))
 const literal = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.boolean(), fc.constant(null))
 
 const rootExpr = fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }, { kind: 'root', name: 'tool', span: S }, { kind: 'root', name: 'params', span: S })
@@ -25,7 +26,9 @@ const rootExpr = fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, 
 const path: fc.Arbitrary<Expr> = fc.tuple(fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }), fc.array(fc.constantFrom(...KEYS), { minLength: 0, maxLength: 3 }), fc.boolean())
   .map(([root, keys, optional]) => keys.reduce<Expr>((o, k) => ({ kind: 'member', object: o, key: k, optional, span: S }), root))
 
-const regex = fc.constantFrom(...SAFE_REGEXES).map(([source, flags]): Expr => ({ kind: 'regex', source, flags, span: S }))
+// some regexes carry an input bound, as `check` gives a polynomial one: a longer string must throw
+const regex = fc.tuple(fc.constantFrom(...SAFE_REGEXES), fc.option(fc.constantFrom(0, 1, 2), { nil: undefined, freq: 3 }))
+  .map(([[source, flags], inputLimit]): Expr => ({ kind: 'regex', source, flags, ...(inputLimit !== undefined ? { inputLimit } : {}), span: S }))
 
 const { expr } = fc.letrec<{ expr: Expr }>(tie => ({
   expr: fc.oneof(
@@ -87,6 +90,7 @@ const policyArb = fc.record({
   default: p.default,
   unknownTools: p.unknownTools,
   failMode: p.failMode,
+  regexInputLimit: 4096,
   tools: TOOLS.map((name, i) => ({ name, redact: [], span: S, ...(p.typed && i === 0 ? { schema: { type: 'object', properties: { s: { type: 'string' }, n: { type: 'number' }, list: { type: 'array', items: { type: 'string' } } }, required: ['s'] } } : {}) })),
   context: [],
   params: [{ name: 'cap', type: 'number', default: 3, span: S }],
@@ -146,5 +150,5 @@ describe('emitted evaluate agrees with the reference interpreter', () => {
       }),
       { seed: 20261124, numRuns: 300 },
     )
-  })
+  }, 600_000)
 })
