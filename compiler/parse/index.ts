@@ -47,6 +47,11 @@ const BACKSLASH_HELP =
 export const MAX_DEPTH = 64
 /** yaml's own bound on alias expansion (`maxAliasCount` of `toJS`): aliases × the aliases inside their anchors. */
 export const MAX_ALIAS_COUNT = 1000
+/**
+ * How many aliases a policy may use: each one is looked up among the anchors and aliases before it
+ * (the yaml package's alias cache is a list), so their number bounds that work.
+ */
+export const MAX_ALIASES = 5000
 /** How many nodes aliases may add to the tree in all, once expanded. */
 export const MAX_EXPANDED_NODES = 100_000
 
@@ -124,6 +129,7 @@ export function parse(source: string): ParseResult {
     // the alias cache apply (without it every alias walks the whole document and nothing is bounded)
     yaml: { anchors: new Map(), doc, keep: true, mapAsMap: false, mapKeyWarned: true, maxAliasCount: MAX_ALIAS_COUNT },
     expanded: 0,
+    aliases: 0,
     aliased: new Map(),
     failed: false,
   }
@@ -138,6 +144,8 @@ interface Cx {
   yaml: object
   /** nodes added by expanding aliases so far */
   expanded: number
+  /** aliases met so far */
+  aliases: number
   /** each anchored node, converted once; an alias reuses it (counted in `expanded`) */
   aliased: Map<YamlNode, { node: YNode; size: number }>
   /** set by a resource bound: the rest of the tree is not converted (it reads as nulls) */
@@ -176,6 +184,10 @@ function convert(cx: Cx, node: YamlNode, depth: number): YNode {
     return refuse(cx, 'yaml-too-deep', `the policy nests more than ${MAX_DEPTH} levels deep`, span, 'a policy needs only a few levels; flatten the structure')
   }
   if (isAlias(node)) {
+    if (++cx.aliases > MAX_ALIASES) {
+      cx.failed = true
+      return refuse(cx, 'yaml-alias-limit', `more than ${MAX_ALIASES} aliases`, span, 'write the values out, or use fewer aliases')
+    }
     let target: YamlNode | undefined
     try {
       target = node.resolve(cx.doc, cx.yaml as never) as YamlNode | undefined
