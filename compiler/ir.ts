@@ -44,6 +44,8 @@ export interface Policy {
    * a degree-d regex gets limit^(2/d) (see `RegexLit.inputLimit`).
    */
   regexInputLimit: number
+  /** How long a review's approval id stays valid (SPEC 4.3: `approval_ttl`); absent: 15 minutes. */
+  approvalTtlMs?: number
   /** Governed tools, in order of first appearance (under `tools:`, then in rules). */
   tools: ToolDecl[]
   context: FieldDecl[]

@@ -8,7 +8,7 @@ import type { YNode } from '../parse/index.js'
 import { ACTIONS, DECISIONS, DEFAULT_REGEX_INPUT_LIMIT, Lowerer, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
 import { lowerRule } from './rule.js'
 import { refuseSchemaIds, schemaRegexes } from './schema.js'
-import { lowerCounter } from './stateful.js'
+import { duration, lowerCounter } from './stateful.js'
 import { closest } from './suggest.js'
 
 export { toJson, type LowerOptions } from './lowerer.js'
@@ -61,6 +61,9 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     if (v.kind === 'scalar' && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= 1) regexInputLimit = v.value
     else lw.error('invalid-value', '`regex_input_limit` must be a positive whole number of characters', v.span, `the default is ${DEFAULT_REGEX_INPUT_LIMIT}: a polynomial regex then runs on strings of up to that many characters`)
   }
+  let approvalTtlMs = 15 * 60_000
+  const ttl = top.get('approval_ttl')
+  if (ttl) approvalTtlMs = duration(lw, ttl.value) ?? approvalTtlMs
   const desc = top.get('description')
   if (desc) lw.string(desc.value, 'policy description')
 
@@ -178,7 +181,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
       lw.error('unknown-tool', `counter \`${f.name}\` counts tool \`${t}\`, which the policy does not govern`, f.count.span, near !== undefined ? `did you mean \`${near}\`?` : 'declare it under `tools:` or name it in a rule')
     }
   }
-  const policy: Policy = { name, default: def, unknownTools, failMode, regexInputLimit, tools, context, params, rules, span: whole }
+  const policy: Policy = { name, default: def, unknownTools, failMode, regexInputLimit, approvalTtlMs, tools, context, params, rules, span: whole }
   return { policy, diagnostics: lw.diagnostics }
 }
 

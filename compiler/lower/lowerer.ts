@@ -10,7 +10,7 @@ export interface LowerOptions {
   env?: EnvValues
 }
 
-export const POLICY_KEYS: readonly string[] = ['version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'regex_input_limit', 'tools', 'context', 'params', 'rules', 'settings']
+export const POLICY_KEYS: readonly string[] = ['version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'regex_input_limit', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
 /**
  * The default `regex_input_limit`: the longest input on which a degree-2 regex's worst case stays
  * near 10 ms on Node 20 (measured by `bench/regex-bound.ts`; the figures are in the README).
