@@ -15,6 +15,7 @@ import { digestOf } from '../ir-util.js'
 import type { Action, Expr, Policy, Rule, Span, ToolDecl } from '../ir.js'
 import { comment, join, js, jsonValue, Scope, text, type Code } from './code.js'
 import { HELPERS } from './runtime.js'
+import { resultFunctions } from './results.js'
 import { buildValidators } from './validate.js'
 import { declarations } from './types.js'
 import { CoveragePoints, coverageExports } from './coverage.js'
@@ -93,6 +94,7 @@ function cost(e: Expr | null): number {
   if (e === null) return 0
   switch (e.kind) {
     case 'lit': case 'root': return 0
+    case 'labels': return 2
     case 'regex': return 20
     case 'array': return 1 + e.items.reduce((s, i) => s + cost(i), 0)
     case 'member': return 1 + cost(e.object) + (typeof e.key === 'string' ? 0 : cost(e.key))
@@ -137,8 +139,10 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
         case 'context': return js`c`
         case 'tool': return js`${cx.tool}`
         case 'params': return js`params(o)`
+        case 'result': return js`r`
       }
       break
+    case 'labels': return js`labelsOf(o)`
     case 'member': {
       if (typeof e.key === 'string') {
         if (e.object.kind === 'root' && e.object.name === 'params') return js`param(o, ${e.key}, ${paramDefault(e.key, cx)})`
@@ -185,8 +189,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'conditional': return js`(${expr(e.test, cx, true)} ? ${expr(e.then, cx, bool)} : ${expr(e.otherwise, cx, bool)})`
     case 'call': {
-      const recv = expr(e.receiver, cx)
-      const arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
+      let recv = expr(e.receiver, cx)
+      let arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
+      // a polynomial regex runs only on strings within its bound (SPEC: regex_input_limit)
+      if (e.method === 'match' && e.args[0]?.kind === 'regex') recv = bounded(recv, e.args[0])
+      if (e.method === 'test' && e.receiver.kind === 'regex') arg = bounded(arg, e.receiver)
       const opt = e.optional
       switch (e.method) {
         case 'match': return bool ? js`mFound(${recv}, ${arg}, ${opt})` : js`mMatch(${recv}, ${arg}, ${opt})`
@@ -208,14 +215,14 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
         case 'contains': pos = js`opContains(${v}, ${expr(e.value!, cx)})`; break
         case 'starts_with': pos = js`opStarts(${v}, ${expr(e.value!, cx)})`; break
         case 'ends_with': pos = js`opEnds(${v}, ${expr(e.value!, cx)})`; break
-        case 'matches': pos = js`opMatches(${v}, ${expr(e.value!, cx)})`; break
+        case 'matches': pos = js`opMatches(${e.value!.kind === 'regex' ? bounded(v, e.value!) : v}, ${expr(e.value!, cx)})`; break
         case 'in': pos = js`opIn(${v}, ${expr(e.value!, cx)})`; break
         case 'exists': pos = js`(${v} !== undefined)`; break
         default: {
           const bound = e.value!.kind === 'lit' ? numberOf(e.value!.value) : undefined
           const cmp = e.op === 'greater_than' ? js`>` : e.op === 'greater_than_or_equal' ? js`>=` : e.op === 'less_than' ? js`<` : js`<=`
           // the lowered value is always a literal number (or a JSON-number string), checked by `lower`
-          pos = bound === undefined ? js`false` : js`((n = num(${v})) !== undefined && n ${cmp} ${bound})`
+          pos = bound === undefined ? js`false` : js`((n = cmpNum(${v})) !== undefined && n ${cmp} ${bound})`
         }
       }
       const out = e.negate ? js`!${pos}` : pos
@@ -225,6 +232,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${cx.b.coverage ? cx.b.coverage.wrap(i, expr(i, cx, true)) : expr(i, cx, true)}`), js` || `)})`
   }
   throw new Error('internal: unknown expression')
+}
+
+/** `value`, checked against the input bound of `re` when it has one (see `RegexLit` in compiler/ir.ts). */
+function bounded(value: Code, re: Expr): Code {
+  return re.kind === 'regex' && re.inputLimit !== undefined ? js`within(${value}, ${re.inputLimit}, ${`/${re.source}/${re.flags}`})` : value
 }
 
 function numberOf(v: unknown): number | undefined {
@@ -244,7 +256,7 @@ function usesN(e: Expr | null): boolean {
   if (e === null) return false
   switch (e.kind) {
     case 'op': return e.op.startsWith('greater') || e.op.startsWith('less') || usesN(e.subject)
-    case 'lit': case 'regex': case 'root': return false
+    case 'lit': case 'regex': case 'root': case 'labels': return false
     case 'array': return e.items.some(usesN)
     case 'member': return usesN(e.object) || (typeof e.key !== 'string' && usesN(e.key))
     case 'unary': return usesN(e.arg)
@@ -278,13 +290,17 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
 }
 
 /** `rules`: the rules that apply to `tool`, in file order. */
-function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean): Line[] {
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean): Line[] {
   const cx: ToolCx = { tool: tool.name, b }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
   // the fast check accepts only what the validator accepts; the validator decides the rest (and
-  // says why it rejects)
-  if (validator) lines.push({ code: fastValidator ? js`  if (!${fastValidator}(a) && !${validator}(a)) return invalid(${tool.name}, ${validator}.errors);` : js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
+  // says why it rejects). A validator that throws (a getter on the arguments) has not accepted them:
+  // deny, whatever the fail mode, since no rule has run yet
+  if (validator) {
+    const test = fastValidator ? js`!${fastValidator}(a) && !${validator}(a)` : js`!${validator}(a)`
+    lines.push({ code: js`  try { if (${test}) return invalid(${tool.name}, ${validator}.errors); } catch (e) { return unvalidated(${tool.name}, e); }`, span: tool.span })
+  }
   const stateless = rules.filter(r => !r.limit)
   const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
@@ -296,11 +312,17 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   // file order. The allow path evaluates every condition anyway, so this costs it nothing.
   const flag = new Map<number, Code>()
   const byCost = [...rules].sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
+  // Under `fail_mode: open` a rule whose condition throws is skipped (as if it did not match) and
+  // the error is noted on the decision: the other rules still decide (SPEC 1.5)
+  if (open) lines.push({ code: js`  let x = null;` })
   for (const r of byCost) {
     const f = b.scope.name('m')
     flag.set(r.index, f)
-    const held = r.condition === null && !r.outsideHours ? js`true` : js`!!(${ruleCondition(r, cx)})`
-    lines.push({ code: js`  const ${f} = ${b.coverage ? b.coverage.rule(r.index, held) : held};`, span: r.span })
+    // the instrumented build (`coverage`) counts a rule whose condition held; the normal build is unchanged
+    const counted = (held: Code): Code => (b.coverage ? b.coverage.rule(r.index, held) : held)
+    if (r.condition === null && !r.outsideHours) lines.push({ code: js`  const ${f} = ${counted(js`true`)};`, span: r.span })
+    else if (open) lines.push({ code: js`  let ${f}; try { ${f} = ${counted(js`!!(${ruleCondition(r, cx)})`)}; } catch (e) { ${f} = false; x = skip(x, ${r.id}, e); }`, span: r.span })
+    else lines.push({ code: js`  const ${f} = ${counted(js`!!(${ruleCondition(r, cx)})`)};`, span: r.span })
   }
   const warnRules = stateless.filter(r => r.warn)
   if (warnRules.length > 0) {
@@ -309,7 +331,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   }
   // `finish(d, null, null)` is `d`: return the frozen decision directly when there can be no
   // warnings and no pending limits
-  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`})` : d)
+  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL || open ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`}${open ? js`, x` : js``})` : d)
   const deny = stateless.filter(r => r.action === 'deny')
   for (const r of deny) lines.push({ code: js`  if (${flag.get(r.index)!}) return ${ret(js`R[${r.index}]`, warnRules.length > 0, false)};`, span: r.span })
   if (limitRules.length > 0) {
@@ -319,7 +341,8 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
       const key = lim.key ? js`keyOf(${expr(lim.key, cx)})` : js`""`
       const fields = [js`rule: ${r.id}`, js`index: ${r.index}`, js`action: ${r.action}`, js`warn: ${r.warn}`, js`max: ${lim.max}`, js`perMs: ${lim.perMs}`, js`key: ${key}`, js`message: ${r.message}`]
       if (r.severity) fields.push(js`severity: ${r.severity}`)
-      lines.push({ code: js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
+      // under `open` the key is computed before `l` exists, so a key that throws leaves no trace
+      lines.push({ code: open && lim.key ? js`  if (${flag.get(r.index)!}) { try { const p = { ${join(fields)} }; (l ??= []).push(p); } catch (e) { x = skip(x, ${r.id}, e); } }` : js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
     }
   }
   for (const action of ['review', 'allow'] as const) {
@@ -364,6 +387,8 @@ function rulesByTool(policy: Policy): Map<string, Rule[]> {
   const out = new Map<string, Rule[]>(policy.tools.map(t => [t.name, []]))
   const all = [...out.values()]
   for (const r of policy.rules) {
+    // result rules run in `evaluateResult`, never in `evaluate`
+    if (r.on === 'result') continue
     if (r.tools === '*') {
       for (const list of all) list.push(r)
       continue
@@ -398,10 +423,16 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny') })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', policy.failMode === 'open') })
   }
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)
+  const resultLines = resultFunctions(policy, {
+    constant: (value, prefix) => b.constant(value, prefix),
+    name: prefix => b.scope.name(prefix),
+    condition: (rule, tool) => ruleCondition(rule, { tool, b }),
+    usesN: rule => usesN(rule.condition),
+  })
 
   const info = {
     name: policy.name,
@@ -415,9 +446,11 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
       ...(r.description !== undefined ? { description: r.description } : {}),
       ...(r.severity !== undefined ? { severity: r.severity } : {}),
       tags: r.tags, metadata: r.metadata, hasLimit: r.limit !== undefined,
+      ...(r.on !== undefined ? { on: r.on } : {}),
     })),
     tools: policy.tools.map(t => t.name),
     redact: Object.fromEntries(policy.tools.map(t => [t.name, t.redact])),
+    adds: Object.fromEntries(policy.tools.map(t => [t.name, t.adds ?? []])),
     params: Object.fromEntries(policy.params.map(p => [p.name, { type: p.type, default: p.default }])),
   }
 
@@ -428,7 +461,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`const FAIL = ${failDecision};` })
   lines.push({ code: js`function malformed(a) { return { decision: FAIL, reason: "malformed arguments: expected an object, got " + kind(a), ruleIndex: -1 }; }` })
   lines.push({ code: js`function invalid(tool, errors) { return { decision: "deny", reason: invalidReason(tool, errors), ruleIndex: -1 }; }` })
-  lines.push({ code: js`function failed(e) { let m; try { m = e instanceof Error ? e.message : String(e); } catch { m = "unprintable error"; } return { decision: FAIL, reason: "evaluation error: " + m, ruleIndex: -1 }; }` })
+  lines.push({ code: js`function unvalidated(tool, e) { return { decision: "deny", reason: "invalid arguments for \`" + tool + "\`: validation failed: " + errText(e), ruleIndex: -1 }; }` })
+  lines.push({ code: js`function failed(e) { return { decision: FAIL, reason: "evaluation error: " + errText(e), ruleIndex: -1 }; }` })
   lines.push({ code: js`function params(o) { const p = {}; ${join(policy.params.map(p => js`p[${p.name}] = param(o, ${p.name}, ${b.params.get(p.name)!});`), js` `)} return p; }` })
   const consts = b.consts.slice()
   if (validators.code) lines.push({ code: validators.code })
@@ -457,6 +491,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`  try { return dispatch(tool, args, context, options); } catch (e) { return failed(e); }` })
   lines.push({ code: js`}` })
   lines.push(...counterLines)
+  lines.push(...resultLines)
   lines.push({ code: js`export const policy = deepFreeze(${jsonValue(info)});` })
   if (b.coverage) lines.push({ code: coverageExports(b.coverage, policy.rules.length) })
 
@@ -484,8 +519,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
     diagnostics,
   }
   if (options.ts) {
-    const body = code.replace('export function evaluate(', 'function evaluateImpl(').replace('export const policy = ', 'const policyImpl = ')
-    result.ts = `// @ts-nocheck -- generated code; its exported API is typed below\n${text(decl.typesOnly)}\n${body}export const policy: PolicyInfo = policyImpl;\nexport function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation {\n  return evaluateImpl(tool, args, context, options);\n}\n`
+    const body = code.replace('export function evaluate(', 'function evaluateImpl(').replace('export function evaluateResult(', 'function evaluateResultImpl(').replace('export const policy = ', 'const policyImpl = ')
+    result.ts = `// @ts-nocheck -- generated code; its exported API is typed below\n${text(decl.typesOnly)}\n${body}export const policy: PolicyInfo = policyImpl;\nexport function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation {\n  return evaluateImpl(tool, args, context, options);\n}\nexport function evaluateResult<T extends ToolName>(tool: T, args: Tools[T], result: unknown, context?: Context, options?: EvaluateOptions): ResultEvaluation {\n  return evaluateResultImpl(tool, args, result, context, options);\n}\n`
   }
   return result
 }
