@@ -28,7 +28,7 @@ export function policySchema(): Schema {
     severity: { enum: [...SEVERITIES] }, enabled: { type: 'boolean' }, tags: stringOrList, metadata: { type: 'object' },
     limit: strictObject(LIMIT_KEYS, { max: { type: 'integer', minimum: 1 }, per: duration, key: { type: 'string' } }, { required: ['max', 'per'] }),
     outside_hours: strictObject(HOURS_KEYS, { from: { type: 'string' }, to: { type: 'string' }, tz: { type: 'string' } }, { required: ['from', 'to'] }),
-  }, { required: ['action'] })
+  })
   const counter = strictObject(COUNTER_KEYS, { per: duration, tool: { type: 'string' }, tools: stringOrList, key: { type: 'string' } })
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',

@@ -192,6 +192,8 @@ export async function runPolicyTests(testFile: string, options: RunOptions = {})
     for (const mod of modules.values()) addCoverage(cov, mod)
     // a limit is decided by the guard's store, not the module: counted from the decisions
     for (const r of cov.rules) if (r.exceeded !== undefined) r.exceeded = report.results.filter(c => c.actual.rule === r.id && c.actual.decision !== 'allow').length
+    // result rules decide in `guard.result`: counted from what the steps' results met
+    for (const r of cov.rules) r.matched += report.results.filter(c => c.actual.resultRule === r.id).length
     finishCoverage(cov)
     report.coverage = cov
   }

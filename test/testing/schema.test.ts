@@ -37,7 +37,7 @@ describe('JSON Schemas', () => {
   })
 
   it('every shipped test file validates and names its schema', () => {
-    expect(TESTS).toHaveLength(3)
+    expect(TESTS).toHaveLength(4)
     for (const f of TESTS) {
       expect(testFile(parse(readFileSync(f, 'utf8'))) ? [] : testFile.errors, f).toEqual([])
       expect(readFileSync(f, 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=../schemas/policy-test.schema.json')
