@@ -26,7 +26,9 @@ export function analyze(source: string, options: AnalyzeOptions): Analysis {
   try {
     const parsed = parse(source)
     diagnostics.push(...parsed.diagnostics)
-    const lowered = lower(parsed.root, source, options)
+    // a text refused before it was read (too deep) has no tree: an "empty policy" would be noise
+    const refused = parsed.root === null && parsed.diagnostics.some(d => d.severity === 'error')
+    const lowered = refused ? { policy: null, diagnostics: [] } : lower(parsed.root, source, options)
     diagnostics.push(...lowered.diagnostics)
     policy = lowered.policy
     if (policy) check(policy, source, diagnostics)
