@@ -3,6 +3,7 @@
  */
 import type { Diagnostic } from '../diagnostic.js'
 import type { Expr, Policy, RegexLit } from '../ir.js'
+import { children } from '../ir-walk.js'
 import { checkRegex } from './regex.js'
 import { checkTypes } from './types.js'
 
@@ -48,6 +49,7 @@ function* regexes(exprs: (Expr | null)[]): Generator<RegexLit> {
       case 'call': stack.push(e.receiver, ...e.args); break
       case 'op': stack.push(e.subject); if (e.value) stack.push(e.value); break
       case 'all': case 'any': stack.push(...e.items); break
+      default: stack.push(...children(e))
     }
   }
 }

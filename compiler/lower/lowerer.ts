@@ -31,7 +31,9 @@ export const DECISIONS: readonly string[] = ['allow', 'review', 'deny']
 export const SEVERITIES: readonly string[] = ['critical', 'high', 'medium', 'low', 'info']
 export const SCALAR_TYPES: readonly string[] = ['string', 'number', 'boolean', 'string[]', 'number[]', 'unknown']
 export const OPERATORS: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
-export const ALL_OPERATORS: readonly string[] = OPERATORS.flatMap(o => [o, `not_${o}`])
+/** SPEC 4.4 operators; they lower to address-test nodes rather than `Op` (compiler/lower/conditions.ts). */
+export const ADDRESS_OPERATORS: readonly string[] = ['in_cidr', 'private_address']
+export const ALL_OPERATORS: readonly string[] = [...OPERATORS, ...ADDRESS_OPERATORS].flatMap(o => [o, `not_${o}`])
 export const FIELD_ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { arguments: 'args', args: 'args', context: 'context', params: 'params', tool_name: 'tool' }
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 export const PER_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
