@@ -13,7 +13,7 @@ export const URL_PARTS: readonly UrlPartName[] = ['protocol', 'hostname', 'port'
  * Private, loopback, link-local, shared (CGNAT), unspecified, multicast and reserved ranges: every
  * address a server-side fetch must not reach on a user's say-so. IPv4 ranges also cover their
  * IPv4-mapped IPv6 forms; IPv6 addresses that embed an IPv4 address (::a.b.c.d, NAT64 64:ff9b::/96,
- * 6to4 2002::/16, Teredo 2001::/32) are tested by that address as well.
+ * 6to4 2002::/16) are tested by that address as well.
  */
 export const PRIVATE_RANGES: readonly string[] = [
   '0.0.0.0/8', // "this network"; 0.0.0.0 reaches the local host on most systems

@@ -81,7 +81,6 @@ function embeddedV4(g) {
   if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0) return [0, 0, 0, 0, 0, 0xffff, g[6], g[7]];
   if (g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0) return [0, 0, 0, 0, 0, 0xffff, g[6], g[7]];
   if (g[0] === 0x2002) return [0, 0, 0, 0, 0, 0xffff, g[1], g[2]];
-  if (g[0] === 0x2001 && g[1] === 0) return [0, 0, 0, 0, 0, 0xffff, ~g[6] & 0xffff, ~g[7] & 0xffff];
   return null;
 }
 function isPrivate(h) {
