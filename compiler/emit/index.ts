@@ -10,6 +10,7 @@
  */
 import { addMapping, GenMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping'
 import type { Diagnostic } from '../diagnostic.js'
+import { locate, type SourceFile } from '../extends.js'
 import { lineIndex } from '../format.js'
 import { digestOf } from '../ir-util.js'
 import type { Action, Expr, Policy, Rule, Span, ToolDecl } from '../ir.js'
@@ -25,6 +26,8 @@ export interface EmitOptions {
   source: string
   filename: string
   ts?: boolean
+  /** Files the policy extends: spans at or past a file's `base` point into it (source map `sources`). */
+  files?: readonly SourceFile[]
 }
 
 export interface Emitted {
@@ -467,15 +470,17 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`export const policy = deepFreeze(${jsonValue(info)});` })
 
   const map = new GenMapping({ file: `${baseName(options.filename)}.js` })
-  setSourceContent(map, options.filename, options.source)
+  const sources: SourceFile[] = [{ filename: options.filename, source: options.source, base: 0 }, ...(options.files ?? [])]
+  const positionOf = new Map(sources.map(f => [f, lineIndex(f.source)]))
+  for (const f of sources) setSourceContent(map, f.filename, f.source)
   let line = 0
   const out: string[] = []
-  const positionOf = lineIndex(options.source)
   for (const l of lines) {
     const t = text(l.code)
     if (l.span) {
-      const p = positionOf(l.span.start)
-      addMapping(map, { generated: { line: line + 1, column: 0 }, source: options.filename, original: { line: p.line, column: p.column } })
+      const { file, offset } = locate(sources, l.span.start)
+      const p = positionOf.get(file)!(offset)
+      addMapping(map, { generated: { line: line + 1, column: 0 }, source: file.filename, original: { line: p.line, column: p.column } })
     }
     out.push(t)
     line += t.split('\n').length

@@ -47,7 +47,7 @@ const CONDITIONS = `${TOOLS}rules:
 `
 
 /** Spellings of loopback, link-local, private and metadata addresses that string rules miss. */
-export const BYPASS_URLS = [
+const BYPASS_URLS: string[] = [
   'http://2130706433/', 'http://0x7f.1/', 'http://[::ffff:127.0.0.1]/', 'http://169.254.169.254/',
   'http://169.254.169.254/latest/meta-data/', 'http://0251.0376.0251.0376/', 'http://0xa9fea9fe/', 'http://2852039166/',
   'http://127.1/', 'http://0177.0.0.1/', 'http://0x7f000001/', 'http://127.0.0.1./', 'http://0/', 'http://0.0.0.0:8080/',
