@@ -53,7 +53,7 @@ export function analyze(source: string, options: AnalyzeOptions): Analysis {
       if (out.policy) lowered.push({ file, policy: shiftSpans(out.policy, file.base) })
     }
     const lowered0 = lower(parsed.root, source, lowerOptions)
-    const mergedHasRules = lowered.some(l => l.policy.rules.length > 0)
+    const mergedHasRules = packs.some(f => f.root?.kind === 'map' && f.root.entries.some(e => e.key === 'rules'))
     diagnostics.push(...lowered0.diagnostics.filter(d => !(mergedHasRules && d.code === 'no-rules')))
     if (lowered0.policy) {
       const all: SourceFile[] = [main, ...packs]
