@@ -180,12 +180,12 @@ export function mergePolicies(lowered: Lowered[], out: Diagnostic[], where: (off
 }
 
 /** The keys a pack may hold; others are the extending policy's to set, and are ignored with a warning. */
-export const PACK_IGNORED: readonly string[] = ['default', 'unknown_tools', 'fail_mode']
+export const PACK_IGNORED: readonly string[] = ['default', 'unknown_tools', 'fail_mode', 'approval_ttl']
 
 export function packWarnings(file: LoadedFile, out: Diagnostic[]): void {
   for (const key of PACK_IGNORED) {
     const e = topEntry(file.root, key)
-    if (e) pushAt(out, file, { code: 'extends-ignored', severity: 'warning', message: `\`${key}\` in an extended file has no effect`, span: e.keySpan, help: 'the policy that extends this file decides its own `default`, `unknown_tools` and `fail_mode`' })
+    if (e) pushAt(out, file, { code: 'extends-ignored', severity: 'warning', message: `\`${key}\` in an extended file has no effect`, span: e.keySpan, help: 'the policy that extends this file decides its own `default`, `unknown_tools`, `fail_mode` and `approval_ttl`' })
   }
   const settings = topEntry(file.root, 'settings')
   if (settings?.value.kind === 'map') for (const e of settings.value.entries) {
