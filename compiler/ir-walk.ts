@@ -3,7 +3,7 @@ import type { Expr } from './ir.js'
 
 export function children(e: Expr): Expr[] {
   switch (e.kind) {
-    case 'lit': case 'regex': case 'root': case 'var': return []
+    case 'lit': case 'regex': case 'root': case 'var': case 'labels': return []
     case 'array': return e.items
     case 'member': return typeof e.key === 'string' ? [e.object] : [e.object, e.key]
     case 'unary': return [e.arg]

@@ -23,6 +23,8 @@ interface Ty {
 
 const ANY: Ty = { any: true, tags: new Set() }
 const t = (...tags: Tag[]): Ty => ({ any: false, tags: new Set(tags) })
+/** `session.labels`: always an array of strings */
+const LABELS: Ty = { any: false, tags: new Set(['array']), schema: { type: 'array', items: { type: 'string' } } }
 const NULLISH: ReadonlySet<Tag> = new Set(['null', 'undefined'])
 
 function union(a: Ty, b: Ty): Ty {
@@ -128,6 +130,7 @@ function pathKey(e: Expr): string | undefined {
     const inner = pathKey(e.arg)
     return inner === undefined ? undefined : `url(${inner})`
   }
+  if (e.kind === 'labels') return 'session.labels'
   if (e.kind === 'member' && typeof e.key === 'string') {
     const base = pathKey(e.object)
     return base === undefined ? undefined : `${base}.${e.key}`
@@ -145,7 +148,7 @@ class Checker {
   readonly vars = new Map<string, Ty>()
 
   constructor(
-    readonly roots: { args: Ty; context: Ty; params: Ty },
+    readonly roots: { args: Ty; context: Ty; params: Ty; result: Ty },
     readonly out: Diagnostic[],
     readonly toolName: string | undefined,
   ) {}
@@ -216,6 +219,7 @@ class Checker {
       }
       case 'call': return this.call(e, facts)
       case 'op': return this.op(e, facts)
+      case 'labels': return { ...LABELS, label: 'session.labels' }
       case 'all': {
         let f = facts
         for (const i of e.items) {
@@ -464,12 +468,13 @@ function describe(ty: Ty): string {
   return ty.label !== undefined ? `\`${ty.label}\` (${show(ty)})` : `a ${show(ty)}`
 }
 
+/** Whether `e` reads `args` or `result`, whose types depend on the tool. */
 function usesArgs(e: Expr | null): boolean {
   if (e === null) return false
   switch (e.kind) {
     case 'quantifier': case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': return children(e).some(usesArgs)
-    case 'root': return e.name === 'args'
-    case 'lit': case 'regex': return false
+    case 'root': return e.name === 'args' || e.name === 'result'
+    case 'lit': case 'regex': case 'labels': return false
     case 'array': return e.items.some(usesArgs)
     case 'member': return usesArgs(e.object) || (typeof e.key !== 'string' && usesArgs(e.key))
     case 'unary': return usesArgs(e.arg)
@@ -486,7 +491,12 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
   const context = policy.context.length > 0 ? fieldsType(policy.context as FieldDecl[], true) : ANY
   const params = fieldsType(policy.params, false)
   const argTypes = new Map<string, Ty>()
-  for (const tool of policy.tools) argTypes.set(tool.name, tool.schema ? schemaType(tool.schema) : ANY)
+  const resultTypes = new Map<string, Ty>()
+  for (const tool of policy.tools) {
+    argTypes.set(tool.name, tool.schema ? schemaType(tool.schema) : ANY)
+    // `returns:` types `result`; a result the tool does not declare may be anything
+    resultTypes.set(tool.name, tool.returns ? schemaType(tool.returns) : ANY)
+  }
   const seen = new Set<string>()
   /** Types `exprs` against each of `tools` (once, if they never read `args`), reporting each diagnostic once. */
   const checkAgainst = (exprs: readonly Expr[], tools: string[] | '*'): void => {
@@ -494,8 +504,9 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
     const targets: (string | undefined)[] = exprs.some(usesArgs) ? names : [undefined]
     for (const tool of targets) {
       const args = tool === undefined ? ANY : (argTypes.get(tool) ?? ANY)
+      const result = tool === undefined ? ANY : (resultTypes.get(tool) ?? ANY)
       const local: Diagnostic[] = []
-      const checker = new Checker({ args, context, params }, local, tool)
+      const checker = new Checker({ args, context, params, result }, local, tool)
       for (const e of exprs) checker.type(e, new Map())
       for (const d of local) {
         const key = `${d.span.start}:${d.span.end}:${d.code}:${d.message}`
