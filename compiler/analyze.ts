@@ -42,7 +42,7 @@ export function analyze(source: string, options: AnalyzeOptions): Analysis {
     diagnostics.push(...parsed.diagnostics)
     main.root = parsed.root
     packs = loadExtends(main, options.resolve, parse, diagnostics)
-    const lowerOptions = { filename: options.filename, ...(options.env !== undefined ? { env: options.env } : {}) }
+    const lowerOptions = options
     const lowered: Lowered[] = []
     for (const file of packs) {
       const out = lower(file.root, file.source, { ...lowerOptions, filename: file.filename })
@@ -52,7 +52,9 @@ export function analyze(source: string, options: AnalyzeOptions): Analysis {
       diagnostics.push(...shiftSpans(bidiWarnings(file.source), file.base))
       if (out.policy) lowered.push({ file, policy: shiftSpans(out.policy, file.base) })
     }
-    const lowered0 = lower(parsed.root, source, lowerOptions)
+    // a text refused before it was read (too deep) has no tree: an "empty policy" would be noise
+    const refused = parsed.root === null && parsed.diagnostics.some(d => d.severity === 'error')
+    const lowered0 = refused ? { policy: null, diagnostics: [] } : lower(parsed.root, source, lowerOptions)
     const mergedHasRules = packs.some(f => f.root?.kind === 'map' && f.root.entries.some(e => e.key === 'rules'))
     diagnostics.push(...lowered0.diagnostics.filter(d => !(mergedHasRules && d.code === 'no-rules')))
     if (lowered0.policy) {

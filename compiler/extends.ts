@@ -180,7 +180,7 @@ export function mergePolicies(lowered: Lowered[], out: Diagnostic[], where: (off
 }
 
 /** The keys a pack may hold; others are the extending policy's to set, and are ignored with a warning. */
-export const PACK_IGNORED: readonly string[] = ['default', 'unknown_tools', 'fail_mode', 'approval_ttl']
+export const PACK_IGNORED: readonly string[] = ['default', 'unknown_tools', 'fail_mode', 'approval_ttl', 'regex_input_limit']
 
 export function packWarnings(file: LoadedFile, out: Diagnostic[]): void {
   for (const key of PACK_IGNORED) {

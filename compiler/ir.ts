@@ -39,6 +39,11 @@ export interface Policy {
   /** Decision for a tool this policy does not govern. */
   unknownTools: Action
   failMode: FailMode
+  /**
+   * `regex_input_limit`: the longest string a polynomial (degree 2) regex of this policy runs on;
+   * a degree-d regex gets limit^(2/d) (see `RegexLit.inputLimit`).
+   */
+  regexInputLimit: number
   /** How long a review's approval id stays valid (SPEC 4.3: `approval_ttl`); absent: 15 minutes. */
   approvalTtlMs?: number
   /** Governed tools, in order of first appearance (under `tools:`, then in rules). */
@@ -243,11 +248,18 @@ export interface Lit {
   span: Span
 }
 
-/** A regex, compiled once at module load. Flags never include `g` or `y` (rejected by `check`). */
+/**
+ * A regex, compiled once at module load. Flags never include `g` or `y` (rejected by `check`).
+ * Where it runs (`matches`, `s.match(re)`, `re.test(s)`), a string longer than `inputLimit` is not
+ * tested: the test throws instead (so the call goes to the fail mode, with a reason that names the
+ * bound). `check` sets `inputLimit` on a regex whose worst case is polynomial (from the policy's
+ * `regexInputLimit`); a linear regex has none and runs on any input.
+ */
 export interface RegexLit {
   kind: 'regex'
   source: string
   flags: string
+  inputLimit?: number
   span: Span
 }
 
@@ -310,7 +322,18 @@ export interface Unary {
 /**
  * - `===`, `!==`: JS strict equality.
  * - `==`, `!=`: `a == null` is true iff a is null or undefined; otherwise as `===` (no coercion).
- * - `<`, `<=`, `>`, `>=`: both numbers, or both strings (compared as JS does); any other pair is `false`.
+ * - `<`, `<=`, `>`, `>=`: two strings compare as JS compares strings; any other pair compares
+ *   ord(a) with ord(b) as numbers, false when either is undefined. ord(x), the number a value spells
+ *   (one rule for both dialects):
+ *   - a number: itself (±Infinity included); NaN throws;
+ *   - a string in the JSON number grammar /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/: Number(x)
+ *     (`"1e309"` is Infinity, `"-0"` is -0);
+ *   - any other string that starts like a number, /^\s*[+-]?(\d|\.\d|inf|nan)/i (`" 11"`, `"0x10"`,
+ *     `"Infinity"`, `"11abc"`): throws, so the call goes to the fail mode instead of silently not
+ *     matching;
+ *   - undefined, null, a boolean, any other string: undefined (not a number: the comparison is false);
+ *   - anything else (a bigint, a `Number` object, an array, an object): throws.
+ *   The policy's own comparisons therefore never dodge a cap by the spelling of a number.
  * - `+`: both numbers add, both strings concatenate; otherwise throw.
  * - `-`, `*`, `/`, `%`: both numbers; otherwise throw.
  * - `in`, `instanceof` and everything else do not exist (compile errors).
@@ -383,12 +406,12 @@ export type OpName =
  *             || (Array.isArray(v) && v.some(e => e === value))
  * - starts_with / ends_with: typeof v === 'string' && typeof value === 'string' && v.startsWith/endsWith(value)
  * - matches: typeof v === 'string' && regex.test(v)   (`value` is a RegexLit)
- * - greater_than ...: num(v) and num(value) both defined and compare so, where num(x) is x for a finite
- *   number, Number(x) for a string matching the JSON number grammar
- *   /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/ whose Number() is finite, else undefined
+ * - greater_than ...: ord(v) (see `Binary`: it may throw) defined and comparing so with the bound,
+ *   a literal number (or JSON-number string) checked by `lower`
  * - in: `value` is an ArrayLit of literals; some element e has e === v
  * - exists: v !== undefined   (`value` is null)
- * `negate` gives exactly `!positive`, for every v, absent ones included. Never throws.
+ * `negate` gives exactly `!positive`, for every v, absent ones included. Only the comparisons throw
+ * (for a number spelled other than as JSON, see `Binary`), and then both forms throw.
  */
 export interface Op {
   kind: 'op'

@@ -147,7 +147,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     const options = { ...(now !== undefined ? { now } : {}), ...(params !== undefined ? { params: params as Record<string, unknown> } : {}) }
     const ev = mod.evaluate(values.tool, args, context, options)
     const decision: Record<string, unknown> = { decision: ev.decision }
-    for (const k of ['rule', 'reason', 'severity', 'warnings', 'limits'] as const) if (ev[k] !== undefined) decision[k] = ev[k]
+    for (const k of ['rule', 'reason', 'severity', 'warnings', 'limits', 'errors'] as const) if (ev[k] !== undefined) decision[k] = ev[k]
     io.stdout(`${JSON.stringify(decision, null, 2)}\n`)
     return 0
   }

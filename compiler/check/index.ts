@@ -11,11 +11,11 @@ const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g
 
 export function check(policy: Policy, source: string, out: Diagnostic[]): void {
   for (const rule of policy.rules) {
-    for (const rx of regexes([rule.condition, rule.limit?.key ?? null])) checkRegex(rx, out)
+    for (const rx of regexes([rule.condition, rule.limit?.key ?? null])) checkRegex(rx, out, policy.regexInputLimit)
   }
-  for (const field of policy.context) for (const rx of regexes([field.count?.key ?? null])) checkRegex(rx, out)
+  for (const field of policy.context) for (const rx of regexes([field.count?.key ?? null])) checkRegex(rx, out, policy.regexInputLimit)
   // the argument validators run the schemas' own regexes on every call: judged the same way
-  for (const tool of policy.tools) for (const rx of tool.schemaRegexes ?? []) checkRegex(rx, out)
+  for (const tool of policy.tools) for (const rx of tool.schemaRegexes ?? []) checkRegex(rx, out, null)
   checkTypes(policy, out)
   const used = new Set<string>()
   for (const rule of policy.rules) if (rule.tools !== '*') for (const t of rule.tools) used.add(t)

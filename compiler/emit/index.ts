@@ -200,8 +200,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'conditional': return js`(${expr(e.test, cx, true)} ? ${expr(e.then, cx, bool)} : ${expr(e.otherwise, cx, bool)})`
     case 'call': {
-      const recv = expr(e.receiver, cx)
-      const arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
+      let recv = expr(e.receiver, cx)
+      let arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
+      // a polynomial regex runs only on strings within its bound (SPEC: regex_input_limit)
+      if (e.method === 'match' && e.args[0]?.kind === 'regex') recv = bounded(recv, e.args[0])
+      if (e.method === 'test' && e.receiver.kind === 'regex') arg = bounded(arg, e.receiver)
       const opt = e.optional
       switch (e.method) {
         case 'match': return bool ? js`mFound(${recv}, ${arg}, ${opt})` : js`mMatch(${recv}, ${arg}, ${opt})`
@@ -223,14 +226,14 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
         case 'contains': pos = js`opContains(${v}, ${expr(e.value!, cx)})`; break
         case 'starts_with': pos = js`opStarts(${v}, ${expr(e.value!, cx)})`; break
         case 'ends_with': pos = js`opEnds(${v}, ${expr(e.value!, cx)})`; break
-        case 'matches': pos = js`opMatches(${v}, ${expr(e.value!, cx)})`; break
+        case 'matches': pos = js`opMatches(${e.value!.kind === 'regex' ? bounded(v, e.value!) : v}, ${expr(e.value!, cx)})`; break
         case 'in': pos = js`opIn(${v}, ${expr(e.value!, cx)})`; break
         case 'exists': pos = js`(${v} !== undefined)`; break
         default: {
           const bound = e.value!.kind === 'lit' ? numberOf(e.value!.value) : undefined
           const cmp = e.op === 'greater_than' ? js`>` : e.op === 'greater_than_or_equal' ? js`>=` : e.op === 'less_than' ? js`<` : js`<=`
           // the lowered value is always a literal number (or a JSON-number string), checked by `lower`
-          pos = bound === undefined ? js`false` : js`((n = num(${v})) !== undefined && n ${cmp} ${bound})`
+          pos = bound === undefined ? js`false` : js`((n = cmpNum(${v})) !== undefined && n ${cmp} ${bound})`
         }
       }
       return e.negate ? js`!${pos}` : pos
@@ -239,6 +242,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` || `)})`
   }
   throw new Error('internal: unknown expression')
+}
+
+/** `value`, checked against the input bound of `re` when it has one (see `RegexLit` in compiler/ir.ts). */
+function bounded(value: Code, re: Expr): Code {
+  return re.kind === 'regex' && re.inputLimit !== undefined ? js`within(${value}, ${re.inputLimit}, ${`/${re.source}/${re.flags}`})` : value
 }
 
 function numberOf(v: unknown): number | undefined {
@@ -292,13 +300,17 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
 }
 
 /** `rules`: the rules that apply to `tool`, in file order. */
-function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean): Line[] {
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean): Line[] {
   const cx: ToolCx = { tool: tool.name, b, vars: new Map() }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
   // the fast check accepts only what the validator accepts; the validator decides the rest (and
-  // says why it rejects)
-  if (validator) lines.push({ code: fastValidator ? js`  if (!${fastValidator}(a) && !${validator}(a)) return invalid(${tool.name}, ${validator}.errors);` : js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
+  // says why it rejects). A validator that throws (a getter on the arguments) has not accepted them:
+  // deny, whatever the fail mode, since no rule has run yet
+  if (validator) {
+    const test = fastValidator ? js`!${fastValidator}(a) && !${validator}(a)` : js`!${validator}(a)`
+    lines.push({ code: js`  try { if (${test}) return invalid(${tool.name}, ${validator}.errors); } catch (e) { return unvalidated(${tool.name}, e); }`, span: tool.span })
+  }
   const stateless = rules.filter(r => !r.limit)
   const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
@@ -310,10 +322,15 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   // file order. The allow path evaluates every condition anyway, so this costs it nothing.
   const flag = new Map<number, Code>()
   const byCost = [...rules].sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
+  // Under `fail_mode: open` a rule whose condition throws is skipped (as if it did not match) and
+  // the error is noted on the decision: the other rules still decide (SPEC 1.5)
+  if (open) lines.push({ code: js`  let x = null;` })
   for (const r of byCost) {
     const f = b.scope.name('m')
     flag.set(r.index, f)
-    lines.push({ code: js`  const ${f} = ${r.condition === null && !r.outsideHours ? js`true` : js`!!(${ruleCondition(r, cx)})`};`, span: r.span })
+    if (r.condition === null && !r.outsideHours) lines.push({ code: js`  const ${f} = true;`, span: r.span })
+    else if (open) lines.push({ code: js`  let ${f}; try { ${f} = !!(${ruleCondition(r, cx)}); } catch (e) { ${f} = false; x = skip(x, ${r.id}, e); }`, span: r.span })
+    else lines.push({ code: js`  const ${f} = !!(${ruleCondition(r, cx)});`, span: r.span })
   }
   const warnRules = stateless.filter(r => r.warn)
   if (warnRules.length > 0) {
@@ -322,7 +339,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   }
   // `finish(d, null, null)` is `d`: return the frozen decision directly when there can be no
   // warnings and no pending limits
-  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`})` : d)
+  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL || open ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`}${open ? js`, x` : js``})` : d)
   const deny = stateless.filter(r => r.action === 'deny')
   for (const r of deny) lines.push({ code: js`  if (${flag.get(r.index)!}) return ${ret(js`R[${r.index}]`, warnRules.length > 0, false)};`, span: r.span })
   if (limitRules.length > 0) {
@@ -332,7 +349,8 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
       const key = lim.key ? js`keyOf(${expr(lim.key, cx)})` : js`""`
       const fields = [js`rule: ${r.id}`, js`index: ${r.index}`, js`action: ${r.action}`, js`warn: ${r.warn}`, js`max: ${lim.max}`, js`perMs: ${lim.perMs}`, js`key: ${key}`, js`message: ${r.message}`]
       if (r.severity) fields.push(js`severity: ${r.severity}`)
-      lines.push({ code: js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
+      // under `open` the key is computed before `l` exists, so a key that throws leaves no trace
+      lines.push({ code: open && lim.key ? js`  if (${flag.get(r.index)!}) { try { const p = { ${join(fields)} }; (l ??= []).push(p); } catch (e) { x = skip(x, ${r.id}, e); } }` : js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
     }
   }
   for (const action of ['review', 'allow'] as const) {
@@ -412,7 +430,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny') })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', policy.failMode === 'open') })
   }
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)
@@ -453,7 +471,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`const FAIL = ${failDecision};` })
   lines.push({ code: js`function malformed(a) { return { decision: FAIL, reason: "malformed arguments: expected an object, got " + kind(a), ruleIndex: -1 }; }` })
   lines.push({ code: js`function invalid(tool, errors) { return { decision: "deny", reason: invalidReason(tool, errors), ruleIndex: -1 }; }` })
-  lines.push({ code: js`function failed(e) { let m; try { m = e instanceof Error ? e.message : String(e); } catch { m = "unprintable error"; } return { decision: FAIL, reason: "evaluation error: " + m, ruleIndex: -1 }; }` })
+  lines.push({ code: js`function unvalidated(tool, e) { return { decision: "deny", reason: "invalid arguments for \`" + tool + "\`: validation failed: " + errText(e), ruleIndex: -1 }; }` })
+  lines.push({ code: js`function failed(e) { return { decision: FAIL, reason: "evaluation error: " + errText(e), ruleIndex: -1 }; }` })
   lines.push({ code: js`function params(o) { const p = {}; ${join(policy.params.map(p => js`p[${p.name}] = param(o, ${p.name}, ${b.params.get(p.name)!});`), js` `)} return p; }` })
   const consts = b.consts.slice()
   if (validators.code) lines.push({ code: validators.code })

@@ -10,7 +10,12 @@ export interface LowerOptions {
   env?: EnvValues
 }
 
-export const POLICY_KEYS: readonly string[] = ['extends', 'version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
+export const POLICY_KEYS: readonly string[] = ['extends', 'version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'regex_input_limit', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
+/**
+ * The default `regex_input_limit`: the longest input on which a degree-2 regex's worst case stays
+ * near 10 ms on Node 20 (measured by `bench/regex-bound.ts`; the figures are in the README).
+ */
+export const DEFAULT_REGEX_INPUT_LIMIT = 4096
 export const SETTINGS_KEYS: readonly string[] = ['default_action', 'fail_mode', 'global_tags']
 export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'adds', 'returns']
 export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours', 'on', 'redact', 'adds']
