@@ -233,6 +233,12 @@ export type Expr =
   | Op
   | AllOf
   | AnyOf
+  | Quantifier
+  | Var
+  | UrlOf
+  | UrlPart
+  | PrivateAddress
+  | InCidr
   | SessionLabels
 
 /** A JSON scalar literal. */
@@ -427,5 +433,92 @@ export interface AllOf {
 export interface AnyOf {
   kind: 'any'
   items: Expr[]
+  span: Span
+}
+
+// ---- SPEC 4.4: quantifiers, URL parts, addresses ----
+
+/**
+ * `xs.some(x => body)` / `xs.every(x => body)`, and a `*` segment of a condition path (`some`).
+ * Evaluate `array` once. If it is not an array (`Array.isArray`): `false` for both. Else read its
+ * `length` once, and for each index i below it that is an OWN property of the array (holes are
+ * skipped, as `Array.prototype.some` does), bind `param` to the element and evaluate `body`:
+ * - `some`: true as soon as a body is truthy; false after the last element (empty: false);
+ * - `every`: false as soon as a body is falsy; true after the last element (empty: true).
+ * `param` is visible in `body` only; an inner quantifier's `param` hides an outer one of the same
+ * name (lowering refuses such shadowing, so in practice names within one rule are distinct).
+ */
+export interface Quantifier {
+  kind: 'quantifier'
+  quantifier: 'some' | 'every'
+  array: Expr
+  param: string
+  body: Expr
+  span: Span
+}
+
+/** The element bound by the innermost enclosing `Quantifier` whose `param` is `name`. */
+export interface Var {
+  kind: 'var'
+  name: string
+  span: Span
+}
+
+/** The URL parts `url(s)` yields and condition paths may end with. */
+export type UrlPartName = 'protocol' | 'hostname' | 'port' | 'pathname' | 'search'
+
+/**
+ * `url(s)`: when `s` is a string that the WHATWG URL parser (`new URL(s)`, no base) accepts, a new
+ * frozen plain object with exactly the own properties `protocol`, `hostname`, `port`, `pathname`,
+ * `search`, each the parser's string (so `hostname` is lower-cased, IDN in ASCII, IPv4 in dotted
+ * decimal whatever its spelling, IPv6 in brackets and compressed); otherwise `null`. Never throws.
+ * Each evaluation yields a distinct object (the parse itself may be reused).
+ */
+export interface UrlOf {
+  kind: 'url'
+  arg: Expr
+  span: Span
+}
+
+/**
+ * The conditions dialect's `<path>.hostname` (and the other `UrlPartName`s): for v = `object`,
+ * - a string: `url(v)`'s part, or `undefined` when `url(v)` is null;
+ * - anything else: the own property `part` of v, as `Member` reads it.
+ */
+export interface UrlPart {
+  kind: 'urlPart'
+  object: Expr
+  part: UrlPartName
+  span: Span
+}
+
+/**
+ * `isPrivateAddress(h)` and the `private_address` operator. True iff `h` is a string that names a
+ * host which is `localhost` or ends in `.localhost` (case-insensitive, one trailing dot allowed), or
+ * an IP address in `PRIVATE_RANGES` (compiler/net.ts). An IP address is read as the WHATWG URL parser
+ * reads a host: `h` (in brackets when it holds a `:` and has none) must be all of `http://<h>/`'s
+ * host, and the parsed host must be an IPv4 or IPv6 address; so `2130706433`, `0x7f.1`, `127.1`,
+ * `[::ffff:127.0.0.1]` are all 127.0.0.1. An IPv4 address matches IPv4 ranges and also their
+ * IPv4-mapped IPv6 form (::ffff:a.b.c.d), as `node:net`'s BlockList does; an IPv6 address that
+ * embeds an IPv4 one (IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16) is also tested
+ * by that IPv4 address. Anything else (not a string, a name other than localhost, an address with a
+ * zone, a port or a path) is false. Hostnames are never resolved. Never throws.
+ */
+export interface PrivateAddress {
+  kind: 'privateAddress'
+  arg: Expr
+  span: Span
+}
+
+/**
+ * `ipInRange(h, cidr)` and the `in_cidr` operator: true iff `h` reads as an IP address (as for
+ * `PrivateAddress`, without the `localhost` names and the embedded-IPv4 rule) inside one of `cidrs`
+ * (each `address/prefix`, checked when the policy compiles), with `node:net` BlockList semantics:
+ * IPv4 addresses and ranges are their IPv4-mapped IPv6 forms. False for anything else; never throws.
+ */
+export interface InCidr {
+  kind: 'inCidr'
+  arg: Expr
+  cidrs: string[]
   span: Span
 }

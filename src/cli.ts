@@ -66,6 +66,16 @@ function readPolicy(file: string): string {
   }
 }
 
+/** `extends:` files, read for the compiler: a missing file is null (a diagnostic), other failures throw (also a diagnostic). */
+function readExtended(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw new Error((e as NodeJS.ErrnoException).code ?? (e as Error).message)
+  }
+}
+
 function json(text: string | undefined, what: string): unknown {
   if (text === undefined) return undefined
   try {
@@ -98,8 +108,8 @@ async function main(argv: string[], io: Io): Promise<number> {
     let failed = false
     for (const file of positionals) {
       const source = readPolicy(file)
-      const out = compile(source, { filename: file, env, ts: values.ts === true })
-      if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
+      const out = compile(source, { filename: file, env, ts: values.ts === true, resolve: readExtended })
+      if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
       if (out.diagnostics.some(d => d.severity === 'error')) {
         failed = true
         continue
@@ -134,8 +144,8 @@ async function main(argv: string[], io: Io): Promise<number> {
     }
     const file = positionals[0]!
     const source = readPolicy(file)
-    const out = compile(source, { filename: file, env: parseEnv(values.env) })
-    if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
+    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtended })
+    if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
     if (out.diagnostics.some(d => d.severity === 'error')) return 1
     const dir = join(tmpdir(), 'vetoc-eval')
     mkdirSync(dir, { recursive: true })

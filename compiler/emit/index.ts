@@ -10,11 +10,15 @@
  */
 import { addMapping, GenMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping'
 import type { Diagnostic } from '../diagnostic.js'
+import { locate, type SourceFile } from '../extends.js'
 import { lineIndex } from '../format.js'
 import { digestOf } from '../ir-util.js'
 import type { Action, Expr, Policy, Rule, Span, ToolDecl } from '../ir.js'
 import { comment, join, js, jsonValue, Scope, text, type Code } from './code.js'
 import { HELPERS } from './runtime.js'
+import { langExpr, quantifierCall, type LangBuilder, type LangCx } from './lang.js'
+import { ADDRESS_HELPERS, URL_HELPERS } from './net.js'
+import { children } from '../ir-walk.js'
 import { resultFunctions } from './results.js'
 import { buildValidators } from './validate.js'
 import { declarations } from './types.js'
@@ -26,6 +30,8 @@ export interface EmitOptions {
   ts?: boolean
   /** Build an instrumented module that counts condition outcomes (see `compiler/emit/coverage.ts`). */
   coverage?: boolean
+  /** Files the policy extends: spans at or past a file's `base` point into it (source map `sources`). */
+  files?: readonly SourceFile[]
 }
 
 export interface Emitted {
@@ -51,11 +57,14 @@ interface Line {
   span?: Span
 }
 
-class ModuleBuilder {
+class ModuleBuilder implements LangBuilder {
   readonly scope = new Scope()
   /** set only for an instrumented build: the coverage points met so far */
   coverage: CoveragePoints | null = null
   readonly consts: Line[] = []
+  usesUrl = false
+  usesAddress = false
+  readonly nets = new Map<string, Code>()
   /** declared params: name → the module constant holding its default */
   readonly params = new Map<string, Code>()
   private readonly regexes = new Map<string, Code>()
@@ -104,10 +113,14 @@ function cost(e: Expr | null): number {
     case 'call': return 3 + cost(e.receiver) + e.args.reduce((s, i) => s + cost(i), 0)
     case 'op': return 2 + cost(e.subject) + (e.op === 'matches' ? 20 : e.value?.kind === 'array' ? e.value.items.length : 0)
     case 'all': case 'any': return e.items.reduce((s, i) => s + cost(i), 0)
+    case 'quantifier': return 5 + cost(e.array) + 4 * cost(e.body)
+    case 'var': return 0
+    case 'url': case 'urlPart': return 30 + children(e).reduce((s, i) => s + cost(i), 0)
+    case 'privateAddress': case 'inCidr': return 40 + cost(e.arg)
   }
 }
 
-interface ToolCx {
+interface ToolCx extends LangCx {
   tool: string
   b: ModuleBuilder
 }
@@ -127,7 +140,11 @@ function constValue(e: Expr): unknown {
  * (same truthiness, no match array allocated).
  */
 function expr(e: Expr, cx: ToolCx, bool = false): Code {
+  const lang = langExpr(e, cx, cx.b, expr)
+  if (lang !== undefined) return lang
   switch (e.kind) {
+    case 'quantifier': return quantifierCall(e, cx, cx.b, expr, usesN)
+    case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': break
     case 'lit': return js`${e.value}`
     case 'regex': return cx.b.regex(e.source, e.flags, e.span)
     case 'array':
@@ -264,6 +281,9 @@ function usesN(e: Expr | null): boolean {
     case 'conditional': return usesN(e.test) || usesN(e.then) || usesN(e.otherwise)
     case 'call': return usesN(e.receiver) || e.args.some(usesN)
     case 'all': case 'any': return e.items.some(usesN)
+    // a quantifier's body runs in its own function, which declares its own `n`
+    case 'quantifier': return usesN(e.array)
+    case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': return children(e).some(usesN)
   }
 }
 
@@ -291,7 +311,7 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
 
 /** `rules`: the rules that apply to `tool`, in file order. */
 function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean): Line[] {
-  const cx: ToolCx = { tool: tool.name, b }
+  const cx: ToolCx = { tool: tool.name, b, vars: new Map() }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
   // the fast check accepts only what the validator accepts; the validator decides the rest (and
@@ -369,7 +389,7 @@ function countersFunction(policy: Policy, b: ModuleBuilder): Line[] {
   for (const tool of policy.tools) {
     const mine = counted.filter(f => f.count!.tools === '*' || f.count!.tools.includes(tool.name))
     if (mine.length === 0) continue
-    const cx: ToolCx = { tool: tool.name, b }
+    const cx: ToolCx = { tool: tool.name, b, vars: new Map() }
     const items = mine.map(f => js`{ name: ${f.name}, perMs: ${f.count!.perMs}, key: ${f.count!.key ? js`keyOf(${expr(f.count!.key, cx)})` : js`""`} }`)
     lines.push({ code: js`    case ${tool.name}: return [${join(items)}];`, span: mine[0]!.span })
   }
@@ -430,7 +450,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const resultLines = resultFunctions(policy, {
     constant: (value, prefix) => b.constant(value, prefix),
     name: prefix => b.scope.name(prefix),
-    condition: (rule, tool) => ruleCondition(rule, { tool, b }),
+    condition: (rule, tool) => ruleCondition(rule, { tool, b, vars: new Map() }),
     usesN: rule => usesN(rule.condition),
   })
 
@@ -458,6 +478,9 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: comment(`generated by vetoc from ${options.filename.split(/[\\/]/).pop() ?? options.filename}: do not edit`) })
   lines.push({ code: comment(`policy ${policy.name}, sha256 ${digest}`) })
   lines.push({ code: HELPERS })
+  // before the constants: address ranges are parsed at load by these helpers
+  if (b.usesUrl) lines.push({ code: URL_HELPERS })
+  if (b.usesAddress) lines.push({ code: ADDRESS_HELPERS })
   lines.push({ code: js`const FAIL = ${failDecision};` })
   lines.push({ code: js`function malformed(a) { return { decision: FAIL, reason: "malformed arguments: expected an object, got " + kind(a), ruleIndex: -1 }; }` })
   lines.push({ code: js`function invalid(tool, errors) { return { decision: "deny", reason: invalidReason(tool, errors), ruleIndex: -1 }; }` })
@@ -496,15 +519,17 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   if (b.coverage) lines.push({ code: coverageExports(b.coverage, policy.rules.length) })
 
   const map = new GenMapping({ file: `${baseName(options.filename)}.js` })
-  setSourceContent(map, options.filename, options.source)
+  const sources: SourceFile[] = [{ filename: options.filename, source: options.source, base: 0 }, ...(options.files ?? [])]
+  const positionOf = new Map(sources.map(f => [f, lineIndex(f.source)]))
+  for (const f of sources) setSourceContent(map, f.filename, f.source)
   let line = 0
   const out: string[] = []
-  const positionOf = lineIndex(options.source)
   for (const l of lines) {
     const t = text(l.code)
     if (l.span) {
-      const p = positionOf(l.span.start)
-      addMapping(map, { generated: { line: line + 1, column: 0 }, source: options.filename, original: { line: p.line, column: p.column } })
+      const { file, offset } = locate(sources, l.span.start)
+      const p = positionOf.get(file)!(offset)
+      addMapping(map, { generated: { line: line + 1, column: 0 }, source: file.filename, original: { line: p.line, column: p.column } })
     }
     out.push(t)
     line += t.split('\n').length

@@ -3,6 +3,8 @@
  * small and obvious. It is the oracle the emitted code is held to; it never runs on the hot path.
  */
 import AjvModule from 'ajv'
+import { BlockList, isIP } from 'node:net'
+import { PRIVATE_RANGES } from '../../compiler/net.js'
 import type { Action, Expr, OpName, Policy, RegexLit, Rule } from '../../compiler/ir.js'
 import type { EvaluateOptions, Evaluation, PendingLimit, ResultEvaluation } from '../../src/types.js'
 
@@ -27,6 +29,8 @@ interface Env {
   context: unknown
   params: Record<string, unknown>
   tool: string
+  /** the elements bound by enclosing quantifiers */
+  vars?: ReadonlyMap<string, unknown>
   /** the evaluate options, where `session.labels` is read */
   options: unknown
   result?: unknown
@@ -47,6 +51,79 @@ function sessionLabels(options: unknown): readonly string[] {
   }
   return Object.freeze(out)
 }
+
+// ---- SPEC 4.4, read directly: WHATWG URL for parsing, node:net for addresses ----
+
+function parseUrl(s: unknown): { protocol: string; hostname: string; port: string; pathname: string; search: string } | null {
+  if (typeof s !== 'string' || !URL.canParse(s)) return null
+  const u = new URL(s)
+  return Object.freeze({ protocol: u.protocol, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search })
+}
+
+/** The IP address `h` names, as `[address, 'ipv4' | 'ipv6']`, when `h` is nothing but a host that is an IP literal. */
+function hostName(h: unknown): string | null {
+  if (typeof h !== 'string' || h === '') return null
+  const host = h.includes(':') && !h.startsWith('[') ? `[${h}]` : h
+  if (!URL.canParse(`http://${host}/`)) return null
+  const u = new URL(`http://${host}/`)
+  // nothing but the host: no user, port, path, query or fragment came out of `h`
+  return u.href === `http://${u.hostname}/` ? u.hostname : null
+}
+
+function address(host: string | null): [string, 'ipv4' | 'ipv6'] | null {
+  if (host === null) return null
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host
+  const v = isIP(bare)
+  return v === 4 ? [bare, 'ipv4'] : v === 6 ? [bare, 'ipv6'] : null
+}
+
+function blockList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList()
+  for (const c of cidrs) {
+    const [a, p] = c.split('/') as [string, string]
+    list.addSubnet(a, Number(p), isIP(a) === 4 ? 'ipv4' : 'ipv6')
+  }
+  return list
+}
+
+/** The private ranges, plus every IPv6 range that embeds a private IPv4 one (compat, NAT64, 6to4). */
+const PRIVATE = (() => {
+  const list = blockList(PRIVATE_RANGES)
+  for (const c of PRIVATE_RANGES) {
+    const [a, p] = c.split('/') as [string, string]
+    if (isIP(a) !== 4) continue
+    const n = a.split('.').map(Number)
+    const hex = (x: number, y: number): string => ((x << 8) | y).toString(16)
+    const hi = hex(n[0]!, n[1]!)
+    const lo = hex(n[2]!, n[3]!)
+    const bits = Number(p)
+    list.addSubnet(`::${hi}:${lo}`, 96 + bits, 'ipv6')
+    list.addSubnet(`64:ff9b::${hi}:${lo}`, 96 + bits, 'ipv6')
+    list.addSubnet(`2002:${hi}:${lo}::`, 16 + bits, 'ipv6')
+  }
+  return list
+})()
+
+const netCache = new Map<string, BlockList>()
+
+function inCidr(h: unknown, cidrs: readonly string[]): boolean {
+  const a = address(hostName(h))
+  if (a === null) return false
+  const key = cidrs.join(' ')
+  let list = netCache.get(key)
+  if (!list) netCache.set(key, (list = blockList(cidrs)))
+  return list.check(a[0], a[1])
+}
+
+function isPrivateAddress(h: unknown): boolean {
+  const host = hostName(h)
+  if (host === null) return false
+  if (/^(.*\.)?localhost\.?$/.test(host)) return true
+  const a = address(host)
+  return a !== null && PRIVATE.check(a[0], a[1])
+}
+
+const URL_PART_NAMES = ['protocol', 'hostname', 'port', 'pathname', 'search'] as const
 
 function read(obj: unknown, key: unknown): unknown {
   if (key === 'length' && (typeof obj === 'string' || Array.isArray(obj))) return obj.length
@@ -191,6 +268,32 @@ function ev(e: Expr, env: Env): unknown {
     }
     case 'all': return e.items.every(i => Boolean(ev(i, env)))
     case 'any': return e.items.some(i => Boolean(ev(i, env)))
+    case 'quantifier': {
+      const xs = ev(e.array, env)
+      if (!Array.isArray(xs)) return false
+      const len = xs.length
+      for (let i = 0; i < len; i++) {
+        if (!hasOwn(xs, i)) continue
+        const vars = new Map(env.vars ?? [])
+        vars.set(e.param, xs[i])
+        const holds = Boolean(ev(e.body, { ...env, vars }))
+        if (e.quantifier === 'some' && holds) return true
+        if (e.quantifier === 'every' && !holds) return false
+      }
+      return e.quantifier === 'every'
+    }
+    case 'var':
+      if (!env.vars?.has(e.name)) throw new Error(`oracle: unbound ${e.name}`)
+      return env.vars.get(e.name)
+    case 'url': return parseUrl(ev(e.arg, env))
+    case 'urlPart': {
+      const v = ev(e.object, env)
+      if (typeof v !== 'string') return read(v, e.part)
+      const u = parseUrl(v)
+      return u === null ? undefined : u[URL_PART_NAMES[URL_PART_NAMES.indexOf(e.part)]!]
+    }
+    case 'privateAddress': return isPrivateAddress(ev(e.arg, env))
+    case 'inCidr': return inCidr(ev(e.arg, env), e.cidrs)
   }
 }
 
