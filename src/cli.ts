@@ -14,6 +14,7 @@ import { runServeCommand } from './approvals/cli.js'
 import { parseFlags, UsageError } from './cli-args.js'
 import { outputKind, writeModule } from './cli-output.js'
 import { runLogCommand } from './records/cli.js'
+import { runReplayCommand, runTestCommand } from './testing/cli.js'
 import type { CompiledPolicy } from './types.js'
 
 export interface Io {
@@ -27,6 +28,11 @@ usage:
   vetoc compile <file.yaml ...> --out <dir> [--ts | --js] [--env key=value ...]
   vetoc check <file.yaml ...> [--env key=value ...]
   vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
+  vetoc test [paths...] [--coverage] [--min-coverage N] [--coverage-dir coverage]
+              run *.policy.test.yaml files (default: every one under the current folder)
+  vetoc replay <decisions.jsonl> --policy <candidate.yaml> [--expect-no-change] [--policy-name <name>]
+              re-decide recorded calls with a candidate policy and count what would change
+  vetoc log disagreements <decisions.jsonl>    calls where a shadow policy disagreed
   vetoc serve --redis <url> [--prefix vetoc] [--host 127.0.0.1] [--port 0] [--reviewer <name> ...]
               [--webhook-secret-env <VAR>]     the approval page for guards sharing a Redis store
   vetoc log verify <decisions.jsonl>
@@ -54,7 +60,7 @@ function version(): string {
   return 'unknown'
 }
 
-const COMMANDS = ['compile', 'check', 'eval', 'log', 'serve', 'help', '--help', '--version']
+const COMMANDS = ['compile', 'check', 'eval', 'test', 'replay', 'log', 'serve', 'help', '--help', '--version']
 
 function parseEnv(values: string[] | undefined): Env {
   const env: Env = {}
@@ -76,6 +82,16 @@ function readPolicy(file: string): string {
     return readFileSync(file, 'utf8')
   } catch (e) {
     throw new UsageError(`cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`)
+  }
+}
+
+/** `extends:` files, read for the compiler: a missing file is null (a diagnostic), other failures throw (also a diagnostic). */
+function readExtended(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw new Error((e as NodeJS.ErrnoException).code ?? (e as Error).message)
   }
 }
 
@@ -104,6 +120,8 @@ async function main(argv: string[], io: Io): Promise<number> {
   }
   if (command === 'log') return runLogCommand(rest, io)
   if (command === 'serve') return runServeCommand(rest, io)
+  if (command === 'test') return runTestCommand(rest, io, m => new UsageError(m))
+  if (command === 'replay') return runReplayCommand(rest, io, m => new UsageError(m))
   if (command === 'compile' || command === 'check') {
     const { values, positionals } = parseFlags(command, rest, { out: { type: 'string' }, ts: { type: 'boolean' }, js: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } })
     if (values.help) { io.stdout(HELP); return 0 }
@@ -117,8 +135,8 @@ async function main(argv: string[], io: Io): Promise<number> {
     let failed = false
     for (const file of positionals) {
       const source = readPolicy(file)
-      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts' })
-      if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
+      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts', resolve: readExtended })
+      if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
       if (out.diagnostics.some(d => d.severity === 'error')) {
         failed = true
         continue
@@ -149,8 +167,8 @@ async function main(argv: string[], io: Io): Promise<number> {
     }
     const file = positionals[0]!
     const source = readPolicy(file)
-    const out = compile(source, { filename: file, env: parseEnv(values.env) })
-    if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
+    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtended })
+    if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
     if (out.diagnostics.some(d => d.severity === 'error')) return 1
     const dir = join(tmpdir(), 'vetoc-eval')
     mkdirSync(dir, { recursive: true })
@@ -160,7 +178,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     const options = { ...(now !== undefined ? { now } : {}), ...(params !== undefined ? { params: params as Record<string, unknown> } : {}) }
     const ev = mod.evaluate(values.tool, args, context, options)
     const decision: Record<string, unknown> = { decision: ev.decision }
-    for (const k of ['rule', 'reason', 'severity', 'warnings', 'limits'] as const) if (ev[k] !== undefined) decision[k] = ev[k]
+    for (const k of ['rule', 'reason', 'severity', 'warnings', 'limits', 'errors'] as const) if (ev[k] !== undefined) decision[k] = ev[k]
     io.stdout(`${JSON.stringify(decision, null, 2)}\n`)
     return 0
   }

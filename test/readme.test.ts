@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { dirname, join, normalize } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { compile, formatDiagnostics } from '../compiler/index.js'
+import { readPolicyFile } from './support/compiled.js'
 
 const PAGES = ['README.md', ...readdirSync('docs').filter(f => f.endsWith('.md')).sort().map(f => `docs/${f}`)]
 const text = new Map(PAGES.map(p => [p, readFileSync(p, 'utf8')]))
@@ -37,7 +38,8 @@ describe('README and docs examples', () => {
     for (const b of yamlBlocks(page)) {
       it(`the yaml block at ${page}:${b.line} compiles`, () => {
         const source = b.text.trimStart().startsWith('- ') ? `rules:\n${b.text.replace(/^/gm, '  ')}` : b.text
-        const out = compile(source, { filename: `${page}:${b.line}.policy.yaml` })
+        // `extends:` paths in the examples are relative to the repository root
+        const out = compile(source, { filename: `${page.replace(/\//g, '_')}:${b.line}.policy.yaml`, resolve: readPolicyFile })
         const errors = out.diagnostics.filter(d => d.severity === 'error')
         expect(formatDiagnostics(errors, source, `${page} block at line ${b.line}`)).toBe('')
         expect(out.code).toContain('export function evaluate(')

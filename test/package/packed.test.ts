@@ -21,7 +21,6 @@ const ROOT = resolve(import.meta.dirname, '../..')
 const TSC = join(ROOT, 'node_modules', '.bin', 'tsc')
 const semver = createRequire(import.meta.url)('semver') as { satisfies(v: string, range: string): boolean; major(v: string): number }
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { peerDependencies: Record<string, string>; scripts: Record<string, string>; files: string[] }
-const NODE_MAJOR = Number(process.versions.node.split('.')[0])
 
 /** The SDK majors the peer ranges claim, by name, current first; each is installed into an app below. */
 const MAJORS: Record<string, [current: string, previous: string]> = {
@@ -119,7 +118,7 @@ beforeAll(async () => {
 describe('the packed tarball', () => {
   it('has LICENSE, docs and the built entry points, and no sources, tests or build config', () => {
     for (const f of ['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'docs/language.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli.js', 'dist/compiler/index.js', 'dist/plugin/vite.js']) expect(packedFiles).toContain(f)
-    expect(packedFiles.filter(f => !/^(dist|docs)\//.test(f) && !['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json'].includes(f))).toEqual([])
+    expect(packedFiles.filter(f => !/^(dist|docs|schemas)\//.test(f) && !['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json'].includes(f))).toEqual([])
     expect(packedFiles.filter(f => /^dist\/(test|bench|examples)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([])
     expect(readFileSync(join(work, 'package', 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) \d{4} vetoc contributors\n/)
   })
