@@ -24,7 +24,8 @@ usage:
   vetoc compile <file.yaml ...> --out <dir> [--ts] [--env key=value ...]
   vetoc check <file.yaml ...> [--env key=value ...]
   vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
-  vetoc log verify <decisions.jsonl>
+  vetoc log verify <decisions.jsonl> [--key <public.pem> ...] [--require-closed]
+  vetoc log keygen [--out <dir>]
   vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]
                    [--rule <id>] [--since <time>] [--until <time>]
 

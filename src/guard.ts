@@ -6,7 +6,7 @@
 import { ApprovalQueue, newApprovalId, readVerdict, type ApprovalHandler, type ApprovalRequest } from './approvals.js'
 import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
-import { createFileSink, redact, type RecordSink } from './records/index.js'
+import { createFileSink, redact, type RecordSink, type SigningKey } from './records/index.js'
 import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore, PendingLimit } from './types.js'
 
 export interface GuardDecision extends Decision {
@@ -21,6 +21,12 @@ export interface GuardOptions {
   clock?: () => number
   /** Where decision records go: a sink, or a JSON Lines file path. @default no record */
   sink?: RecordSink | string
+  /**
+   * When `sink` is a file path: the Ed25519 private key that signs the log's checkpoints
+   * (`createFileSink(path, { signingKey })`; for a sink object, pass the key to the sink).
+   * @default none (hash-chained, unsigned)
+   */
+  signingKey?: SigningKey
   /**
    * Who resolves `review` decisions: a callback or an `ApprovalQueue`. Without one, a review is
    * returned to the caller as is (with an `approvalId`) for it to hand on.
@@ -102,7 +108,8 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const clock = options.clock ?? Date.now
   const store = options.store ?? createMemoryStore()
   const storeTimeoutMs = options.storeTimeoutMs ?? 1000
-  const sink = typeof options.sink === 'string' ? createFileSink(options.sink) : options.sink
+  if (options.signingKey !== undefined && typeof options.sink !== 'string') throw new TypeError('signingKey goes with a file path `sink`; give a sink object its key yourself (createFileSink(path, { signingKey }))')
+  const sink = typeof options.sink === 'string' ? createFileSink(options.sink, options.signingKey === undefined ? {} : { signingKey: options.signingKey }) : options.sink
   const reportError = options.onError ?? ((e: Error) => console.error(`vetoc: ${e.message}`))
   // the app's own error hook must not turn a decided call into a rejection either
   const onError = (e: Error): void => {

@@ -108,7 +108,7 @@ describe('the hash chain', () => {
   it('verifies, and names the first edited, removed or reordered record by line and seq', () => {
     const text = log(4)
     const lines = text.trim().split('\n')
-    expect(verifyLog(text)).toEqual({ ok: true, count: 4, last: JSON.parse(lines[3]!).hash })
+    expect(verifyLog(text)).toEqual({ ok: true, count: 4, last: JSON.parse(lines[3]!).hash, checkpoints: 0, signed: false })
     for (let i = 0; i < lines.length; i++) {
       // one byte changed anywhere in a record's content
       const edited = [...lines]
