@@ -6,6 +6,7 @@
 import { ApprovalQueue, newApprovalId, readVerdict, type ApprovalHandler, type ApprovalRequest } from './approvals.js'
 import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
+import { LimitKeysFullError } from './limits/keys.js'
 import { createFileSink, redact, type RecordSink, type SigningKey } from './records/index.js'
 import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore, PendingLimit } from './types.js'
 
@@ -134,8 +135,11 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   }
   /** One limit-store round trip, bounded by `storeTimeoutMs`. */
   const storeCall = <T>(p: Promise<T> | T): Promise<T> => withTimeout(p, storeTimeoutMs, 'the limit store')
-  /** The decision when the limit store cannot answer: the fail mode, saying why. */
-  const storeDown = (e: unknown): GuardDecision => ({ decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` })
+  /** The decision when the limit store cannot answer, or cannot take one more key: the fail mode, saying why. */
+  const storeDown = (e: unknown): GuardDecision => ({
+    decision: failAction,
+    reason: e instanceof LimitKeysFullError ? `limit key bound reached (fail mode ${info.failMode}): ${e.message}` : `limit store unavailable (fail mode ${info.failMode}): ${message(e)}`,
+  })
 
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
     if (!sink) return

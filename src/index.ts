@@ -3,6 +3,7 @@ export { createGuard, type Guard, type GuardDecision, type GuardOptions } from '
 export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals.js'
 export { applyLimits } from './limits/apply.js'
 export { createMemoryStore, type MemoryStoreOptions } from './limits/memory.js'
+export { DEFAULT_MAX_KEYS_PER_RULE, keyDigest, LimitKeysFullError } from './limits/keys.js'
 export { createRedisStore, type RedisLike, type RedisStoreOptions } from './limits/redis.js'
 export {
   Chain,
