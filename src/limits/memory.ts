@@ -5,13 +5,13 @@
  * JavaScript turn, so concurrent guards in one process cannot interleave inside it.
  *
  * Keys are chosen by the model (`key: args.to`), so the store keeps a 128-bit digest of each key, not
- * the key; keeps each rule's keys in an expiry-ordered heap, so every call frees a few expired keys
- * and none walks the whole map; and holds at most `maxKeysPerRule` live keys per rule: a call that
+ * the key; keeps each rule's keys in expiry order, so every call frees a few expired keys and none
+ * walks the whole map; and holds at most `maxKeysPerRule` live keys per rule: a call that
  * would add one more throws `LimitKeysFullError`, which the guard decides by the fail mode.
  */
 import type { LimitStore, PendingLimit } from '../types.js'
 import { blocking } from './apply.js'
-import { ExpiryHeap } from './expiry-heap.js'
+import { ExpiryQueue } from './expiry-queue.js'
 import { checkMaxKeys, keyDigest, LimitKeysFullError } from './keys.js'
 
 export interface MemoryStoreOptions {
@@ -27,12 +27,16 @@ export interface MemoryStoreOptions {
 /** Expired keys each call frees in each rule it touches: more than a call can add, so expired keys never pile up. */
 const SWEEP_STEP = 8
 
-/** One rule's keys: allowed-call times per key digest (sorted), and the digests ordered by expiry. */
+/**
+ * One rule's keys: allowed-call times per key digest (sorted), and an entry (time + per, digest) for
+ * every allowed call, in expiry order. Each live key has an entry at its own expiry (the one its
+ * latest call made); earlier entries of the same key are stale and dropped when they come up.
+ */
 interface RuleKeys {
   perMs: number
-  logs: Map<string, number[]>
-  /** one entry per key in `logs`; an entry's expiry is never later than its key's */
-  expiry: ExpiryHeap
+  /** a key with one allowed call in its window (every key of a `max: 1` rule) keeps a bare time: fewer objects for the GC to walk at a million keys */
+  logs: Map<string, number | number[]>
+  expiry: ExpiryQueue
 }
 
 /** Rules apart by policy, rule id, and limit vs context counter (a counter may share a rule's name). */
@@ -40,21 +44,19 @@ function ruleId(policy: string, l: PendingLimit): string {
   return JSON.stringify(l.counter ? [policy, l.rule, 'count'] : [policy, l.rule])
 }
 
-const expiryOf = (times: readonly number[], perMs: number): number => (times.length === 0 ? -Infinity : times[times.length - 1]! + perMs)
+const expiryOf = (times: number | readonly number[], perMs: number): number => (typeof times === 'number' ? times + perMs : times.length === 0 ? -Infinity : times[times.length - 1]! + perMs)
 
 /**
- * Frees keys whose last allowed call left the window: at most `budget` of them, or, with `untilFree`,
- * until one is freed. A key touched since its heap entry was made goes back in with its new expiry.
+ * Takes out entries whose time is up: at most `budget` of them, or, with `untilFree`, until a key is
+ * freed. An entry frees its key when the key's last allowed call has left the window; an entry of a
+ * key allowed again since then is stale (the later call made its own entry) and is dropped.
  */
 function sweep(rule: RuleKeys, now: number, budget: number, untilFree = false): void {
   const before = rule.logs.size
   for (let n = 0; rule.expiry.peek() <= now && (untilFree ? rule.logs.size === before : n < budget); n++) {
     const id = rule.expiry.pop()
     const times = rule.logs.get(id)
-    if (times === undefined) continue
-    const expires = expiryOf(times, rule.perMs)
-    if (expires <= now) rule.logs.delete(id)
-    else rule.expiry.push(expires, id)
+    if (times !== undefined && expiryOf(times, rule.perMs) <= now) rule.logs.delete(id)
   }
 }
 
@@ -66,7 +68,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     const id = ruleId(policy, l)
     let rule = rules.get(id)
     if (!rule) {
-      rule = { perMs: l.perMs, logs: new Map(), expiry: new ExpiryHeap() }
+      rule = { perMs: l.perMs, logs: new Map(), expiry: new ExpiryQueue() }
       rules.set(id, rule)
     }
     return rule
@@ -78,12 +80,12 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       const logs = limits.map((l, i) => {
         const rule = owners[i]!
         sweep(rule, now, SWEEP_STEP)
-        const times = rule.logs.get(ids[i]!)
-        if (times !== undefined) {
-          let drop = 0
-          while (drop < times.length && times[drop]! <= now - l.perMs) drop++
-          if (drop > 0) times.splice(0, drop)
-        }
+        const held = rule.logs.get(ids[i]!)
+        if (held === undefined) return undefined
+        const times = typeof held === 'number' ? [held] : held
+        let drop = 0
+        while (drop < times.length && times[drop]! <= now - l.perMs) drop++
+        if (drop > 0) times.splice(0, drop)
         return times
       })
       const exceeded = limits.map((l, i) => (logs[i]?.length ?? 0) + 1 > l.max)
@@ -98,22 +100,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       limits.forEach((l, i) => {
         const rule = owners[i]!
         const times = logs[i]
-        if (times === undefined) {
-          rule.logs.set(ids[i]!, [now])
-          rule.expiry.push(now + l.perMs, ids[i]!)
+        rule.expiry.push(now + l.perMs, ids[i]!)
+        if (times === undefined || times.length === 0) {
+          rule.logs.set(ids[i]!, now)
           return
         }
         // keep the log sorted even if the caller's clock steps back
         let at = times.length
         while (at > 0 && times[at - 1]! > now) at--
         times.splice(at, 0, now)
+        rule.logs.set(ids[i]!, times)
       })
       return exceeded
     },
     count(policy, counters, now) {
       return counters.map(l => {
-        const times = rules.get(ruleId(policy, l))?.logs.get(keyDigest(l.key))
-        if (!times) return 0
+        const held = rules.get(ruleId(policy, l))?.logs.get(keyDigest(l.key))
+        if (held === undefined) return 0
+        const times = typeof held === 'number' ? [held] : held
         let n = 0
         for (let i = times.length - 1; i >= 0 && times[i]! > now - l.perMs; i--) n++
         return n
