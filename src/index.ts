@@ -1,6 +1,6 @@
 /** The vetoc runtime: guard, approvals, limits, records and provider adapters. */
 export { createGuard, type Guard, type GuardDecision, type GuardOptions } from './guard.js'
-export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals.js'
+export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals/index.js'
 export { applyLimits } from './limits/apply.js'
 export { createMemoryStore, type MemoryStoreOptions } from './limits/memory.js'
 export { DEFAULT_MAX_KEYS_PER_RULE, keyDigest, LimitKeysFullError } from './limits/keys.js'
@@ -43,4 +43,5 @@ export { guardAiTools, rejectInvalidAiToolCalls, type BlockedToolResult } from '
 export { blockedToolResult, guardMcpServer } from './adapters/mcp.js'
 export { protect, type BlockedCall, type FailedCall, type Protected, type ToolDefinition } from './adapters/protect.js'
 export { contentOf, defaultBlockedMessage, guardAndRun, parseArguments, type AdapterOptions, type CallOutcome, type ToolHandler } from './adapters/common.js'
+export { snapshot, SNAPSHOT_LIMITS, type Snapshot } from './snapshot.js'
 export type * from './types.js'
