@@ -118,7 +118,7 @@ describe('the hash chain', () => {
     expect(verifyLog([lines[0], lines[2], lines[3]].join('\n'))).toMatchObject({ ok: false, line: 2, seq: 2, reason: expect.stringMatching(/^does not link/) })
     expect(verifyLog([lines[1], lines[0]].join('\n'))).toMatchObject({ ok: false, line: 1, reason: expect.stringMatching(/^the log does not start its chain/) })
     expect(verifyLog(lines.slice(1).join('\n'))).toMatchObject({ ok: false, line: 1, seq: 1 })
-    expect(verifyLog(`${lines[0]}\n{"oops"\n`)).toEqual({ ok: false, line: 2, reason: 'not valid JSON' })
+    expect(verifyLog(`${lines[0]}\n{"oops"\n`)).toEqual({ ok: false, line: 2, reason: 'not valid JSON (a line cut short or corrupted)' })
   })
 })
 
