@@ -39,6 +39,11 @@ export interface Policy {
   /** Decision for a tool this policy does not govern. */
   unknownTools: Action
   failMode: FailMode
+  /**
+   * `regex_input_limit`: the longest string a polynomial (degree 2) regex of this policy runs on;
+   * a degree-d regex gets limit^(2/d) (see `RegexLit.inputLimit`).
+   */
+  regexInputLimit: number
   /** How long a review's approval id stays valid (SPEC 4.3: `approval_ttl`); absent: 15 minutes. */
   approvalTtlMs?: number
   /** Governed tools, in order of first appearance (under `tools:`, then in rules). */
@@ -64,6 +69,13 @@ export interface ToolDecl {
    * as the generated validator compiles them.
    */
   schemaRegexes?: RegexLit[]
+  /**
+   * `adds:` — session labels this tool carries (SPEC 4.2). The session gains them once a call of the
+   * tool was allowed and its handler returned (the guard's `result` step), never on a decision alone.
+   */
+  adds?: string[]
+  /** `returns:` — the JSON Schema of the handler's return value; result rules reading `result` are typed against it. */
+  returns?: JsonSchema
   span: Span
 }
 
@@ -129,8 +141,57 @@ export interface Rule {
   severity?: Severity
   tags: string[]
   metadata: { [key: string]: JsonValue }
+  /**
+   * `on: result` (SPEC 4.2): a result rule. It never takes part in `evaluate`; `evaluateResult` runs
+   * it on the handler's return value. Absent: a call rule.
+   */
+  on?: 'result'
+  /** Result rules only: what `redact:` removes from the result (see `ResultEvaluation` below). */
+  redact?: ResultRedaction[]
+  /** Result rules only: session labels added when the rule matches (whatever its action). */
+  adds?: string[]
   span: Span
 }
+
+/**
+ * One entry of a result rule's `redact:`.
+ * - `path`: dotted segments rooted at the result; `*` matches any one key or index. The value there
+ *   becomes the string `[REDACTED]`.
+ * - `secrets` / `pii`: every string inside the result is searched for credentials / personal data,
+ *   which are replaced by `[REDACTED]`. The compiled module does not carry these detectors: it lists
+ *   them in `redactWith` and the guard applies them (so `evaluateResult` alone leaves them to its caller).
+ */
+export type ResultRedaction = { kind: 'path'; path: string[] } | { kind: 'secrets' } | { kind: 'pii' }
+
+/**
+ * What a result rule does when it matches: `deny` (action deny/block), else `redact` (it has a
+ * non-empty `redact:`), else `pass` (it may still add labels).
+ *
+ * `evaluateResult(tool, args, result, context, options)` semantics, over the result rules of `tool`
+ * in file order (a tool with none, or an ungoverned tool: `{ action: 'pass', ruleIndex: -1, result,
+ * adds: [] }`):
+ * 1. Every such rule's condition is evaluated (roots: `args`, `context`, `params`, `tool`, `result`,
+ *    `session.labels`); matching ones are those whose condition holds (or that have none).
+ * 2. `adds`: the `adds` of every matching rule, in file order, each label once.
+ * 3. If a matching rule denies: `{ action: 'deny', rule, reason, severity?, ruleIndex, result: undefined, adds }`
+ *    for the first such rule in file order.
+ * 4. Else if a matching rule redacts: `result` is `redactCopy(result)` with every matching redact
+ *    rule's paths set to `[REDACTED]` (in file order), `{ action: 'redact', rule, reason, severity?,
+ *    ruleIndex, result, adds }` naming the first, plus `redactWith: ['secrets' | 'pii' ...]` (each
+ *    once, in first-mention order) when a matching rule names a detector.
+ * 5. Else `{ action: 'pass', ruleIndex: -1, result, adds }` with the result unchanged (same value).
+ * An exception anywhere: fail mode `closed` → `{ action: 'deny', reason: 'evaluation error: …',
+ * ruleIndex: -1, result: undefined, adds: [] }`; `open` → the same with `action: 'pass'` and the
+ * original result.
+ *
+ * `redactCopy(v)` (total, never throws): strings, numbers, booleans, null as is; bigint → its decimal
+ * string; undefined, functions, symbols → undefined; arrays → arrays of copies (holes → undefined);
+ * other objects → plain objects of their own enumerable string keys (set with defineProperty, so a
+ * `__proto__` key stays data). A value met again on the current path → `[CIRCULAR]`; deeper than 64
+ * → `[DEPTH]`; a read that throws (getter, revoked Proxy) → `[UNREADABLE]`.
+ * Setting a path: walks own properties of the copy; a missing step or a non-object ends it silently.
+ */
+export type ResultAction = 'pass' | 'redact' | 'deny'
 
 export interface Limit {
   max: number
@@ -172,6 +233,13 @@ export type Expr =
   | Op
   | AllOf
   | AnyOf
+  | Quantifier
+  | Var
+  | UrlOf
+  | UrlPart
+  | PrivateAddress
+  | InCidr
+  | SessionLabels
 
 /** A JSON scalar literal. */
 export interface Lit {
@@ -180,11 +248,18 @@ export interface Lit {
   span: Span
 }
 
-/** A regex, compiled once at module load. Flags never include `g` or `y` (rejected by `check`). */
+/**
+ * A regex, compiled once at module load. Flags never include `g` or `y` (rejected by `check`).
+ * Where it runs (`matches`, `s.match(re)`, `re.test(s)`), a string longer than `inputLimit` is not
+ * tested: the test throws instead (so the call goes to the fail mode, with a reason that names the
+ * bound). `check` sets `inputLimit` on a regex whose worst case is polynomial (from the policy's
+ * `regexInputLimit`); a linear regex has none and runs on any input.
+ */
 export interface RegexLit {
   kind: 'regex'
   source: string
   flags: string
+  inputLimit?: number
   span: Span
 }
 
@@ -195,14 +270,27 @@ export interface ArrayLit {
 }
 
 /**
- * `args` (also `arguments`), `context`, `params`, `tool` (the tool name, a string).
+ * `args` (also `arguments`), `context`, `params`, `tool` (the tool name, a string), and in result
+ * rules only `result` (the handler's return value, as given to `evaluateResult`).
  * `args` is the arguments object; `context` is the context object, or `undefined` when none was passed;
  * `params` is the declared params with run-time overrides applied. (`env` never reaches the IR: it is
  * folded into literals by `lower`.)
  */
 export interface Root {
   kind: 'root'
-  name: 'args' | 'context' | 'params' | 'tool'
+  name: 'args' | 'context' | 'params' | 'tool' | 'result'
+  span: Span
+}
+
+/**
+ * `session.labels` (conditions: `field: session.labels`): the labels of the call's session, read
+ * from `options.session.labels` — never from the context, so a caller cannot forge them there.
+ * Each read yields a fresh frozen array holding the own elements of that array that are strings, in
+ * order (a hole or a non-string is left out); `[]` when `options`, `options.session` or its `labels`
+ * is absent or `labels` is not an array. Reading an element may throw (a getter): fail mode.
+ */
+export interface SessionLabels {
+  kind: 'labels'
   span: Span
 }
 
@@ -234,7 +322,18 @@ export interface Unary {
 /**
  * - `===`, `!==`: JS strict equality.
  * - `==`, `!=`: `a == null` is true iff a is null or undefined; otherwise as `===` (no coercion).
- * - `<`, `<=`, `>`, `>=`: both numbers, or both strings (compared as JS does); any other pair is `false`.
+ * - `<`, `<=`, `>`, `>=`: two strings compare as JS compares strings; any other pair compares
+ *   ord(a) with ord(b) as numbers, false when either is undefined. ord(x), the number a value spells
+ *   (one rule for both dialects):
+ *   - a number: itself (±Infinity included); NaN throws;
+ *   - a string in the JSON number grammar /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/: Number(x)
+ *     (`"1e309"` is Infinity, `"-0"` is -0);
+ *   - any other string that starts like a number, /^\s*[+-]?(\d|\.\d|inf|nan)/i (`" 11"`, `"0x10"`,
+ *     `"Infinity"`, `"11abc"`): throws, so the call goes to the fail mode instead of silently not
+ *     matching;
+ *   - undefined, null, a boolean, any other string: undefined (not a number: the comparison is false);
+ *   - anything else (a bigint, a `Number` object, an array, an object): throws.
+ *   The policy's own comparisons therefore never dodge a cap by the spelling of a number.
  * - `+`: both numbers add, both strings concatenate; otherwise throw.
  * - `-`, `*`, `/`, `%`: both numbers; otherwise throw.
  * - `in`, `instanceof` and everything else do not exist (compile errors).
@@ -307,12 +406,12 @@ export type OpName =
  *             || (Array.isArray(v) && v.some(e => e === value))
  * - starts_with / ends_with: typeof v === 'string' && typeof value === 'string' && v.startsWith/endsWith(value)
  * - matches: typeof v === 'string' && regex.test(v)   (`value` is a RegexLit)
- * - greater_than ...: num(v) and num(value) both defined and compare so, where num(x) is x for a finite
- *   number, Number(x) for a string matching the JSON number grammar
- *   /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/ whose Number() is finite, else undefined
+ * - greater_than ...: ord(v) (see `Binary`: it may throw) defined and comparing so with the bound,
+ *   a literal number (or JSON-number string) checked by `lower`
  * - in: `value` is an ArrayLit of literals; some element e has e === v
  * - exists: v !== undefined   (`value` is null)
- * `negate` gives exactly `!positive`, for every v, absent ones included. Never throws.
+ * `negate` gives exactly `!positive`, for every v, absent ones included. Only the comparisons throw
+ * (for a number spelled other than as JSON, see `Binary`), and then both forms throw.
  */
 export interface Op {
   kind: 'op'
@@ -334,5 +433,92 @@ export interface AllOf {
 export interface AnyOf {
   kind: 'any'
   items: Expr[]
+  span: Span
+}
+
+// ---- SPEC 4.4: quantifiers, URL parts, addresses ----
+
+/**
+ * `xs.some(x => body)` / `xs.every(x => body)`, and a `*` segment of a condition path (`some`).
+ * Evaluate `array` once. If it is not an array (`Array.isArray`): `false` for both. Else read its
+ * `length` once, and for each index i below it that is an OWN property of the array (holes are
+ * skipped, as `Array.prototype.some` does), bind `param` to the element and evaluate `body`:
+ * - `some`: true as soon as a body is truthy; false after the last element (empty: false);
+ * - `every`: false as soon as a body is falsy; true after the last element (empty: true).
+ * `param` is visible in `body` only; an inner quantifier's `param` hides an outer one of the same
+ * name (lowering refuses such shadowing, so in practice names within one rule are distinct).
+ */
+export interface Quantifier {
+  kind: 'quantifier'
+  quantifier: 'some' | 'every'
+  array: Expr
+  param: string
+  body: Expr
+  span: Span
+}
+
+/** The element bound by the innermost enclosing `Quantifier` whose `param` is `name`. */
+export interface Var {
+  kind: 'var'
+  name: string
+  span: Span
+}
+
+/** The URL parts `url(s)` yields and condition paths may end with. */
+export type UrlPartName = 'protocol' | 'hostname' | 'port' | 'pathname' | 'search'
+
+/**
+ * `url(s)`: when `s` is a string that the WHATWG URL parser (`new URL(s)`, no base) accepts, a new
+ * frozen plain object with exactly the own properties `protocol`, `hostname`, `port`, `pathname`,
+ * `search`, each the parser's string (so `hostname` is lower-cased, IDN in ASCII, IPv4 in dotted
+ * decimal whatever its spelling, IPv6 in brackets and compressed); otherwise `null`. Never throws.
+ * Each evaluation yields a distinct object (the parse itself may be reused).
+ */
+export interface UrlOf {
+  kind: 'url'
+  arg: Expr
+  span: Span
+}
+
+/**
+ * The conditions dialect's `<path>.hostname` (and the other `UrlPartName`s): for v = `object`,
+ * - a string: `url(v)`'s part, or `undefined` when `url(v)` is null;
+ * - anything else: the own property `part` of v, as `Member` reads it.
+ */
+export interface UrlPart {
+  kind: 'urlPart'
+  object: Expr
+  part: UrlPartName
+  span: Span
+}
+
+/**
+ * `isPrivateAddress(h)` and the `private_address` operator. True iff `h` is a string that names a
+ * host which is `localhost` or ends in `.localhost` (case-insensitive, one trailing dot allowed), or
+ * an IP address in `PRIVATE_RANGES` (compiler/net.ts). An IP address is read as the WHATWG URL parser
+ * reads a host: `h` (in brackets when it holds a `:` and has none) must be all of `http://<h>/`'s
+ * host, and the parsed host must be an IPv4 or IPv6 address; so `2130706433`, `0x7f.1`, `127.1`,
+ * `[::ffff:127.0.0.1]` are all 127.0.0.1. An IPv4 address matches IPv4 ranges and also their
+ * IPv4-mapped IPv6 form (::ffff:a.b.c.d), as `node:net`'s BlockList does; an IPv6 address that
+ * embeds an IPv4 one (IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16) is also tested
+ * by that IPv4 address. Anything else (not a string, a name other than localhost, an address with a
+ * zone, a port or a path) is false. Hostnames are never resolved. Never throws.
+ */
+export interface PrivateAddress {
+  kind: 'privateAddress'
+  arg: Expr
+  span: Span
+}
+
+/**
+ * `ipInRange(h, cidr)` and the `in_cidr` operator: true iff `h` reads as an IP address (as for
+ * `PrivateAddress`, without the `localhost` names and the embedded-IPv4 rule) inside one of `cidrs`
+ * (each `address/prefix`, checked when the policy compiles), with `node:net` BlockList semantics:
+ * IPv4 addresses and ranges are their IPv4-mapped IPv6 forms. False for anything else; never throws.
+ */
+export interface InCidr {
+  kind: 'inCidr'
+  arg: Expr
+  cidrs: string[]
   span: Span
 }

@@ -71,6 +71,8 @@ export interface Evaluation extends Decision {
   ruleIndex: number;
   /** limit rules the guard must check and count (absent when the decision is deny or none apply) */
   limits?: PendingLimit[];
+  /** under fail_mode open: the rules skipped because their evaluation threw, each with its error (also in reason) */
+  errors?: string[];
 }
 /** a counter the guard reads before evaluation (into context[name]) and counts after an allowed call */
 export interface PendingCount { name: string; perMs: number; key: string }
@@ -79,8 +81,26 @@ export interface EvaluateOptions {
   now?: number;
   /** run-time overrides of the declared params */
   params?: Partial<Params>;
+  /** the call's session: what \`session.labels\` reads (absent: no labels). Never read from the context. */
+  session?: { id?: string; labels: readonly string[] };
 }
-export interface RuleInfo { id: string; index: number; action: Action; warn: boolean; tools: readonly string[] | "*"; message: string; description?: string; severity?: string; tags: readonly string[]; metadata: Readonly<Record<string, unknown>>; hasLimit: boolean }
+/** what the result rules decided about a handler's return value */
+export interface ResultEvaluation {
+  action: "pass" | "redact" | "deny";
+  /** id of the deciding result rule */
+  rule?: string;
+  reason?: string;
+  severity?: string;
+  /** index of the deciding rule in policy.rules; -1 when none decided */
+  ruleIndex: number;
+  /** what the model may see: the original, the redacted copy, or undefined on deny */
+  result: unknown;
+  /** labels from the matching result rules (the tool's own \`adds\` are in policy.adds) */
+  adds: string[];
+  /** detectors a matching rule's \`redact:\` names; the guard applies them to \`result\` */
+  redactWith?: ("secrets" | "pii")[];
+}
+export interface RuleInfo { id: string; index: number; action: Action; warn: boolean; tools: readonly string[] | "*"; message: string; description?: string; severity?: string; tags: readonly string[]; metadata: Readonly<Record<string, unknown>>; hasLimit: boolean; on?: "result" }
 export interface PolicyInfo {
   name: string;
   /** SHA-256 (hex) of the policy's canonical form */
@@ -93,6 +113,8 @@ export interface PolicyInfo {
   rules: readonly RuleInfo[];
   tools: readonly ToolName[];
   redact: Readonly<Record<string, readonly string[]>>;
+  /** per tool: the session labels a call adds once it was allowed and its handler returned */
+  adds: Readonly<Record<string, readonly string[]>>;
   params: Readonly<Record<string, { type: string; default: unknown }>>;
 }`
 
@@ -117,6 +139,8 @@ ${typesOnly}
 export declare const policy: PolicyInfo;
 export declare function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation;
 /** the context counters (\`count:\` fields) that apply to this call, or null; used by the guard */
+/** the result rules (\`on: result\`) on a handler's return value, before the model sees it */
+export declare function evaluateResult<T extends ToolName>(tool: T, args: Tools[T], result: unknown, context?: Context, options?: EvaluateOptions): ResultEvaluation;
 export declare function counters(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null;
 `
   return { dts, typesOnly }

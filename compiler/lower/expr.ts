@@ -5,6 +5,7 @@
 import { parseExpressionAt, type Node as AcornNode } from 'acorn'
 import type { Diagnostic } from '../diagnostic.js'
 import type { Call, Expr, Span } from '../ir.js'
+import { functionCall, FUNCTIONS, QUANTIFIERS, quantifier } from './lang.js'
 import { didYouMean } from './suggest.js'
 
 export type EnvValues = Record<string, string | number | boolean | null>
@@ -14,6 +15,10 @@ export interface ExprContext {
   at: (offset: number) => number
   env: EnvValues | undefined
   diagnostics: Diagnostic[]
+  /** Parameters of the enclosing `some`/`every` arrows, innermost last (SPEC 4.4). */
+  bound?: string[]
+  /** true inside a result rule (`on: result`), where `result` is readable */
+  resultRule?: boolean
 }
 
 const ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { args: 'args', arguments: 'args', context: 'context', params: 'params', tool: 'tool' }
@@ -28,6 +33,8 @@ const METHODS: Record<string, { arity: number }> = {
   toLowerCase: { arity: 0 },
   toUpperCase: { arity: 0 },
   trim: { arity: 0 },
+  some: { arity: 1 },
+  every: { arity: 1 },
 }
 
 const NODE_NAMES: Record<string, string> = {
@@ -115,12 +122,18 @@ function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
       return { kind: 'array', items, span: sp(cx, n) }
     }
     case 'Identifier': {
+      if (cx.bound?.includes(n.name as string)) return { kind: 'var', name: n.name as string, span: sp(cx, n) }
       const root = ROOTS[n.name as string]
       if (root !== undefined) return { kind: 'root', name: root, span: sp(cx, n) }
+      if (n.name === 'result') {
+        if (cx.resultRule) return { kind: 'root', name: 'result', span: sp(cx, n) }
+        return reject(cx, n, '`result` is readable only in a result rule', 'add `on: result` to run the rule on the tool\'s output, after its handler returned')
+      }
+      if (n.name === 'session') return reject(cx, n, '`session` must be read as `session.labels`', 'the session\'s labels are a string array, e.g. `session.labels.includes(\'secret\')`')
       if (n.name === 'env') return reject(cx, n, '`env` must be read with a property, as in `env.production`')
       if (n.name === 'undefined') return reject(cx, n, '`undefined` is not a value in a `when` expression', 'to test for an absent value write `x == null` (true for null and absent)')
       const hint = didYouMean(n.name as string, Object.keys(ROOTS).concat('env'))
-      return reject(cx, n, `unknown name \`${n.name}\``, hint ?? 'expressions may read `args`, `context`, `params`, `tool` and `env`')
+      return reject(cx, n, `unknown name \`${n.name}\``, hint ?? 'expressions may read `args`, `context`, `params`, `tool`, `env`, `session.labels` and (in result rules) `result`')
     }
     case 'ChainExpression':
       return walk(n.expression, cx, false)
@@ -182,6 +195,12 @@ function member(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
     }
     return { kind: 'lit', value: env[key]!, span: sp(cx, n) }
   }
+  // session.labels: the only readable part of the session
+  if (obj.type === 'Identifier' && obj.name === 'session') {
+    const key = staticKey(n)
+    if (key !== 'labels') return reject(cx, n, key === undefined ? '`session` must be read with a fixed property name' : `unknown session field \`${key}\``, 'the session exposes `session.labels` (a string array); its id is the application\'s and is not readable by rules')
+    return { kind: 'labels', span: sp(cx, n) }
+  }
   const object = walk(obj, cx, chained)
   if (!n.computed) {
     const name = (n.property as AnyNode).name as string
@@ -216,15 +235,17 @@ function hasOptionalLink(n: AnyNode): boolean {
 function call(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
   const callee = n.callee as AnyNode
   if (n.optional) return reject(cx, n, 'optional calls `f?.()` are not allowed in a `when` expression')
+  if (callee.type === 'Identifier' && Object.prototype.hasOwnProperty.call(FUNCTIONS, callee.name)) return functionCall(n, cx, walk, x => sp(cx, x))
   if (callee.type !== 'MemberExpression' || callee.computed) {
     const name = callee.type === 'Identifier' ? `\`${callee.name}\`` : 'this function'
-    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}`)
+    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}; functions: ${Object.keys(FUNCTIONS).map(m => `\`${m}\``).join(', ')}`)
   }
   const method = (callee.property as AnyNode).name as string
   const spec = METHODS[method]
   if (spec === undefined) {
     return reject(cx, callee.property, `method \`${method}\` is not allowed in a \`when\` expression`, didYouMean(method, Object.keys(METHODS)) ?? `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}`)
   }
+  if (QUANTIFIERS.has(method)) return quantifier(n, cx, walk, x => sp(cx, x), chained || hasOptionalLink(callee))
   const args = n.arguments as AnyNode[]
   if (args.length !== spec.arity) {
     return reject(cx, n, `\`${method}\` takes ${spec.arity === 0 ? 'no arguments' : `${spec.arity} argument`}, got ${args.length}`)

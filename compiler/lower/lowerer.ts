@@ -10,10 +10,18 @@ export interface LowerOptions {
   env?: EnvValues
 }
 
-export const POLICY_KEYS: readonly string[] = ['version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
+export const POLICY_KEYS: readonly string[] = ['extends', 'version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'regex_input_limit', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
+/**
+ * The default `regex_input_limit`: the longest input on which a degree-2 regex's worst case stays
+ * near 10 ms on Node 20 (measured by `bench/regex-bound.ts`; the figures are in the README).
+ */
+export const DEFAULT_REGEX_INPUT_LIMIT = 4096
 export const SETTINGS_KEYS: readonly string[] = ['default_action', 'fail_mode', 'global_tags']
-export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact']
-export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours']
+export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'adds', 'returns']
+export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours', 'on', 'redact', 'adds']
+export const CONTEXT_FIELD_KEYS: readonly string[] = ['count']
+export const PARAM_KEYS: readonly string[] = ['type', 'default', 'description']
+export const FAIL_MODES: readonly string[] = ['closed', 'open']
 export const CONDITION_KEYS: readonly string[] = ['field', 'operator', 'value']
 export const LIMIT_KEYS: readonly string[] = ['max', 'per', 'key']
 export const COUNTER_KEYS: readonly string[] = ['per', 'tool', 'tools', 'key']
@@ -31,9 +39,12 @@ export const DECISIONS: readonly string[] = ['allow', 'review', 'deny']
 export const SEVERITIES: readonly string[] = ['critical', 'high', 'medium', 'low', 'info']
 export const SCALAR_TYPES: readonly string[] = ['string', 'number', 'boolean', 'string[]', 'number[]', 'unknown']
 export const OPERATORS: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
-export const ALL_OPERATORS: readonly string[] = OPERATORS.flatMap(o => [o, `not_${o}`])
+/** SPEC 4.4 operators; they lower to address-test nodes rather than `Op` (compiler/lower/conditions.ts). */
+export const ADDRESS_OPERATORS: readonly string[] = ['in_cidr', 'private_address']
+export const ALL_OPERATORS: readonly string[] = [...OPERATORS, ...ADDRESS_OPERATORS].flatMap(o => [o, `not_${o}`])
 export const FIELD_ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { arguments: 'args', args: 'args', context: 'context', params: 'params', tool_name: 'tool' }
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+export const LABEL: RegExp = /^[A-Za-z0-9_.:-]{1,64}$/
 export const PER_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 export class Lowerer {
@@ -104,8 +115,21 @@ export class Lowerer {
     return undefined
   }
 
-  expression(node: YScalar, text: string): Expr | null {
-    return lowerExpression(text, { at: i => scalarOffset(node, i), env: this.options.env, diagnostics: this.diagnostics })
+  expression(node: YScalar, text: string, resultRule = false): Expr | null {
+    return lowerExpression(text, { at: i => scalarOffset(node, i), env: this.options.env, diagnostics: this.diagnostics, resultRule })
+  }
+
+  /** `adds:` — session labels: short names of letters, digits and `_ . : -`. */
+  labels(node: YNode, what: string): string[] | undefined {
+    const list = this.stringList(node, what)
+    if (list === undefined) return undefined
+    const items = node.kind === 'seq' ? node.items : [node]
+    const out: string[] = []
+    list.forEach((l, i) => {
+      if (!LABEL.test(l)) this.error('invalid-label', `invalid session label \`${l}\``, items[i]?.span ?? node.span, 'a label is 1 to 64 letters, digits, `_`, `.`, `:` or `-`')
+      else if (!out.includes(l)) out.push(l)
+    })
+    return out
   }
 }
 

@@ -2,9 +2,9 @@
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { exportLog, generateSigningKeys, verifyLog, type ExportOptions, type Verification } from './index.js'
+import { exportLog, generateSigningKeys, isCheckpointLine, verifyLog, type DecisionRecord, type ExportOptions, type Verification } from './index.js'
 
-const USAGE = 'vetoc: usage: vetoc log verify <file.jsonl> [--key public.pem ...] [--require-closed] | vetoc log export <file.jsonl> [--format csv|jsonl] [--tool T] [--decision allow|review|deny] [--rule R] [--since TIME] [--until TIME] | vetoc log keygen [--out DIR]\n'
+const USAGE = 'vetoc: usage: vetoc log verify <file.jsonl> [--key public.pem ...] [--require-closed] | vetoc log disagreements <file.jsonl> | vetoc log export <file.jsonl> [--format csv|jsonl] [--tool T] [--decision allow|review|deny] [--rule R] [--since TIME] [--until TIME] | vetoc log keygen [--out DIR]\n'
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void }
 
@@ -66,8 +66,8 @@ export async function runLogCommand(argv: string[], io: Io): Promise<number> {
     return 2
   }
   const { values, positionals } = parsed
-  const allowed = { verify: ['key', 'require-closed'], export: ['format', 'tool', 'decision', 'rule', 'since', 'until'], keygen: ['out'] }
-  if (sub !== 'verify' && sub !== 'export' && sub !== 'keygen') {
+  const allowed = { verify: ['key', 'require-closed'], disagreements: [] as string[], export: ['format', 'tool', 'decision', 'rule', 'since', 'until'], keygen: ['out'] }
+  if (sub !== 'verify' && sub !== 'export' && sub !== 'keygen' && sub !== 'disagreements') {
     io.stderr(USAGE)
     return 2
   }
@@ -107,6 +107,10 @@ export async function runLogCommand(argv: string[], io: Io): Promise<number> {
   } catch (e) {
     io.stderr(`vetoc: cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`)
     return 2
+  }
+  if (sub === 'disagreements') {
+    io.stdout(disagreements(text, file))
+    return 0
   }
   let v: Verification
   try {
@@ -157,4 +161,30 @@ export async function runLogCommand(argv: string[], io: Io): Promise<number> {
   if (!v.ok) io.stderr(`${file}:${v.line}: warning: the log does not verify (${v.reason}); exported anyway\n`)
   io.stdout(out)
   return 0
+}
+
+/**
+ * The records where a shadow candidate disagreed with the live policy: one line each
+ * (`file:line tool live [rule] -> candidate [rule]`), then a count.
+ */
+export function disagreements(text: string, file: string): string {
+  const out: string[] = []
+  let records = 0
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return
+    let r: DecisionRecord
+    try {
+      r = JSON.parse(line) as DecisionRecord
+    } catch {
+      return
+    }
+    if (r === null || typeof r !== 'object' || isCheckpointLine(r)) return
+    records++
+    const s = r.shadow
+    if (s === null || typeof s !== 'object' || typeof s.live !== 'object' || typeof s.candidate !== 'object' || s.live === null || s.candidate === null) return
+    const rule = (x: { rule?: unknown }): string => (typeof x.rule === 'string' ? ` [${x.rule}]` : '')
+    out.push(`${file}:${i + 1} ${String(r.tool)} ${String(s.live.decision)}${rule(s.live)} -> ${String(s.candidate.decision)}${rule(s.candidate)} (candidate ${String(s.policy)})`)
+  })
+  out.push(`${out.length} of ${records} records disagree`)
+  return `${out.join('\n')}\n`
 }
