@@ -7,7 +7,9 @@
  *  2. scaling with policy size (10 → 10,000 rules), compile time, switch vs Map dispatch;
  *  3. the vite dev recompile of one edited policy;
  *  4. footprint: min+gz size of each shipped policy's module, heap bytes per allow decision;
- *  5. the guard path (limit store + decision record) against bare `evaluate`.
+ *  5. the guard path (limit store + decision record) against bare `evaluate`; what signing the log
+ *     costs (`bench/signing.ts`); a guard call at 1,000 and 1,000,000 live limit keys
+ *     (`bench/limit-keys.ts`). Those two parts also run alone.
  */
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -32,6 +34,9 @@ import type { AllocResult } from './alloc.js'
 import { dispatcher } from './dispatch.js'
 import { CEDAR_APPROXIMATIONS, cedarEngine, jsonRulesEngines, type Outcome } from './engines.js'
 import { generatePolicy, HOT_CALL, HOT_RULES, HOT_TOOL } from './generate.js'
+import { limitKeyRows, measureLimitKeys } from './limit-keys.js'
+import { partBlock } from './part.js'
+import { measureSigning, signingRows } from './signing.js'
 import { geminiSafety, geminiSafetyExact, groqTools, groqToolsExact } from './handwritten.js'
 import { measureDevRecompile } from './vite-dev.js'
 import { WORKLOAD, type Call } from './workload.js'
@@ -519,6 +524,11 @@ const guardPath = {
   },
 }
 for (const [k, v] of Object.entries(guardNs)) log(`    ${k.padEnd(38)} ${v.p50} ns/decision`)
+const signing = await measureSigning(groq, log)
+targets.push({ name: 'guard + decision record, signed checkpoints / unsigned, median', value: signing.overUnsigned.checkpoints, unit: 'x', target: '<= 1.1', met: signing.overUnsigned.checkpoints <= 1.1, note: `a signature on every record instead: ${signing.overUnsigned.everyRecord}x` })
+log('    limit keys: a guard call at 1,000 and 1,000,000 live keys ...')
+const limitKeys = await measureLimitKeys(log)
+targets.push({ name: 'guard call at 1,000,000 / at 1,000 live limit keys (memory store, 1 KB keys)', value: limitKeys.ratio, unit: 'x', target: '<= 1.5', met: limitKeys.ratio <= 1.5, note: `${limitKeys.rows[1]!.cpuNs} ns vs ${limitKeys.rows[0]!.cpuNs} ns of CPU per call; the store holds ${limitKeys.heapMb} MB at 1,000,000 keys` })
 
 // ---------------------------------------------------------------------------------------------
 // results
@@ -555,6 +565,8 @@ const results = {
   devRecompile,
   footprint: { modules: sizes, allocation },
   guard: guardPath,
+  signing,
+  limitKeys,
 }
 meta.durationS = round((performance.now() - started) / 1000, 1)
 meta.loadAverage.atEnd = loadavg().map(x => round(x, 2))
@@ -606,6 +618,8 @@ for (const [k, v] of Object.entries(guardNs)) md.push(`| groq-tools ${k} | ${fmt
 md.push(`| vite dev, edit to recompiled module served | ${devMedian} ms median (compile alone ${devRecompile.pluginTransformMs.median} ms) |`)
 md.push('')
 md.push('The guard figures use a clock that moves one day per call (limits never bite, every allowed call is counted) and a record sink that hashes and serialises each record into a discarding stream.')
+md.push(...partBlock('signing', signingRows(signing)))
+md.push(...partBlock('limitKeys', limitKeyRows(limitKeys)))
 
 const PAGE = join(ROOT, 'docs', 'performance.md')
 const START = '<!-- bench:start -->'

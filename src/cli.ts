@@ -32,12 +32,13 @@ usage:
               run *.policy.test.yaml files (default: every one under the current folder)
   vetoc replay <decisions.jsonl> --policy <candidate.yaml> [--expect-no-change] [--policy-name <name>]
               re-decide recorded calls with a candidate policy and count what would change
+  vetoc log verify <decisions.jsonl> [--key <public.pem> ...] [--require-closed]
+  vetoc log keygen [--out <dir>]
   vetoc log disagreements <decisions.jsonl>    calls where a shadow policy disagreed
-  vetoc serve --redis <url> [--prefix vetoc] [--host 127.0.0.1] [--port 0] [--reviewer <name> ...]
-              [--webhook-secret-env <VAR>]     the approval page for guards sharing a Redis store
-  vetoc log verify <decisions.jsonl>
   vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]
                    [--rule <id>] [--since <time>] [--until <time>]
+  vetoc serve --redis <url> [--prefix vetoc] [--host 127.0.0.1] [--port 0] [--reviewer <name> ...]
+              [--webhook-secret-env <VAR>]     the approval page for guards sharing a Redis store
 
 compile writes <name>.ts when a tsconfig.json governs <dir> (or with --ts), else
 <name>.js, <name>.d.ts and <name>.js.map (or with --js)

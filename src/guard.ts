@@ -6,7 +6,8 @@
 import { APPROVAL_ID, ApprovalQueue, argsDigest, awaitAnswer, bindingDifference, createMemoryPendingStore, newApprovalId, refusalReason, type ApprovalBinding, type ApprovalChannel, type ApprovalHandler, type ApprovalRequest, type PendingStore, type Taken } from './approvals/index.js'
 import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
-import { createFileSink, redact, redactText, type DecisionRecord, type RecordSink } from './records/index.js'
+import { LimitKeysFullError } from './limits/keys.js'
+import { createFileSink, redact, redactText, type DecisionRecord, type RecordSink, type SigningKey } from './records/index.js'
 import { createResultStep, type ResultDecision } from './results/step.js'
 import { createMemorySessionStore } from './sessions/memory.js'
 import { invalidSessionId, type SessionStore } from './sessions/store.js'
@@ -53,6 +54,12 @@ export interface GuardOptions {
   clock?: () => number
   /** Where decision records go: a sink, or a JSON Lines file path. @default no record */
   sink?: RecordSink | string
+  /**
+   * When `sink` is a file path: the Ed25519 private key that signs the log's checkpoints
+   * (`createFileSink(path, { signingKey })`; for a sink object, pass the key to the sink).
+   * @default none (hash-chained, unsigned)
+   */
+  signingKey?: SigningKey
   /**
    * Who resolves `review` decisions: a callback or an `ApprovalQueue`. Without one, a review is
    * returned to the caller as is (with an `approvalId`) for it to hand on.
@@ -199,7 +206,8 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const clock = options.clock ?? Date.now
   const store = options.store ?? createMemoryStore()
   const storeTimeoutMs = options.storeTimeoutMs ?? 1000
-  const sink = typeof options.sink === 'string' ? createFileSink(options.sink) : options.sink
+  if (options.signingKey !== undefined && typeof options.sink !== 'string') throw new TypeError('signingKey goes with a file path `sink`; give a sink object its key yourself (createFileSink(path, { signingKey }))')
+  const sink = typeof options.sink === 'string' ? createFileSink(options.sink, options.signingKey === undefined ? {} : { signingKey: options.signingKey }) : options.sink
   const reportError = options.onError ?? ((e: Error) => console.error(`vetoc: ${e.message}`))
   // the app's own error hook must not turn a decided call into a rejection either
   const onError = (e: Error): void => {
@@ -228,8 +236,11 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   }
   /** One limit-store round trip, bounded by `storeTimeoutMs`. */
   const storeCall = <T>(p: Promise<T> | T): Promise<T> => withTimeout(p, storeTimeoutMs, 'the limit store')
-  /** The decision when the limit store cannot answer: the fail mode, saying why. */
-  const storeDown = (e: unknown): GuardDecision => ({ decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` })
+  /** The decision when the limit store cannot answer, or cannot take one more key: the fail mode, saying why. */
+  const storeDown = (e: unknown): GuardDecision => ({
+    decision: failAction,
+    reason: e instanceof LimitKeysFullError ? `limit key bound reached (fail mode ${info.failMode}): ${e.message}` : `limit store unavailable (fail mode ${info.failMode}): ${message(e)}`,
+  })
 
   /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
   const redactPaths = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]

@@ -5,6 +5,7 @@ export { applyDetectors, redactPiiText } from './results/detectors.js'
 export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals/index.js'
 export { applyLimits } from './limits/apply.js'
 export { createMemoryStore, type MemoryStoreOptions } from './limits/memory.js'
+export { DEFAULT_MAX_KEYS_PER_RULE, keyDigest, LimitKeysFullError } from './limits/keys.js'
 export { createRedisStore, type RedisLike, type RedisStoreOptions } from './limits/redis.js'
 export {
   Chain,
@@ -17,18 +18,25 @@ export {
   createStreamSink,
   csvCell,
   exportLog,
+  generateSigningKeys,
   hashRecord,
   isSecretKey,
+  keyIdOf,
   looksSecret,
   redact,
   redactText,
   verifyLog,
+  type Checkpoint,
   type DecisionRecord,
   type ExportOptions,
   type FileSinkOptions,
   type RecordSink,
+  type SigningKey,
+  type SigningOptions,
   type UnsignedRecord,
   type Verification,
+  type VerifyingKey,
+  type VerifyOptions,
 } from './records/index.js'
 export { runToolCalls, runStreamedToolCalls, type AssembledToolCall, type ChatCompletionChunkLike, type OpenAIToolCall, type StreamedTurn, type ToolCallsResult, type ToolMessage } from './adapters/openai.js'
 export { runFunctionCalls, protectGemini, type FunctionCallsResult, type FunctionDeclarationWithHandler, type GeminiFunctionCall, type GeminiFunctionResponsePart } from './adapters/gemini.js'

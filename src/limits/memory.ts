@@ -3,60 +3,131 @@
  * fewer than `max` calls were allowed in the window `(now - per, now]`, so no window of length `per`
  * ever holds more than `max` allowed calls — exact, with no boundary burst. `hit` runs in one
  * JavaScript turn, so concurrent guards in one process cannot interleave inside it.
+ *
+ * Keys are chosen by the model (`key: args.to`), so the store keeps a 128-bit digest of each key, not
+ * the key; keeps each rule's keys in expiry order, so every call frees a few expired keys and none
+ * walks the whole map; and holds at most `maxKeysPerRule` live keys per rule: a call that
+ * would add one more throws `LimitKeysFullError`, which the guard decides by the fail mode.
  */
 import type { LimitStore, PendingLimit } from '../types.js'
 import { blocking } from './apply.js'
+import { ExpiryQueue } from './expiry-queue.js'
+import { checkMaxKeys, keyDigest, LimitKeysFullError } from './keys.js'
 
 export interface MemoryStoreOptions {
-  /** Sweep idle keys once this many exist. @default 10000 */
-  sweepAt?: number
+  /**
+   * Live keys kept per rule (and per keyed context counter). A call whose limit would need one more
+   * key is decided by the policy's fail mode, with a reason naming the rule; keys already counted
+   * keep working, and room comes back as keys expire (one window after their last allowed call).
+   * @default 100000
+   */
+  maxKeysPerRule?: number
 }
 
-export function limitKey(policy: string, l: PendingLimit): string {
-  return JSON.stringify(l.counter ? [policy, l.rule, l.key, 'count'] : [policy, l.rule, l.key])
+/** Expired keys each call frees in each rule it touches: more than a call can add, so expired keys never pile up. */
+const SWEEP_STEP = 8
+
+/**
+ * One rule's keys: allowed-call times per key digest (sorted), and an entry (time + per, digest) for
+ * every allowed call, in expiry order. Each live key has an entry at its own expiry (the one its
+ * latest call made); earlier entries of the same key are stale and dropped when they come up.
+ */
+interface RuleKeys {
+  perMs: number
+  /** a key with one allowed call in its window (every key of a `max: 1` rule) keeps a bare time: fewer objects for the GC to walk at a million keys */
+  logs: Map<string, number | number[]>
+  expiry: ExpiryQueue
+}
+
+/** Rules apart by policy, rule id, and limit vs context counter (a counter may share a rule's name). */
+function ruleId(policy: string, l: PendingLimit): string {
+  return JSON.stringify(l.counter ? [policy, l.rule, 'count'] : [policy, l.rule])
+}
+
+const expiryOf = (times: number | readonly number[], perMs: number): number => (typeof times === 'number' ? times + perMs : times.length === 0 ? -Infinity : times[times.length - 1]! + perMs)
+
+/**
+ * Takes out entries whose time is up: at most `budget` of them, or, with `untilFree`, until a key is
+ * freed. An entry frees its key when the key's last allowed call has left the window; an entry of a
+ * key allowed again since then is stale (the later call made its own entry) and is dropped.
+ */
+function sweep(rule: RuleKeys, now: number, budget: number, untilFree = false): void {
+  const before = rule.logs.size
+  for (let n = 0; rule.expiry.peek() <= now && (untilFree ? rule.logs.size === before : n < budget); n++) {
+    const id = rule.expiry.pop()
+    const times = rule.logs.get(id)
+    if (times !== undefined && expiryOf(times, rule.perMs) <= now) rule.logs.delete(id)
+  }
 }
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore & { size(): number } {
-  const logs = new Map<string, { times: number[]; perMs: number }>()
-  const sweepAt = options.sweepAt ?? 10_000
-  const sweep = (now: number): void => {
-    for (const [k, v] of logs) if (v.times.length === 0 || v.times[v.times.length - 1]! <= now - v.perMs) logs.delete(k)
+  const maxKeys = checkMaxKeys(options.maxKeysPerRule)
+  // one entry per rule of the policies guarded: bounded by the policies, not by the model
+  const rules = new Map<string, RuleKeys>()
+  const ruleOf = (policy: string, l: PendingLimit): RuleKeys => {
+    const id = ruleId(policy, l)
+    let rule = rules.get(id)
+    if (!rule) {
+      rule = { perMs: l.perMs, logs: new Map(), expiry: new ExpiryQueue() }
+      rules.set(id, rule)
+    }
+    return rule
   }
   return {
     hit(policy, limits, now, consume) {
-      const entries = limits.map(l => {
-        const key = limitKey(policy, l)
-        let log = logs.get(key)
-        if (!log) {
-          log = { times: [], perMs: l.perMs }
-          logs.set(key, log)
-        }
+      const owners = limits.map(l => ruleOf(policy, l))
+      const ids = limits.map(l => keyDigest(l.key))
+      const logs = limits.map((l, i) => {
+        const rule = owners[i]!
+        sweep(rule, now, SWEEP_STEP)
+        const held = rule.logs.get(ids[i]!)
+        if (held === undefined) return undefined
+        const times = typeof held === 'number' ? [held] : held
         let drop = 0
-        while (drop < log.times.length && log.times[drop]! <= now - l.perMs) drop++
-        if (drop > 0) log.times.splice(0, drop)
-        return log
+        while (drop < times.length && times[drop]! <= now - l.perMs) drop++
+        if (drop > 0) times.splice(0, drop)
+        return times
       })
-      const exceeded = limits.map((l, i) => entries[i]!.times.length + 1 > l.max)
-      if (consume && !limits.some((l, i) => exceeded[i] && blocking(l))) {
-        for (const log of entries) {
-          // keep the log sorted even if the caller's clock steps back
-          let i = log.times.length
-          while (i > 0 && log.times[i - 1]! > now) i--
-          log.times.splice(i, 0, now)
+      const exceeded = limits.map((l, i) => (logs[i]?.length ?? 0) + 1 > l.max)
+      if (!consume || limits.some((l, i) => exceeded[i] && blocking(l))) return exceeded
+      // room for every new key first, so a refused call counts nowhere
+      limits.forEach((l, i) => {
+        const rule = owners[i]!
+        if (logs[i] !== undefined || rule.logs.size < maxKeys) return
+        sweep(rule, now, 0, true)
+        if (rule.logs.size >= maxKeys) throw new LimitKeysFullError(l.rule, maxKeys)
+      })
+      limits.forEach((l, i) => {
+        const rule = owners[i]!
+        const times = logs[i]
+        rule.expiry.push(now + l.perMs, ids[i]!)
+        if (times === undefined || times.length === 0) {
+          rule.logs.set(ids[i]!, now)
+          return
         }
-      }
-      if (logs.size > sweepAt) sweep(now)
+        // keep the log sorted even if the caller's clock steps back
+        let at = times.length
+        while (at > 0 && times[at - 1]! > now) at--
+        times.splice(at, 0, now)
+        rule.logs.set(ids[i]!, times)
+      })
       return exceeded
     },
     count(policy, counters, now) {
       return counters.map(l => {
-        const log = logs.get(limitKey(policy, l))
-        if (!log) return 0
+        const held = rules.get(ruleId(policy, l))?.logs.get(keyDigest(l.key))
+        if (held === undefined) return 0
+        const times = typeof held === 'number' ? [held] : held
         let n = 0
-        for (let i = log.times.length - 1; i >= 0 && log.times[i]! > now - l.perMs; i--) n++
+        for (let i = times.length - 1; i >= 0 && times[i]! > now - l.perMs; i--) n++
         return n
       })
     },
-    size: () => logs.size,
+    /** Keys held, live or expired but not yet freed, over every rule. */
+    size: () => {
+      let n = 0
+      for (const rule of rules.values()) n += rule.logs.size
+      return n
+    },
   }
 }

@@ -2,8 +2,11 @@
  * The Redis limit store, for fleets of workers sharing one budget. The check and the count of every
  * limit that applies to a call happen atomically, in one round trip, in one Lua script: a sliding-
  * window log per key (a sorted set of allowed-call times), as in the memory store. Keys are
- * namespaced by policy, rule and key value, carry a Cluster hash tag (so one call's keys share a
- * slot), and expire on their own after one window.
+ * namespaced by policy, rule and a 128-bit digest of the key value (never the value: the model
+ * chooses it), carry a Cluster hash tag (so one call's keys share a slot), and expire on their own
+ * after one window. Each rule also has an index of its live keys (a sorted set of digests by expiry)
+ * that bounds them: a call that would add a key past `maxKeysPerRule` is refused inside the same
+ * script, before anything is counted, and the guard decides it by the fail mode.
  *
  * Pass an ioredis client configured not to queue or retry while disconnected, so an unreachable
  * server fails fast (the guard also bounds every call by `storeTimeoutMs`):
@@ -12,6 +15,7 @@
 import { randomUUID } from 'node:crypto'
 import type { LimitStore, PendingLimit } from '../types.js'
 import { blocking } from './apply.js'
+import { checkMaxKeys, keyDigest, LimitKeysFullError } from './keys.js'
 
 /** The part of an ioredis client this store uses. */
 export interface RedisLike {
@@ -25,19 +29,29 @@ export interface RedisStoreOptions {
   prefix?: string
   /** Quit the client on `close()`. @default false */
   ownsClient?: boolean
+  /**
+   * Live keys kept per rule (and per keyed context counter), across the fleet. A call whose limit
+   * would need one more key is decided by the policy's fail mode, with a reason naming the rule.
+   * @default 100000
+   */
+  maxKeysPerRule?: number
 }
 
+// KEYS: per limit, its key's log and its rule's index. ARGV: now, consume, maxKeys, then per limit:
+// per, max, blocking, a unique member for this call, the key's digest.
 const SCRIPT = `
 local now = tonumber(ARGV[1])
 local consume = ARGV[2] == '1'
+local maxKeys = tonumber(ARGV[3])
+local n = #KEYS / 2
 local exceeded = {}
 local stop = false
-for i = 1, #KEYS do
-  local b = 2 + (i - 1) * 4
+for i = 1, n do
+  local b = 3 + (i - 1) * 5
   local per = tonumber(ARGV[b + 1])
   local max = tonumber(ARGV[b + 2])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - per)
-  if redis.call('ZCARD', KEYS[i]) + 1 > max then
+  redis.call('ZREMRANGEBYSCORE', KEYS[2 * i - 1], '-inf', now - per)
+  if redis.call('ZCARD', KEYS[2 * i - 1]) + 1 > max then
     exceeded[i] = 1
     if ARGV[b + 3] == '1' then stop = true end
   else
@@ -45,10 +59,26 @@ for i = 1, #KEYS do
   end
 end
 if consume and not stop then
-  for i = 1, #KEYS do
-    local b = 2 + (i - 1) * 4
-    redis.call('ZADD', KEYS[i], now, ARGV[b + 4])
-    redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[b + 1]))
+  -- room for every new key first, so a refused call counts nowhere (an emptied log no longer exists)
+  for i = 1, n do
+    if redis.call('EXISTS', KEYS[2 * i - 1]) == 0 and redis.call('ZCOUNT', KEYS[2 * i], '(' .. ARGV[1], '+inf') >= maxKeys then
+      return {'full', i}
+    end
+  end
+  for i = 1, n do
+    local b = 3 + (i - 1) * 5
+    local per = tonumber(ARGV[b + 1])
+    local index = KEYS[2 * i]
+    redis.call('ZADD', KEYS[2 * i - 1], now, ARGV[b + 4])
+    redis.call('PEXPIRE', KEYS[2 * i - 1], per)
+    -- the index holds each key's expiry; a clock that steps back never shortens it
+    local expires = now + per
+    local held = redis.call('ZSCORE', index, ARGV[b + 5])
+    if not held or tonumber(held) < expires then redis.call('ZADD', index, expires, ARGV[b + 5]) end
+    redis.call('PEXPIRE', index, per)
+    -- free a few expired keys: more than a call adds, so no call pays for the whole index
+    local old = redis.call('ZRANGEBYSCORE', index, '-inf', ARGV[1], 'LIMIT', 0, 8)
+    if #old > 0 then redis.call('ZREM', index, unpack(old)) end
   end
 end
 return exceeded
@@ -64,21 +94,38 @@ end
 return out
 `
 
-/** Counters get a `#count:` segment, which no encoded rule id can produce. */
-export function redisKey(prefix: string, policy: string, l: PendingLimit): string {
+/** The rule's part of a key: counters get a `#count:` segment, which no encoded rule id can produce. */
+function rulePart(prefix: string, policy: string, l: PendingLimit): string {
   const enc = encodeURIComponent
-  return `${prefix}:{${enc(policy)}}:${l.counter ? '#count:' : ''}${enc(l.rule)}:${enc(l.key)}`
+  return `${prefix}:{${enc(policy)}}:${l.counter ? '#count:' : ''}${enc(l.rule)}`
+}
+
+/** The sorted set of one key's allowed-call times: `<prefix>:{<policy>}:<rule>:<digest of the key>`. */
+export function redisKey(prefix: string, policy: string, l: PendingLimit): string {
+  return `${rulePart(prefix, policy, l)}:${keyDigest(l.key)}`
+}
+
+/** The rule's index of live keys (digest → expiry): `<prefix>:{<policy>}:#keys:<rule>`. */
+export function redisIndexKey(prefix: string, policy: string, l: PendingLimit): string {
+  const enc = encodeURIComponent
+  return `${prefix}:{${enc(policy)}}:#keys:${l.counter ? '#count:' : ''}${enc(l.rule)}`
 }
 
 export function createRedisStore(options: RedisStoreOptions): LimitStore {
   const prefix = options.prefix ?? 'vetoc'
   const redis = options.redis
+  const maxKeys = checkMaxKeys(options.maxKeysPerRule)
   return {
     async hit(policy, limits, now, consume) {
-      const keys = limits.map(l => redisKey(prefix, policy, l))
-      const args: (string | number)[] = [now, consume ? '1' : '0']
-      for (const l of limits) args.push(l.perMs, l.max, blocking(l) ? '1' : '0', `${now}:${randomUUID()}`)
+      const keys: string[] = []
+      const args: (string | number)[] = [now, consume ? '1' : '0', maxKeys]
+      for (const l of limits) {
+        const digest = keyDigest(l.key)
+        keys.push(`${rulePart(prefix, policy, l)}:${digest}`, redisIndexKey(prefix, policy, l))
+        args.push(l.perMs, l.max, blocking(l) ? '1' : '0', `${now}:${randomUUID()}`, digest)
+      }
       const reply = await redis.eval(SCRIPT, keys.length, ...keys, ...args)
+      if (Array.isArray(reply) && reply[0] === 'full' && typeof reply[1] === 'number' && limits[reply[1] - 1]) throw new LimitKeysFullError(limits[reply[1] - 1]!.rule, maxKeys)
       if (!Array.isArray(reply) || reply.length !== limits.length) throw new Error('unexpected reply from the Redis limit script')
       return reply.map(v => Number(v) === 1)
     },

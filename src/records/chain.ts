@@ -72,6 +72,10 @@ export class Chain {
     this.prev = start?.prev ?? GENESIS
     this.seq = start?.seq ?? 0
   }
+  /** How many records the chain holds and the hash of the last one (`GENESIS` when none): what a checkpoint signs. */
+  position(): { records: number; head: string } {
+    return { records: this.seq, head: this.prev }
+  }
   seal(record: UnsignedRecord): DecisionRecord {
     const body = { ...record, seq: this.seq, prev: this.prev } as Omit<DecisionRecord, 'hash'>
     const hash = hashRecord(body)

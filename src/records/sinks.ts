@@ -1,9 +1,7 @@
-/** Where records go: memory, a durable append-only file, or a stream. */
-import { appendFileSync, closeSync, fstatSync, openSync, readSync, statSync, truncateSync } from 'node:fs'
-import { appendFile, stat, truncate } from 'node:fs/promises'
-import { resolve as resolvePath } from 'node:path'
+/** Where records go: memory or a stream (the durable file sink is `file-sink.ts`), and the options they share. */
 import type { Writable } from 'node:stream'
 import { Chain, type DecisionRecord, type UnsignedRecord } from './chain.js'
+import { Checkpointer, type SigningKey } from './signing.js'
 
 
 /**
@@ -17,7 +15,21 @@ export interface RecordSink {
   close?(): Promise<void>
 }
 
-/** Keeps records in memory (tests, small tools). */
+/** What makes a log evidence against whoever can rewrite it: signed checkpoints (`signing.ts`). */
+export interface SigningOptions {
+  /**
+   * Ed25519 private key (PKCS #8 PEM or a `KeyObject`; `vetoc log keygen` makes one). With it the
+   * sink writes signed checkpoints into the log: every `checkpointEvery` records, on every flush, and
+   * a closing one on close, so `vetoc log verify --key public.pem` can detect a log that was cut,
+   * appended to or re-hashed. Without it the log is hash-chained only.
+   * @default none
+   */
+  signingKey?: SigningKey
+  /** With `signingKey`: sign a checkpoint after this many records even if no flush came. @default 256 */
+  checkpointEvery?: number
+}
+
+/** Keeps records in memory (tests, small tools; unsigned). */
 export function createMemorySink(): RecordSink & { records: DecisionRecord[] } {
   const records: DecisionRecord[] = []
   const chain = new Chain()
@@ -32,314 +44,34 @@ export function createMemorySink(): RecordSink & { records: DecisionRecord[] } {
   }
 }
 
-export interface FileSinkOptions {
-  /** Called with background write errors (the decision path never sees them). @default console.error */
-  onError?: (error: Error) => void
-  /** Write out once this many records are buffered. @default 256 */
-  maxBuffered?: number
-  /** Write out this long after the first buffered record. @default 50 */
-  flushMs?: number
-  /**
-   * On SIGINT, SIGTERM and SIGHUP, write out the buffer before the signal takes effect. When vetoc's
-   * listener is the only one, it re-raises the signal afterwards (so the default action still
-   * happens, at most `signalFlushMs` later); when the application has its own listener, vetoc only
-   * starts the write and leaves the exit to the application.
-   * @default true
-   */
-  handleSignals?: boolean
-  /** How long a signal waits for the write before the default action. @default 2000 */
-  signalFlushMs?: number
-}
-
-/** One open log file, shared by every sink opened on the same path in this process. */
-interface Log {
-  path: string
-  chain: Chain
-  buffer: string[]
-  timer: NodeJS.Timeout | undefined
-  /** the write queue; never rejects */
-  writing: Promise<void>
-  /** the chunk being written, for the synchronous write at exit */
-  inflight: string | undefined
-  /** bytes of the file that are ours and complete; undefined for non-regular files */
-  size: number | undefined
-  /** the last write failed; `beforeExit` leaves it to the synchronous attempt at exit */
-  failing: boolean
-  refs: number
-  signals: boolean
-  onError: (error: Error) => void
-  maxBuffered: number
-  flushMs: number
-  signalFlushMs: number
-}
-
-const open = new Map<string, Log>()
-const pending = new Set<Log>()
-let exitHooked = false
-const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
-let signalsHooked = false
-
-function fileSize(path: string): number | undefined {
-  try {
-    return statSync(path).size
-  } catch {
-    return undefined
-  }
-}
-
-async function writeOut(log: Log): Promise<void> {
-  if (log.buffer.length === 0) {
-    pending.delete(log)
-    return
-  }
-  const chunk = log.buffer.join('')
-  log.buffer = []
-  log.inflight = chunk
-  const bytes = Buffer.byteLength(chunk)
-  try {
-    await appendFile(log.path, chunk)
-  } catch (e) {
-    // a partial append would leave a torn line in the middle of the log: cut it before the retry
-    if (log.size !== undefined) {
-      const now = await stat(log.path).then(s => s.size, () => undefined)
-      if (now !== undefined && now > log.size && now < log.size + bytes) await truncate(log.path, log.size).catch(() => {})
-    }
-    log.buffer.unshift(chunk)
-    log.failing = true
-    throw e
-  } finally {
-    log.inflight = undefined
-  }
-  log.failing = false
-  if (log.size !== undefined) log.size += bytes
-  if (log.buffer.length === 0) pending.delete(log)
-}
-
-/** Queues a write of everything buffered; the returned promise rejects if it failed. */
-function drain(log: Log): Promise<void> {
-  if (log.timer) {
-    clearTimeout(log.timer)
-    log.timer = undefined
-  }
-  const p = log.writing.then(() => writeOut(log))
-  log.writing = p.catch((e: Error) => log.onError(new Error(`cannot write: ${e.message} (records kept in memory for the next flush)`)))
-  return p
-}
-
-/** At `process.exit()` or the end of the event loop: no more async work, write synchronously. */
-function writeOutSync(log: Log): void {
-  let text = log.buffer.join('')
-  if (log.inflight !== undefined) {
-    // an async append was cut short by the exit: find out how much of it reached the file
-    const now = log.size === undefined ? undefined : fileSize(log.path)
-    const bytes = Buffer.byteLength(log.inflight)
-    if (now === undefined || now <= (log.size ?? 0)) text = log.inflight + text
-    else if (log.size !== undefined && now < log.size + bytes) {
-      truncateSync(log.path, log.size)
-      text = log.inflight + text
-    }
-  }
-  if (text === '') return
-  try {
-    appendFileSync(log.path, text)
-    log.buffer = []
-    pending.delete(log)
-  } catch (e) {
-    log.onError(new Error(`cannot write at exit, the buffered records are lost: ${(e as Error).message}`))
-  }
-}
-
-function hookExit(): void {
-  if (exitHooked) return
-  exitHooked = true
-  // the loop ran dry with records buffered (the flush timer is unref'd): write them out asynchronously
-  process.on('beforeExit', () => {
-    for (const log of pending) if (!log.failing) drain(log).catch(() => {})
-  })
-  process.on('exit', () => {
-    for (const log of [...pending]) writeOutSync(log)
-  })
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  const alone = process.listenerCount(signal) === 1
-  const written = Promise.allSettled([...pending].map(drain))
-  if (!alone) return
-  const wait = Math.max(0, ...[...open.values()].map(l => l.signalFlushMs))
-  let done = false
-  const finish = (): void => {
-    if (done) return
-    done = true
-    clearTimeout(timer)
-    unhookSignals()
-    process.kill(process.pid, signal) // no listener left: the default action (termination) happens
-  }
-  const timer = setTimeout(finish, wait) // a write that hangs must not keep the signal from taking effect
-  void written.then(finish)
-}
-
-function syncSignalHooks(): void {
-  const want = [...open.values()].some(l => l.signals)
-  if (want && !signalsHooked) {
-    signalsHooked = true
-    for (const s of SIGNALS) process.on(s, onSignal)
-  } else if (!want && signalsHooked) unhookSignals()
-}
-
-function unhookSignals(): void {
-  signalsHooked = false
-  for (const s of SIGNALS) process.off(s, onSignal)
-}
-
 /**
- * JSON Lines file sink. `write` seals the record and appends it to an in-memory buffer; the buffer
- * goes to disk asynchronously after `flushMs` or `maxBuffered` records, on `flush()`/`close()`,
- * when the event loop runs dry, on SIGINT/SIGTERM/SIGHUP, and synchronously at `process.exit()`. A
- * decision never waits for the disk; a crash (SIGKILL, power loss) loses at most the unflushed tail.
- *
- * Opening an existing log continues its chain; an incomplete last line left by a crash is cut off
- * (and reported through `onError`) so the log keeps verifying. Sinks opened on the same path in one
- * process share one chain. One process should write a given file.
+ * Writes JSON Lines to a stream (e.g. process.stdout). With `signingKey`, a signed checkpoint follows
+ * every `checkpointEvery` records and every `flush()`, and `close()` writes a closing one (it does
+ * not end the stream, which belongs to the caller).
  */
-export function createFileSink(path: string, options: FileSinkOptions = {}): RecordSink {
-  const key = resolvePath(path)
-  const acquire = (): Log => {
-    let log = open.get(key)
-    if (!log) {
-      const onError = options.onError ?? ((e: Error) => console.error(`vetoc: decision log ${path}: ${e.message}`))
-      const found = inspect(key, onError)
-      log = {
-        path: key,
-        chain: new Chain(found.start),
-        buffer: found.lead ? [found.lead] : [],
-        timer: undefined,
-        writing: Promise.resolve(),
-        inflight: undefined,
-        size: found.size,
-        failing: false,
-        refs: 0,
-        signals: options.handleSignals ?? true,
-        onError,
-        maxBuffered: options.maxBuffered ?? 256,
-        flushMs: options.flushMs ?? 50,
-        signalFlushMs: options.signalFlushMs ?? 2000,
-      }
-      open.set(key, log)
-      hookExit()
-    }
-    log.refs++
-    syncSignalHooks()
-    return log
-  }
-  let log: Log | undefined = acquire()
-  let last: Log = log
-  const current = (): Log => (log ??= acquire())
-  return {
-    write(unsigned) {
-      const l = (last = current())
-      const record = l.chain.seal(unsigned)
-      l.buffer.push(`${JSON.stringify(record)}\n`)
-      pending.add(l)
-      if (l.buffer.length >= l.maxBuffered) drain(l).catch(() => {})
-      else if (!l.timer) {
-        l.timer = setTimeout(() => void drain(l).catch(() => {}), l.flushMs)
-        l.timer.unref()
-      }
-      return record
-    },
-    flush: () => drain(log ?? last),
-    async close() {
-      const l = log
-      if (!l) return
-      log = undefined
-      l.refs--
-      try {
-        await drain(l)
-      } finally {
-        if (l.refs === 0 && !pending.has(l) && open.get(key) === l) open.delete(key)
-        syncSignalHooks()
-      }
-    },
-  }
-}
-
-/** Where an existing log ends, so its chain continues across restarts. */
-function inspect(path: string, onError: (e: Error) => void): { start?: { prev: string; seq: number }; size: number | undefined; lead?: string } {
-  let st
-  try {
-    st = statSync(path)
-  } catch {
-    return { size: 0 }
-  }
-  if (!st.isFile()) return { size: undefined } // a FIFO or device: nothing to resume, nothing to measure
-  for (;;) {
-    const found = lastLine(path)
-    if (found === undefined) return { size: 0 }
-    const { text, start, size, newline } = found
-    let record: DecisionRecord | undefined
-    try {
-      const r = JSON.parse(text) as DecisionRecord
-      if (r !== null && typeof r === 'object' && typeof r.hash === 'string' && typeof r.seq === 'number') record = r
-    } catch {}
-    if (!newline && record === undefined && text.startsWith('{')) {
-      // an append cut short by a crash: the rest of that record never reached the disk
-      truncateSync(path, start)
-      onError(new Error(`dropped an incomplete last line (${size - start} bytes) left by an interrupted write`))
-      continue
-    }
-    if (record === undefined) {
-      onError(new Error('the file does not end with a decision record; new records start a new chain'))
-      return { size, ...(newline ? {} : { lead: '\n' }) }
-    }
-    return { start: { prev: record.hash, seq: record.seq + 1 }, size, ...(newline ? {} : { lead: '\n' }) }
-  }
-}
-
-/** The last non-empty line of a file (read backwards, whatever its length). */
-function lastLine(path: string): { text: string; start: number; size: number; newline: boolean } | undefined {
-  const fd = openSync(path, 'r')
-  try {
-    const size = fstatSync(fd).size
-    if (size === 0) return undefined
-    const one = Buffer.alloc(1)
-    readSync(fd, one, 0, 1, size - 1)
-    const newline = one[0] === 0x0a
-    let end = size
-    while (end > 0) {
-      readSync(fd, one, 0, 1, end - 1)
-      if (one[0] !== 0x0a && one[0] !== 0x0d) break
-      end--
-    }
-    if (end === 0) return undefined
-    let start = 0
-    for (let pos = end; pos > 0; ) {
-      const len = Math.min(pos, 1 << 16)
-      const buf = Buffer.alloc(len)
-      readSync(fd, buf, 0, len, pos - len)
-      const i = buf.lastIndexOf(0x0a)
-      if (i >= 0) {
-        start = pos - len + i + 1
-        break
-      }
-      pos -= len
-    }
-    const line = Buffer.alloc(end - start)
-    readSync(fd, line, 0, end - start, start)
-    return { text: line.toString('utf8'), start, size, newline }
-  } finally {
-    closeSync(fd)
-  }
-}
-
-/** Writes JSON Lines to a stream (e.g. process.stdout). */
-export function createStreamSink(stream: Writable): RecordSink {
+export function createStreamSink(stream: Writable, options: SigningOptions = {}): RecordSink {
   const chain = new Chain()
+  const checkpointer = options.signingKey === undefined ? undefined : new Checkpointer(options.signingKey, options.checkpointEvery)
+  const drained = (): Promise<void> => new Promise(resolve => (stream.writableNeedDrain ? stream.once('drain', () => resolve()) : resolve()))
+  const checkpoint = (closing: boolean): void => {
+    const line = checkpointer?.now(chain, closing)
+    if (line !== undefined) stream.write(line)
+  }
   return {
     write(unsigned) {
       const record = chain.seal(unsigned)
       stream.write(`${JSON.stringify(record)}\n`)
+      const cp = checkpointer?.afterRecord(chain)
+      if (cp !== undefined) stream.write(cp)
       return record
     },
-    flush: () => new Promise(resolve => (stream.writableNeedDrain ? stream.once('drain', () => resolve()) : resolve())),
+    flush: () => {
+      checkpoint(false)
+      return drained()
+    },
+    close: () => {
+      checkpoint(true)
+      return drained()
+    },
   }
 }

@@ -9,7 +9,7 @@
  */
 import { createGuard, type GuardDecision } from '../guard.js'
 import { createMemoryStore } from '../limits/memory.js'
-import type { DecisionRecord } from '../records/index.js'
+import { isCheckpointLine, type DecisionRecord } from '../records/index.js'
 import type { CompiledPolicy, Decision } from '../types.js'
 
 export interface Change {
@@ -49,6 +49,7 @@ export async function replayLog(text: string, candidate: CompiledPolicy, options
       report.skipped++
       continue
     }
+    if (isCheckpointLine(r)) continue // a signature of the log, not a call
     if (r === null || typeof r !== 'object' || r.policy !== name || typeof r.tool !== 'string') {
       report.skipped++
       continue

@@ -159,7 +159,7 @@ describe('vetoc log', () => {
     `], { encoding: 'utf8' })
     const text = readFileSync(log, 'utf8')
     const last = JSON.parse(text.trim().split('\n')[2]!).hash
-    expect(vetoc('log', 'verify', log)).toMatchObject({ status: 0, stdout: `${log}: 3 records, chain intact (last hash ${last})\n` })
+    expect(vetoc('log', 'verify', log)).toMatchObject({ status: 0, stdout: `${log}: 3 records, chain intact (last hash ${last})\n${log}: note: no --key given, so this proves nothing against anyone who can rewrite the file: they can cut it, append to it or edit it and recompute every hash. Verify with --key public.pem\n` })
     const lines = text.split('\n')
     lines[1] = lines[1]!.replace('/etc/b', '/etc/c') // one byte
     writeFileSync(log, lines.join('\n'))

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGuard } from '../../src/guard.js'
 import { applyLimits } from '../../src/limits/apply.js'
 import { createMemoryStore } from '../../src/limits/memory.js'
+import { keyDigest } from '../../src/limits/keys.js'
 import { createRedisStore, redisKey } from '../../src/limits/redis.js'
 import type { CompiledPolicy, Evaluation, PendingLimit } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
@@ -140,9 +141,11 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
     expect(counts.reduce((s, c) => s + c.allowed, 0)).toBe(100)
     expect(counts.reduce((s, c) => s + c.denied, 0)).toBe(900)
     const probe = new Redis(server.url)
-    const keys = await probe.keys('vetoc:*')
-    expect(keys).toEqual(['vetoc:{fleet}:vendor_budget:'])
-    const ttl = await probe.pttl(keys[0]!)
+    const keys = (await probe.keys('vetoc:*')).sort()
+    // the rule's one log (its key is the digest of the empty key) and the rule's index of live keys
+    expect(keys).toEqual(['vetoc:{fleet}:#keys:vendor_budget', `vetoc:{fleet}:vendor_budget:${keyDigest('')}`])
+    expect(await probe.zcard(keys[1]!)).toBe(100)
+    const ttl = await probe.pttl(keys[1]!)
     expect(ttl).toBeGreaterThan(0)
     expect(ttl).toBeLessThanOrEqual(3_600_000)
     probe.disconnect()
@@ -151,7 +154,8 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
   it('keys are namespaced so policy, rule and key values cannot collide', () => {
     const l = (rule: string, key: string): PendingLimit => ({ rule, key, index: 0, action: 'deny', warn: false, max: 1, perMs: 1, message: '' })
     expect(redisKey('vetoc', 'a:b', l('c', 'd'))).not.toBe(redisKey('vetoc', 'a', l('b:c', 'd')))
-    expect(redisKey('vetoc', 'p', l('r', 'x}{y'))).toBe('vetoc:{p}:r:x%7D%7By')
+    expect(redisKey('vetoc', 'p', l('r', 'x}{y'))).toBe(`vetoc:{p}:r:${keyDigest('x}{y')}`)
+    expect(redisKey('vetoc', 'p', l('r:x', 'y'))).toBe(`vetoc:{p}:r%3Ax:${keyDigest('y')}`)
   })
 
   it('killing the server mid-run ends calls in the fail mode within the timeout; none hangs or throws', async () => {

@@ -105,7 +105,7 @@ beforeAll(async () => {
   // a clean copy: no dist/, so the tarball's dist/ is what prepack builds
   const src = join(work, 'src-copy')
   mkdirSync(src)
-  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'compiler', 'plugin', 'src', ...pkg.files.filter(f => f !== 'dist')]) cpSync(join(ROOT, f), join(src, f), { recursive: true })
+  for (const f of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'compiler', 'plugin', 'src', ...pkg.files.filter(f => f !== 'dist').map(f => f.replace(/\/\*.*$/, ''))]) cpSync(join(ROOT, f), join(src, f), { recursive: true })
   symlinkSync(join(ROOT, 'node_modules'), join(src, 'node_modules'), 'dir')
   const packed = await run('npm', ['pack', '--json', '--pack-destination', work], src)
   expect(packed.status, packed.stderr).toBe(0)

@@ -108,7 +108,7 @@ describe('the hash chain', () => {
   it('verifies, and names the first edited, removed or reordered record by line and seq', () => {
     const text = log(4)
     const lines = text.trim().split('\n')
-    expect(verifyLog(text)).toEqual({ ok: true, count: 4, last: JSON.parse(lines[3]!).hash })
+    expect(verifyLog(text)).toEqual({ ok: true, count: 4, last: JSON.parse(lines[3]!).hash, checkpoints: 0, signed: false })
     for (let i = 0; i < lines.length; i++) {
       // one byte changed anywhere in a record's content
       const edited = [...lines]
@@ -118,7 +118,7 @@ describe('the hash chain', () => {
     expect(verifyLog([lines[0], lines[2], lines[3]].join('\n'))).toMatchObject({ ok: false, line: 2, seq: 2, reason: expect.stringMatching(/^does not link/) })
     expect(verifyLog([lines[1], lines[0]].join('\n'))).toMatchObject({ ok: false, line: 1, reason: expect.stringMatching(/^the log does not start its chain/) })
     expect(verifyLog(lines.slice(1).join('\n'))).toMatchObject({ ok: false, line: 1, seq: 1 })
-    expect(verifyLog(`${lines[0]}\n{"oops"\n`)).toEqual({ ok: false, line: 2, reason: 'not valid JSON' })
+    expect(verifyLog(`${lines[0]}\n{"oops"\n`)).toEqual({ ok: false, line: 2, reason: 'not valid JSON (a line cut short or corrupted)' })
   })
 })
 

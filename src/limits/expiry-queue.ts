@@ -1,0 +1,118 @@
+/**
+ * The memory store's expiry order: (expiry, id) entries taken out earliest first, so a sweep looks
+ * only at keys whose time is up and never walks the whole map.
+ *
+ * Within one rule every window has the same length, so with a clock that moves forward entries
+ * arrive in expiry order: a ring buffer takes them in O(1), in memory order (the cache-friendly
+ * case at a million keys). An entry earlier than the last one (a clock that stepped back) goes to a
+ * small binary heap instead, so the order stays exact whatever the clock does.
+ */
+export class ExpiryQueue {
+  private at = new Float64Array(1024)
+  private ids: (string | undefined)[] = new Array<string | undefined>(1024)
+  private head = 0
+  private length = 0
+  private last = -Infinity
+  private readonly late = new ExpiryHeap()
+
+  get size(): number {
+    return this.length + this.late.size
+  }
+
+  /** The earliest expiry held (Infinity when empty). */
+  peek(): number {
+    return Math.min(this.length === 0 ? Infinity : this.at[this.head]!, this.late.peek())
+  }
+
+  push(expiry: number, id: string): void {
+    if (expiry < this.last) {
+      this.late.push(expiry, id)
+      return
+    }
+    this.last = expiry
+    if (this.length === this.at.length) this.grow()
+    const i = (this.head + this.length) % this.at.length
+    this.at[i] = expiry
+    this.ids[i] = id
+    this.length++
+  }
+
+  /** Removes and returns the id with the earliest expiry (the queue must not be empty). */
+  pop(): string {
+    if (this.length === 0 || this.late.peek() < this.at[this.head]!) return this.late.pop()
+    const id = this.ids[this.head]!
+    this.ids[this.head] = undefined
+    this.head = (this.head + 1) % this.at.length
+    this.length--
+    return id
+  }
+
+  private grow(): void {
+    const n = this.at.length
+    const at = new Float64Array(n * 2)
+    const ids = new Array<string | undefined>(n * 2)
+    for (let k = 0; k < n; k++) {
+      at[k] = this.at[(this.head + k) % n]!
+      ids[k] = this.ids[(this.head + k) % n]
+    }
+    this.at = at
+    this.ids = ids
+    this.head = 0
+  }
+}
+
+/** A binary min-heap of (expiry, id) in parallel arrays, for the entries that arrive out of order. */
+class ExpiryHeap {
+  private readonly at: number[] = []
+  private readonly ids: string[] = []
+
+  get size(): number {
+    return this.at.length
+  }
+
+  /** The earliest expiry held (Infinity when empty). */
+  peek(): number {
+    return this.at.length === 0 ? Infinity : this.at[0]!
+  }
+
+  push(expiry: number, id: string): void {
+    const { at, ids } = this
+    let i = at.length
+    at.push(expiry)
+    ids.push(id)
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (at[parent]! <= expiry) break
+      at[i] = at[parent]!
+      ids[i] = ids[parent]!
+      i = parent
+    }
+    at[i] = expiry
+    ids[i] = id
+  }
+
+  /** Removes and returns the id with the earliest expiry (the heap must not be empty). */
+  pop(): string {
+    const { at, ids } = this
+    const top = ids[0]!
+    const lastAt = at.pop()!
+    const lastId = ids.pop()!
+    const n = at.length
+    if (n > 0) {
+      let i = 0
+      for (;;) {
+        const l = 2 * i + 1
+        if (l >= n) break
+        const r = l + 1
+        const c = r < n && at[r]! < at[l]! ? r : l
+        if (at[c]! >= lastAt) break
+        at[i] = at[c]!
+        ids[i] = ids[c]!
+        i = c
+      }
+      at[i] = lastAt
+      ids[i] = lastId
+    }
+    return top
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * What the stores keep of a limit key. `limit: { key: args.to }` lets the model choose the keys, so a
+ * store keeps a fixed-size digest of each key instead of its value (a 1 MB key costs what a 1-byte
+ * key costs, in memory and in Redis), and holds a bounded number of live keys per rule.
+ */
+import { createHash } from 'node:crypto'
+
+/** Live keys a store keeps per rule (and per keyed counter) before it refuses new ones. */
+export const DEFAULT_MAX_KEYS_PER_RULE = 100_000
+
+/**
+ * 128 bits of SHA-256 over the key's UTF-16 code units, base64url (22 characters). The UTF-16 bytes
+ * keep strings that UTF-8 would merge (a lone surrogate and U+FFFD) apart; 128 bits keep a collision
+ * out of reach (about 2^64 work), so two keys share a counter only if they are the same string.
+ */
+export function keyDigest(key: string): string {
+  return createHash('sha256').update(key, 'utf16le').digest('base64url').slice(0, 22)
+}
+
+/**
+ * Thrown by a store (instead of counting) when a call would add a key to a rule that already holds
+ * `max` live keys. The guard decides such a call by the policy's fail mode, with this message in the
+ * reason; calls with keys the store already holds are unaffected, and room comes back as keys expire.
+ */
+export class LimitKeysFullError extends Error {
+  constructor(readonly rule: string, readonly max: number) {
+    super(`rule \`${rule}\` already counts ${max} live keys (the store's maxKeysPerRule), so a call with a new key cannot be counted until some expire`)
+    this.name = 'LimitKeysFullError'
+  }
+}
+
+export function checkMaxKeys(max: number | undefined): number {
+  const m = max ?? DEFAULT_MAX_KEYS_PER_RULE
+  if (!Number.isSafeInteger(m) || m < 1) throw new TypeError(`maxKeysPerRule must be a positive integer, got ${String(max)}`)
+  return m
+}
