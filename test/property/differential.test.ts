@@ -1,8 +1,10 @@
 /**
  * Differential property test: over generated policies (both dialects' IR, every operator, nested
- * paths, regexes, warn rules, limits, hours, typed and untyped tools) and generated calls (missing,
- * null, wrongly typed and hostile values, prototype keys), the emitted `evaluate` and the reference
- * interpreter return the same Evaluation. Seeded, so a failure reproduces.
+ * paths, regexes, warn rules, limits, hours, typed and untyped tools, several rules of one action
+ * that match together at different costs) and generated calls (missing, null, wrongly typed and
+ * hostile values, prototype keys, and values on the policy's own edges: see `edges.ts`), the emitted
+ * `evaluate` and the reference interpreter return the same Evaluation, reported rule and `ruleIndex`
+ * included. Seeded, so a failure reproduces.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -10,20 +12,28 @@ import { emit } from '../../compiler/emit/index.js'
 import type { Action, Expr, OpName, Policy, Rule } from '../../compiler/ir.js'
 import { interpret } from '../oracle/interpret.js'
 import { importCode } from '../support/compiled.js'
+import { edgeInstant, edgeObject, edgesOf, HOSTILE_NUMBER_SPELLINGS } from './edges.js'
 
 const S = { start: 0, end: 0 }
 const KEYS = ['a', 'b', 's', 'n', 'list', 'length', '__proto__', 'constructor', 'toString', '0', 'we"ird\u2028`${x}`']
 const SAFE_REGEXES: [string, string][] = [['^a', ''], ['b$', 'i'], ['^\\d+$', ''], ['x|y', ''], ['^$', ''], ['é', 'u'], ['^[a-c]{2}', 's']]
 const TOOLS = ['t1', 't2', '__proto__']
 
-const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0')
-const scalar = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.5, -0, NaN, Infinity), fc.boolean(), fc.constant(null))
-const literal = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.boolean(), fc.constant(null))
+const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0', '/etc', 'rm -rf', 'https://', '.env', 'Admin')
+const scalar = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.5, -0, NaN, Infinity, ...HOSTILE_NUMBER_SPELLINGS), fc.boolean(), fc.constant(null))
+const literal = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.1, 2.5, -0.5), fc.boolean(), fc.constant(null))
 
 const rootExpr = fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }, { kind: 'root', name: 'tool', span: S }, { kind: 'root', name: 'params', span: S })
 
-const path: fc.Arbitrary<Expr> = fc.tuple(fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }), fc.array(fc.constantFrom(...KEYS), { minLength: 0, maxLength: 3 }), fc.boolean())
+const PLAIN_KEYS = ['a', 'b', 's', 'n', 'list']
+const pathOf = (keys: fc.Arbitrary<string[]>): fc.Arbitrary<Expr> => fc.tuple(fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }), keys, fc.boolean())
   .map(([root, keys, optional]) => keys.reduce<Expr>((o, k) => ({ kind: 'member', object: o, key: k, optional, span: S }), root))
+// mostly the paths a real policy reads, so that calls built from its literals reach them; sometimes
+// any key (prototype names, `length`, quotes) at any depth
+const path: fc.Arbitrary<Expr> = fc.oneof(
+  { weight: 3, arbitrary: pathOf(fc.array(fc.constantFrom(...PLAIN_KEYS), { minLength: 1, maxLength: 2 })) },
+  { weight: 1, arbitrary: pathOf(fc.array(fc.constantFrom(...KEYS), { minLength: 0, maxLength: 3 })) },
+)
 
 const regex = fc.constantFrom(...SAFE_REGEXES).map(([source, flags]): Expr => ({ kind: 'regex', source, flags, span: S }))
 
@@ -51,7 +61,7 @@ const { expr } = fc.letrec<{ expr: Expr }>(tie => ({
 
 function opExpr(subject: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
   const ops: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
-  return fc.tuple(fc.constantFrom(...ops), fc.boolean(), subject, literal, regex, fc.array(literal, { maxLength: 3 }), fc.oneof(fc.integer({ min: -5, max: 100 }), fc.constantFrom('10', '-2.5', '1e2')), hostileString)
+  return fc.tuple(fc.constantFrom(...ops), fc.boolean(), subject, literal, regex, fc.array(literal, { maxLength: 3 }), fc.oneof(fc.integer({ min: -5, max: 100 }), fc.constantFrom(0.5, -2.5, '10', '-2.5', '1e2')), hostileString)
     .map(([op, negate, subj, lit, rx, list, bound, str]): Expr => {
       let value: Expr | null
       if (op === 'matches') value = rx
@@ -76,8 +86,38 @@ const rule = fc.record({
   message: hostileString,
 })
 
+type RawRule = typeof rule extends fc.Arbitrary<infer R> ? R : never
+
+/** `o || !o`: always true, never throws, and costs what `o` costs (twice). */
+const tautology: fc.Arbitrary<Expr> = opExpr(path).map((o): Expr => {
+  const op = o as Extract<Expr, { kind: 'op' }>
+  return { kind: 'any', items: [{ kind: 'all', items: [op], span: S }, { kind: 'all', items: [{ ...op, negate: !op.negate }], span: S }], span: S }
+})
+
+/**
+ * Rules of one action that match together at different costs (SPEC 1.5: the first in file order
+ * wins, whatever order the emitter evaluates them in): a cheaper copy after a rule, or a costlier one
+ * (the rule's own condition AND a tautology) before it.
+ */
+const sibling = fc.record({ at: fc.nat(), later: fc.boolean(), unconditional: fc.boolean(), tautology })
+function withSiblings(rules: RawRule[], siblings: (typeof sibling extends fc.Arbitrary<infer X> ? X : never)[]): RawRule[] {
+  const out = [...rules]
+  for (const s of siblings) {
+    if (out.length === 0) break
+    const i = s.at % out.length
+    const base = out[i]!
+    if (s.later) {
+      out.splice(i + 1, 0, { ...base, limit: undefined, hours: undefined, condition: s.unconditional ? null : s.tautology })
+    } else {
+      const condition: Expr = base.condition ? { kind: 'all', items: [base.condition, s.tautology], span: S } : s.tautology
+      out.splice(i, 0, { ...base, limit: undefined, condition })
+    }
+  }
+  return out
+}
+
 const policyArb = fc.record({
-  rules: fc.array(rule, { minLength: 0, maxLength: 6 }),
+  rules: fc.tuple(fc.array(rule, { minLength: 0, maxLength: 6 }), fc.array(sibling, { maxLength: 3 })).map(([rules, siblings]) => withSiblings(rules, siblings)),
   default: fc.constantFrom<Action>('allow', 'review', 'deny'),
   unknownTools: fc.constantFrom<Action>('allow', 'deny'),
   failMode: fc.constantFrom<'closed' | 'open'>('closed', 'open'),
@@ -110,13 +150,22 @@ const argsArb = fc.oneof(
   fc.constantFrom('{"__proto__":{"s":"x"},"s":"a"}', '{"constructor":{"prototype":1},"s":"ab"}', '{"s":"12","length":3}').map(t => JSON.parse(t) as unknown),
 )
 
-const callArb = fc.record({
-  tool: fc.constantFrom(...TOOLS, 'unknown', 'toString'),
-  args: argsArb,
-  context: fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 4 })),
-  now: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
-  params: fc.option(fc.record({ cap: fc.integer({ min: 0, max: 9 }) }), { nil: undefined }),
-})
+const contextArb = fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 4 }))
+const anyInstant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) })
+
+/** Calls for one policy: half drawn at large, half built from the policy's own edges. */
+function callArb(policy: Policy): fc.Arbitrary<{ tool: string; args: unknown; context: unknown; now: number; params: { cap: number } | undefined }> {
+  const edges = edgesOf(policy)
+  const instant = edgeInstant(edges)
+  const typedArgs = (o: Record<string, unknown>): Record<string, unknown> => (Object.prototype.hasOwnProperty.call(o, 's') ? o : { s: 'ab', ...o })
+  return fc.record({
+    tool: fc.constantFrom(...TOOLS, ...TOOLS, 'unknown', 'toString'),
+    args: fc.oneof(argsArb, edgeObject(edges, 'args', value), edgeObject(edges, 'args', value).map(typedArgs)),
+    context: fc.oneof(contextArb, edgeObject(edges, 'context', value)),
+    now: instant ? fc.oneof(anyInstant, instant) : anyInstant,
+    params: fc.option(fc.record({ cap: fc.integer({ min: 0, max: 9 }) }), { nil: undefined }),
+  })
+}
 
 function normalise(e: Record<string, unknown>): Record<string, unknown> {
   const out = { ...e }
@@ -127,7 +176,7 @@ function normalise(e: Record<string, unknown>): Record<string, unknown> {
 describe('emitted evaluate agrees with the reference interpreter', () => {
   it('on generated policies and hostile calls', async () => {
     await fc.assert(
-      fc.asyncProperty(policyArb, fc.array(callArb, { minLength: 10, maxLength: 10 }), async (policy, calls) => {
+      fc.asyncProperty(policyArb.chain(policy => fc.tuple(fc.constant(policy), fc.array(callArb(policy), { minLength: 10, maxLength: 10 }))), async ([policy, calls]) => {
         const out = emit(policy, { source: '', filename: 'gen.policy.yaml' })
         const mod = await importCode(out.code)
         const oracle = interpret(policy)
@@ -141,5 +190,6 @@ describe('emitted evaluate agrees with the reference interpreter', () => {
       }),
       { seed: 20261124, numRuns: 300 },
     )
-  })
+    // 300 policies × 10 calls, each policy emitted and imported from disk: slow on a busy machine
+  }, 300_000)
 })
