@@ -12,7 +12,7 @@ import { emit } from '../../compiler/emit/index.js'
 import type { Action, Expr, OpName, Policy, Rule } from '../../compiler/ir.js'
 import { interpret } from '../oracle/interpret.js'
 import { importCode } from '../support/compiled.js'
-import { edgeInstant, edgeObject, edgesOf, HOSTILE_NUMBER_SPELLINGS } from './edges.js'
+import { edgeInstant, edgeObject, edgesOf, HOSTILE_NUMBER_SPELLINGS, numberNearMisses } from './edges.js'
 
 const S = { start: 0, end: 0 }
 const KEYS = ['a', 'b', 's', 'n', 'list', 'length', '__proto__', 'constructor', 'toString', '0', 'we"ird\u2028`${x}`']
@@ -192,4 +192,25 @@ describe('emitted evaluate agrees with the reference interpreter', () => {
     )
     // 300 policies × 10 calls, each policy emitted and imported from disk: slow on a busy machine
   }, 300_000)
+})
+
+describe('emitted evaluate agrees with the reference interpreter on every number spelling', () => {
+  // whatever the number semantics are, both sides must read each spelling the same way; one rule per
+  // comparison, so the reported rule says which comparison held
+  const ops: OpName[] = ['greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal']
+  const bounds: (number | string)[] = [11, '11', 0, -0.5]
+  const rules: Rule[] = bounds.flatMap((bound, b) => ops.map((op, o): Rule => {
+    const index = b * ops.length + o
+    const condition: Expr = { kind: 'op', op, negate: false, subject: { kind: 'member', object: { kind: 'root', name: 'args', span: S }, key: 'n', optional: false, span: S }, value: { kind: 'lit', value: bound, span: S }, span: S }
+    return { id: `${op}-${String(bound)}`, index, action: 'allow', warn: true, tools: '*', condition, message: '', tags: [], metadata: {}, span: S }
+  }))
+  const policy: Policy = { name: 'numbers', default: 'allow', unknownTools: 'deny', failMode: 'closed', tools: [{ name: 't', redact: [], span: S }], context: [], params: [], rules, span: S }
+  const spellings = [...HOSTILE_NUMBER_SPELLINGS, ...bounds.flatMap(b => numberNearMisses(Number(b))), '0x20', ' 5 ', '.5', '5e-1', '-.5', '1e2', '1E2', '+11', '011', '11.', '٣']
+  for (const n of spellings) {
+    it(`args.n = ${typeof n === 'string' ? JSON.stringify(n) : Object.is(n, -0) ? '-0' : String(n)}`, async () => {
+      const mod = await importCode(emit(policy, { source: '', filename: 'numbers.policy.yaml' }).code)
+      const compiled = mod.evaluate('t', { n }, undefined, { now: 0 }) as unknown as Record<string, unknown>
+      expect(normalise(compiled)).toEqual(normalise(interpret(policy).evaluate('t', { n }, undefined, { now: 0 }) as unknown as Record<string, unknown>))
+    })
+  }
 })
