@@ -175,7 +175,9 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'logical': {
       const op = e.op === '&&' ? js`&&` : e.op === '||' ? js`||` : js`??`
-      return js`(${expr(e.left, cx, bool || e.op !== '??')} ${op} ${expr(e.right, cx, bool)})`
+      // the left side is only a truth value when the whole is: `a && b` and `a || b` may yield `a`
+      // itself (a limit key, a comparison operand), and `??` tests `a` for null, not for truth
+      return js`(${expr(e.left, cx, bool && e.op !== '??')} ${op} ${expr(e.right, cx, bool)})`
     }
     case 'conditional': return js`(${expr(e.test, cx, true)} ? ${expr(e.then, cx, bool)} : ${expr(e.otherwise, cx, bool)})`
     case 'call': {

@@ -214,3 +214,26 @@ describe('emitted evaluate agrees with the reference interpreter on every number
     })
   }
 })
+
+describe('emitted evaluate agrees with the reference interpreter on value-returning logic', () => {
+  // `x.match(re) && y` yields the match result itself when there is none (null, not false): the
+  // emitter may treat `match` as a truth test only where the value is used as one
+  const s: Expr = { kind: 'member', object: { kind: 'root', name: 'args', span: S }, key: 's', optional: false, span: S }
+  const match: Expr = { kind: 'call', method: 'match', receiver: s, args: [{ kind: 'regex', source: '^a', flags: '', span: S }], optional: true, span: S }
+  const lit = (value: string | boolean): Expr => ({ kind: 'lit', value, span: S })
+  const keys: Expr[] = [
+    { kind: 'logical', op: '&&', left: match, right: lit('k'), span: S },
+    { kind: 'logical', op: '||', left: match, right: lit('k'), span: S },
+    { kind: 'logical', op: '??', left: match, right: lit('k'), span: S },
+    { kind: 'binary', op: '===', left: { kind: 'logical', op: '&&', left: match, right: lit(true), span: S }, right: { kind: 'lit', value: null, span: S }, span: S },
+  ]
+  const rules: Rule[] = keys.map((key, index): Rule => ({ id: `k${index}`, index, action: 'allow', warn: false, tools: '*', condition: index === 3 ? key : null, limit: { max: 1, perMs: 1000, key, span: S }, message: '', tags: [], metadata: {}, span: S }))
+  const policy: Policy = { name: 'logic', default: 'allow', unknownTools: 'deny', failMode: 'closed', tools: [{ name: 't', redact: [], span: S }], context: [], params: [], rules, span: S }
+  for (const value of ['abc', 'xyz', '', undefined, 5]) {
+    it(`args.s = ${JSON.stringify(value) ?? 'undefined'}`, async () => {
+      const mod = await importCode(emit(policy, { source: '', filename: 'logic.policy.yaml' }).code)
+      const compiled = mod.evaluate('t', { s: value }, undefined, { now: 0 }) as unknown as Record<string, unknown>
+      expect(normalise(compiled)).toEqual(normalise(interpret(policy).evaluate('t', { s: value }, undefined, { now: 0 }) as unknown as Record<string, unknown>))
+    })
+  }
+})
