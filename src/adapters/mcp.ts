@@ -1,22 +1,26 @@
 /**
  * MCP servers (`@modelcontextprotocol/sdk`): every `tools/call` request is guarded before the
  * server's handler runs, whatever way its tools were registered (`registerTool`, `tool`,
- * `registerToolTask`, `RegisteredTool.update({ callback })`, or a low-level `Server` with its own
- * `tools/call` handler), and before or after `guardMcpServer` was called. The guard sees the tool name
- * and the `arguments` the client sent, before the server's own schema validation. A blocked call is
- * answered with `isError: true`, the blocked message as text, and the decision in `_meta`.
+ * `registerToolTask`, `RegisteredTool.update({ callback })`, a low-level `Server` with its own
+ * `tools/call` handler or a `fallbackRequestHandler`), and before or after `guardMcpServer` was
+ * called. The guard sees the tool name and the `arguments` the client sent, before the server's own
+ * schema validation. A blocked call is answered with `isError: true`, the blocked message as text,
+ * and the decision in `_meta`.
  */
 import type { Guard, GuardDecision } from '../guard.js'
+import { snapshot } from '../snapshot.js'
 import { decide, defaultBlockedMessage, rejectCall, type AdapterOptions } from './common.js'
 
-type RequestHandler = ((request: any, extra: any) => unknown) & { [GUARDED]?: true }
+type RequestHandler = (request: any, extra: any) => unknown
 interface ProtocolLike {
   setRequestHandler: (...args: any[]) => unknown
   _requestHandlers?: unknown
-  [GUARDED]?: true
 }
 
-const GUARDED = Symbol.for('vetoc.mcp.guarded')
+// Module-private on purpose: a public marker (a symbol from `Symbol.for`) could be set by any code on
+// its own handler or server to be skipped.
+const guardedProtocols = new WeakSet<object>()
+const guardedHandlers = new WeakSet<RequestHandler>()
 
 function isProtocol(x: unknown): x is ProtocolLike {
   return x !== null && typeof x === 'object' && typeof (x as ProtocolLike).setRequestHandler === 'function'
@@ -30,45 +34,94 @@ export function blockedToolResult(d: GuardDecision, tool: string, options: Adapt
   return { content: [{ type: 'text', text: (options.blockedMessage ?? defaultBlockedMessage)(d, tool) }], isError: true, _meta: meta }
 }
 
+/** Reads the tool name of a request that could not be copied, for its record. */
+function nameOf(request: unknown): string {
+  try {
+    const name: unknown = (request as { params?: { name?: unknown } } | null)?.params?.name
+    return typeof name === 'string' ? name : ''
+  } catch {
+    return ''
+  }
+}
+
 /**
  * Guards `server` (an `McpServer` or a low-level `Server`; typed loosely so the SDK stays an optional
- * peer) in place and returns it. Throws if this SDK version keeps its request handlers where vetoc
- * cannot find them, rather than leave calls unguarded.
+ * peer) in place and returns it. The SDK dispatches a request to the handler its request-handler map
+ * holds for the method, or else to the public `fallbackRequestHandler`; both are guarded for
+ * `tools/call`, whenever and however the handler got there (`setRequestHandler`, `McpServer`'s own
+ * registration, the map written directly, the fallback assigned before or after this call). Throws
+ * if this SDK version dispatches in a way vetoc cannot find, rather than leave calls unguarded.
+ *
+ * Each `tools/call` request is copied once into a frozen snapshot (`src/snapshot.ts`): the guard,
+ * the record and the server's handler all read that copy, so what was checked is what runs.
  */
 export function guardMcpServer<S extends object>(guard: Guard, server: S, options: AdapterOptions = {}): S {
   const inner = (server as { server?: unknown }).server
   const protocol = isProtocol(inner) ? inner : server
   if (!isProtocol(protocol)) throw new TypeError('guardMcpServer needs an McpServer or a Server from @modelcontextprotocol/sdk')
+  const unsupported = (why: string): never => {
+    throw new TypeError(`guardMcpServer: unsupported @modelcontextprotocol/sdk version (${why}); tool calls would go unguarded`)
+  }
   const handlers = protocol._requestHandlers
-  if (!(handlers instanceof Map)) throw new TypeError('guardMcpServer: unsupported @modelcontextprotocol/sdk version (no request handler map); tool calls would go unguarded')
-  if (protocol[GUARDED]) return server
-  protocol[GUARDED] = true
+  if (!(handlers instanceof Map)) unsupported('no request handler map')
+  if (guardedProtocols.has(protocol)) return server
+  const own = Object.getOwnPropertyDescriptor(protocol, 'fallbackRequestHandler')
+  let inherited: object | null = Object.getPrototypeOf(protocol)
+  while (inherited !== null && !Object.prototype.hasOwnProperty.call(inherited, 'fallbackRequestHandler')) inherited = Object.getPrototypeOf(inherited)
+  if ((own !== undefined && (own.get !== undefined || own.set !== undefined || !own.configurable)) || inherited !== null) unsupported('`fallbackRequestHandler` is not a plain property')
+  const map = handlers as Map<string, RequestHandler>
 
-  const wrap = (h: RequestHandler): RequestHandler => {
+  /** The guarded form of `h`: `tools/call` requests are decided first, anything else passes (the fallback sees every method). */
+  const wrap = (h: RequestHandler, onlyToolCalls: boolean): RequestHandler => {
     const guarded: RequestHandler = async (request, extra) => {
-      const params = request?.params
-      const name: unknown = params?.name
-      if (typeof name !== 'string') return h(request, extra) // the SDK answers a malformed request itself
-      const raw: unknown = params.arguments
-      const d = raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-        ? rejectCall(guard, name, raw, 'malformed arguments: not a JSON object', options.context)
-        : await decide(guard, name, raw ?? {}, options.context)
+      const copy = snapshot(request)
+      if (!copy.ok) {
+        const name = nameOf(request)
+        return blockedToolResult(rejectCall(guard, name, undefined, `malformed tools/call: ${copy.reason}`, options.context), name, options)
+      }
+      const req = copy.value as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null
+      if (onlyToolCalls && req?.method !== 'tools/call') return h(req, extra)
+      const params = req?.params
+      const name = params?.name
+      if (typeof name !== 'string') return blockedToolResult(rejectCall(guard, '', params?.arguments, 'malformed tools/call: the tool name is not a string', options.context), '', options)
+      const args = params?.arguments
+      const d = args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))
+        ? rejectCall(guard, name, args, 'malformed arguments: not a JSON object', options.context)
+        : await decide(guard, name, args ?? {}, options.context)
       if (d.decision !== 'allow') return blockedToolResult(d, name, options)
-      return h(request, extra)
+      return h(req, extra)
     }
-    guarded[GUARDED] = true
+    guardedHandlers.add(guarded)
     return guarded
   }
-  const install = (): void => {
-    const h = handlers.get('tools/call') as RequestHandler | undefined
-    if (typeof h === 'function' && !h[GUARDED]) handlers.set('tools/call', wrap(h))
+  const forMap = new WeakMap<RequestHandler, RequestHandler>()
+  const forFallback = new WeakMap<RequestHandler, RequestHandler>()
+  const cached = (cache: WeakMap<RequestHandler, RequestHandler>, h: RequestHandler, onlyToolCalls: boolean): RequestHandler => {
+    let g = cache.get(h)
+    if (g === undefined) cache.set(h, (g = guardedHandlers.has(h) ? h : wrap(h, onlyToolCalls)))
+    return g
   }
-  const set = protocol.setRequestHandler
-  protocol.setRequestHandler = function (this: unknown, ...args: unknown[]) {
-    const r = set.apply(this, args)
-    install()
-    return r
-  }
-  install()
+
+  // 1. the request-handler map: whatever it holds for `tools/call` is handed out guarded, however it got there
+  const get = map.get
+  Object.defineProperty(map, 'get', {
+    value: function (this: Map<string, RequestHandler>, method: string) {
+      const h = get.call(this, method)
+      return method === 'tools/call' && typeof h === 'function' ? cached(forMap, h, false) : h
+    },
+  })
+  // the map itself cannot be swapped for an unguarded one
+  Object.defineProperty(protocol, '_requestHandlers', { value: map, writable: false, configurable: false })
+  // 2. the fallback handler, which answers every method the map has no handler for
+  let fallback = (protocol as { fallbackRequestHandler?: unknown }).fallbackRequestHandler
+  Object.defineProperty(protocol, 'fallbackRequestHandler', {
+    get: () => (typeof fallback === 'function' ? cached(forFallback, fallback as RequestHandler, true) : fallback),
+    set: (h: unknown) => {
+      fallback = h
+    },
+    enumerable: true,
+    configurable: false,
+  })
+  guardedProtocols.add(protocol)
   return server
 }
