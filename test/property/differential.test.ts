@@ -188,7 +188,8 @@ describe('emitted evaluate agrees with the reference interpreter', () => {
           expect(normalise(compiled!)).toEqual(normalise(reference))
         }
       }),
-      { seed: 20261124, numRuns: 300 },
+      // `npm run mutate` runs fewer (test/support/mutate-setup.ts): every emitter mutant runs this test
+      { seed: 20261124, numRuns: Number(process.env['VETOC_PROPERTY_RUNS'] ?? 300) },
     )
     // 300 policies × 10 calls, each policy emitted and imported from disk: slow on a busy machine
   }, 300_000)
