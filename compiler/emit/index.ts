@@ -83,6 +83,9 @@ class ModuleBuilder {
   }
 }
 
+// Stryker disable all: cost only orders the work. Every applicable condition is evaluated on every
+// call and the decision is read in file order (see `toolFunction`), so no cost changes a decision;
+// the differential test's same-action rules at different costs would catch one that did.
 /** Rough cost of evaluating an expression, to put cheap checks first. */
 function cost(e: Expr | null): number {
   if (e === null) return 0
@@ -99,6 +102,7 @@ function cost(e: Expr | null): number {
     case 'all': case 'any': return e.items.reduce((s, i) => s + cost(i), 0)
   }
 }
+// Stryker restore all
 
 interface ToolCx {
   tool: string
@@ -287,6 +291,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   // the fail-mode decision) never depends on evaluation order; the decision then reads the flags in
   // file order. The allow path evaluates every condition anyway, so this costs it nothing.
   const flag = new Map<number, Code>()
+  // Stryker disable next-line all: the order of evaluation, not of decision (see `cost`)
   const byCost = [...rules].sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
   for (const r of byCost) {
     const f = b.scope.name('m')
