@@ -1,6 +1,6 @@
 /** The vetoc runtime: guard, approvals, limits, records and provider adapters. */
 export { createGuard, type Guard, type GuardDecision, type GuardOptions } from './guard.js'
-export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals.js'
+export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals/index.js'
 export { applyLimits } from './limits/apply.js'
 export { createMemoryStore, type MemoryStoreOptions } from './limits/memory.js'
 export { createRedisStore, type RedisLike, type RedisStoreOptions } from './limits/redis.js'
@@ -37,3 +37,5 @@ export { protect, type BlockedCall, type FailedCall, type Protected, type ToolDe
 export { contentOf, defaultBlockedMessage, guardAndRun, parseArguments, type AdapterOptions, type CallOutcome, type ToolHandler } from './adapters/common.js'
 export { snapshot, SNAPSHOT_LIMITS, type Snapshot } from './snapshot.js'
 export type * from './types.js'
+export { guardAgentTools, type AgentToolsOptions } from './adapters/openai-agents.js'
+export { vetocToolApproval, type ToolApprovalOptions } from './adapters/ai-sdk-approval.js'

@@ -86,6 +86,8 @@ export interface PolicyInfo {
   default: Action
   unknownTools: Action
   failMode: 'closed' | 'open'
+  /** how long a review's approval id stays valid, in ms (`approval_ttl`; absent in modules built before it: 15 minutes) */
+  approvalTtlMs?: number
   rules: readonly RuleInfo[]
   /** governed tool names */
   tools: readonly string[]
@@ -101,6 +103,8 @@ export interface CompiledPolicy {
   evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
   /** the context counters that apply to a call (absent in modules without them) */
   counters?(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null
+  /** the canonical arguments (after `normalize:`), which approvals are bound to (absent: the arguments) */
+  canonicalArgs?(tool: string, args: unknown): unknown
 }
 
 /**
