@@ -98,6 +98,9 @@ class ModuleBuilder implements LangBuilder {
   }
 }
 
+// Stryker disable all: cost only orders the work. Every applicable condition is evaluated on every
+// call and the decision is read in file order (see `toolFunction`), so no cost changes a decision;
+// the differential test's same-action rules at different costs would catch one that did.
 /** Rough cost of evaluating an expression, to put cheap checks first. */
 function cost(e: Expr | null): number {
   if (e === null) return 0
@@ -119,6 +122,7 @@ function cost(e: Expr | null): number {
     case 'privateAddress': case 'inCidr': return 40 + cost(e.arg)
   }
 }
+// Stryker restore all
 
 interface ToolCx extends LangCx {
   tool: string
@@ -201,8 +205,10 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'logical': {
       const op = e.op === '&&' ? js`&&` : e.op === '||' ? js`||` : js`??`
-      if (cx.b.coverage && e.op !== '??') return js`(${cx.b.coverage.wrap(e.left, expr(e.left, cx, true))} ${op} ${cx.b.coverage.wrap(e.right, expr(e.right, cx, bool))})`
-      return js`(${expr(e.left, cx, bool || e.op !== '??')} ${op} ${expr(e.right, cx, bool)})`
+      // the left side is only a truth value when the whole is: `a && b` and `a || b` may yield `a`
+      // itself (a limit key, a comparison operand), and `??` tests `a` for null, not for truth
+      if (cx.b.coverage && e.op !== '??') return js`(${cx.b.coverage.wrap(e.left, expr(e.left, cx, bool))} ${op} ${cx.b.coverage.wrap(e.right, expr(e.right, cx, bool))})`
+      return js`(${expr(e.left, cx, bool && e.op !== '??')} ${op} ${expr(e.right, cx, bool)})`
     }
     case 'conditional': return js`(${expr(e.test, cx, true)} ? ${expr(e.then, cx, bool)} : ${expr(e.otherwise, cx, bool)})`
     case 'call': {
@@ -331,6 +337,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   // the fail-mode decision) never depends on evaluation order; the decision then reads the flags in
   // file order. The allow path evaluates every condition anyway, so this costs it nothing.
   const flag = new Map<number, Code>()
+  // Stryker disable next-line all: the order of evaluation, not of decision (see `cost`)
   const byCost = [...rules].sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
   // Under `fail_mode: open` a rule whose condition throws is skipped (as if it did not match) and
   // the error is noted on the decision: the other rules still decide (SPEC 1.5)

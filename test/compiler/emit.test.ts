@@ -3,7 +3,7 @@ import { parse } from 'acorn'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compile } from '../../compiler/index.js'
-import { js, quote, Scope, text } from '../../compiler/emit/code.js'
+import { js, quote, Scope, text, typeKey } from '../../compiler/emit/code.js'
 import { importCode } from '../support/compiled.js'
 
 /** Fails on any way for the module to reach other code: imports, require, eval, Function. */
@@ -78,6 +78,9 @@ describe('the one escaping path', () => {
     expect([text(s.name('re')), text(s.name('re')), text(s.name('m'))]).toEqual(['re0', 're1', 'm0'])
     expect(() => s.name('x y')).toThrow(/internal/)
     expect(() => s.name('delete')).toThrow(/internal/)
+  })
+  it('writes a type key bare only when it is a plain identifier', () => {
+    expect(['send_sms', '$x', 'a-b', 'class', '0x', '', 'we"ird\u2028'].map(k => text(typeKey(k)))).toEqual(['send_sms', '$x', '"a-b"', '"class"', '"0x"', '""', '"we\\"ird\\u2028"'])
   })
 })
 

@@ -1,8 +1,10 @@
 /**
  * Differential property test: over generated policies (both dialects' IR, every operator, nested
- * paths, regexes, warn rules, limits, hours, typed and untyped tools) and generated calls (missing,
- * null, wrongly typed and hostile values, prototype keys), the emitted `evaluate` and the reference
- * interpreter return the same Evaluation. Seeded, so a failure reproduces.
+ * paths, regexes, warn rules, limits, hours, typed and untyped tools, several rules of one action
+ * that match together at different costs) and generated calls (missing, null, wrongly typed and
+ * hostile values, prototype keys, and values on the policy's own edges: see `edges.ts`), the emitted
+ * `evaluate` and the reference interpreter return the same Evaluation, reported rule and `ruleIndex`
+ * included. Seeded, so a failure reproduces.
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
@@ -10,6 +12,7 @@ import { emit } from '../../compiler/emit/index.js'
 import type { Action, Expr, OpName, Policy, ResultRedaction, Rule } from '../../compiler/ir.js'
 import { interpret } from '../oracle/interpret.js'
 import { importCode } from '../support/compiled.js'
+import { edgeInstant, edgeObject, edgesOf, HOSTILE_NUMBER_SPELLINGS, numberNearMisses } from './edges.js'
 
 const S = { start: 0, end: 0 }
 const KEYS = ['a', 'b', 's', 'n', 'list', 'length', '__proto__', 'constructor', 'toString', '0', 'we"ird\u2028`${x}`']
@@ -18,15 +21,22 @@ const TOOLS = ['t1', 't2', '__proto__']
 
 const HOSTS = ['127.0.0.1', '2130706433', '0x7f.1', '[::ffff:127.0.0.1]', '::ffff:7f00:1', '::1', '169.254.169.254', 'localhost', 'LOCALHOST.', 'a.localhost', '10.1.2.3', '8.8.8.8', '[2002:a9fe:a9fe::]', '64:ff9b::10.0.0.1', '::10.0.0.1', 'api.stripe.com', 'http://127.0.0.1/', 'https://api.stripe.com/v1/charges', 'http://[fe80::1]:80/x?y', 'http://0x7f.1/', 'http://2130706433/', 'https://user@203.0.113.9:8443/p?q', 'file:///etc/passwd', 'evil@127.0.0.1', '127.0.0.1:80', '1.2.3', '256.1.1.1', 'fd00::1', '[fe80::1%25eth0]', '::', '0', '203.0.113.9', '2001:db8::5', '①②⑦.0.0.1', '100.64.1.1', '172.31.255.255', '172.32.0.1', 'ff02::1', '1.2.3.4.', ' 127.0.0.1 ', '127.0.0.1/x']
 const CIDRS = ['10.0.0.0/8', '127.0.0.0/8', '0.0.0.0/0', '203.0.113.0/24', '8.8.8.8/32', '2001:db8::/32', '::/0', '::ffff:0:0/96', 'fe80::/10', '::1/128', '172.16.0.0/12', '64:ff9b::/96']
-const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0', '1e309', ' 11', '0x10', 'Infinity', 'NaN', '11abc', '-1e400', ...HOSTS)
+const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0', '1e309', '11abc', '/etc', 'rm -rf', 'https://', '.env', 'Admin', ...HOSTS)
 // numbers spelled every way a caller can: none may dodge a comparison (SPEC 1.3)
-const scalar = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom<unknown>(0.5, -0, NaN, Infinity, -Infinity, 11n, Object(11), Object('11')), fc.boolean(), fc.constant(null))
-const literal = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.boolean(), fc.constant(null))
+const scalar = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom<unknown>(0.5, -0, NaN, Infinity, -Infinity, ...HOSTILE_NUMBER_SPELLINGS), fc.boolean(), fc.constant(null))
+const literal = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.1, 2.5, -0.5), fc.boolean(), fc.constant(null))
 
 const rootExpr = fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }, { kind: 'root', name: 'tool', span: S }, { kind: 'root', name: 'params', span: S })
 
-const path: fc.Arbitrary<Expr> = fc.tuple(fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }), fc.array(fc.constantFrom(...KEYS), { minLength: 0, maxLength: 3 }), fc.boolean())
+const PLAIN_KEYS = ['a', 'b', 's', 'n', 'list']
+const pathOf = (keys: fc.Arbitrary<string[]>): fc.Arbitrary<Expr> => fc.tuple(fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }), keys, fc.boolean())
   .map(([root, keys, optional]) => keys.reduce<Expr>((o, k) => ({ kind: 'member', object: o, key: k, optional, span: S }), root))
+// mostly the paths a real policy reads, so that calls built from its literals reach them; sometimes
+// any key (prototype names, `length`, quotes) at any depth
+const path: fc.Arbitrary<Expr> = fc.oneof(
+  { weight: 3, arbitrary: pathOf(fc.array(fc.constantFrom(...PLAIN_KEYS), { minLength: 1, maxLength: 2 })) },
+  { weight: 1, arbitrary: pathOf(fc.array(fc.constantFrom(...KEYS), { minLength: 0, maxLength: 3 })) },
+)
 
 /** paths into a handler's result (result rules only) */
 const resultPath: fc.Arbitrary<Expr> = fc.tuple(fc.array(fc.constantFrom(...KEYS), { minLength: 0, maxLength: 3 }), fc.boolean())
@@ -106,7 +116,7 @@ function body(name: string): fc.Arbitrary<Expr> {
 
 function opExpr(subject: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
   const ops: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
-  return fc.tuple(fc.constantFrom(...ops), fc.boolean(), subject, literal, regex, fc.array(literal, { maxLength: 3 }), fc.oneof(fc.integer({ min: -5, max: 100 }), fc.constantFrom('10', '-2.5', '1e2')), hostileString)
+  return fc.tuple(fc.constantFrom(...ops), fc.boolean(), subject, literal, regex, fc.array(literal, { maxLength: 3 }), fc.oneof(fc.integer({ min: -5, max: 100 }), fc.constantFrom(0.5, -2.5, '10', '-2.5', '1e2')), hostileString)
     .map(([op, negate, subj, lit, rx, list, bound, str]): Expr => {
       let value: Expr | null
       if (op === 'matches') value = rx
@@ -145,8 +155,38 @@ const rule = fc.record({
   message: hostileString,
 })
 
+type RawRule = typeof rule extends fc.Arbitrary<infer R> ? R : never
+
+/** `o || !o`: always true, never throws, and costs what `o` costs (twice). */
+const tautology: fc.Arbitrary<Expr> = opExpr(path).map((o): Expr => {
+  const op = o as Extract<Expr, { kind: 'op' }>
+  return { kind: 'any', items: [{ kind: 'all', items: [op], span: S }, { kind: 'all', items: [{ ...op, negate: !op.negate }], span: S }], span: S }
+})
+
+/**
+ * Rules of one action that match together at different costs (SPEC 1.5: the first in file order
+ * wins, whatever order the emitter evaluates them in): a cheaper copy after a rule, or a costlier one
+ * (the rule's own condition AND a tautology) before it.
+ */
+const sibling = fc.record({ at: fc.nat(), later: fc.boolean(), unconditional: fc.boolean(), tautology })
+function withSiblings(rules: RawRule[], siblings: (typeof sibling extends fc.Arbitrary<infer X> ? X : never)[]): RawRule[] {
+  const out = [...rules]
+  for (const s of siblings) {
+    if (out.length === 0) break
+    const i = s.at % out.length
+    const base = out[i]!
+    if (s.later) {
+      out.splice(i + 1, 0, { ...base, limit: undefined, hours: undefined, condition: s.unconditional ? null : s.tautology })
+    } else {
+      const condition: Expr = base.condition ? { kind: 'all', items: [base.condition, s.tautology], span: S } : s.tautology
+      out.splice(i, 0, { ...base, limit: undefined, condition })
+    }
+  }
+  return out
+}
+
 const policyArb = fc.record({
-  rules: fc.array(rule, { minLength: 0, maxLength: 6 }),
+  rules: fc.tuple(fc.array(rule, { minLength: 0, maxLength: 6 }), fc.array(sibling, { maxLength: 3 })).map(([rules, siblings]) => withSiblings(rules, siblings)),
   resultRules: fc.array(fc.tuple(fc.nat({ max: 6 }), resultRule), { maxLength: 4 }),
   default: fc.constantFrom<Action>('allow', 'review', 'deny'),
   unknownTools: fc.constantFrom<Action>('allow', 'deny'),
@@ -193,20 +233,32 @@ const argsArb = fc.oneof(
   fc.constantFrom('{"__proto__":{"s":"x"},"s":"a"}', '{"constructor":{"prototype":1},"s":"ab"}', '{"s":"12","length":3}').map(t => JSON.parse(t) as unknown),
 )
 
-const callArb = fc.record({
-  tool: fc.constantFrom(...TOOLS, 'unknown', 'toString'),
-  args: argsArb,
-  context: fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 4 })),
-  now: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
-  params: fc.option(fc.record({ cap: fc.integer({ min: 0, max: 9 }) }), { nil: undefined }),
-  session: fc.option(fc.oneof(
-    fc.record({ labels: fc.array(fc.constantFrom('secret', 'untrusted', 'injected', '__proto__', ''), { maxLength: 3 }) }),
-    fc.record({ id: fc.constantFrom('s1', '__proto__'), labels: fc.array(fc.oneof(fc.constantFrom('secret', 'x'), fc.integer(), fc.constant(null)), { maxLength: 3 }) }),
-    fc.constantFrom<unknown>({ labels: 'secret' }, { labels: null }, {}, null, 'secret', { labels: { 0: 'secret', length: 1 } }),
-  ), { nil: undefined }),
-  result: fc.oneof(value, hostileString, fc.constantFrom<unknown>(10n, () => 1, Symbol('s'))),
-  cyclic: fc.boolean(),
-})
+const contextArb = fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 4 }))
+const anyInstant = fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) })
+const sessionArb = fc.option(fc.oneof(
+  fc.record({ labels: fc.array(fc.constantFrom('secret', 'untrusted', 'injected', '__proto__', ''), { maxLength: 3 }) }),
+  fc.record({ id: fc.constantFrom('s1', '__proto__'), labels: fc.array(fc.oneof(fc.constantFrom('secret', 'x'), fc.integer(), fc.constant(null)), { maxLength: 3 }) }),
+  fc.constantFrom<unknown>({ labels: 'secret' }, { labels: null }, {}, null, 'secret', { labels: { 0: 'secret', length: 1 } }),
+), { nil: undefined })
+
+interface Call { tool: string; args: unknown; context: unknown; now: number; params: { cap: number } | undefined; session: unknown; result: unknown; cyclic: boolean }
+
+/** Calls for one policy: half drawn at large, half built from the policy's own edges. */
+function callArb(policy: Policy): fc.Arbitrary<Call> {
+  const edges = edgesOf(policy)
+  const instant = edgeInstant(edges)
+  const typedArgs = (o: Record<string, unknown>): Record<string, unknown> => (Object.prototype.hasOwnProperty.call(o, 's') ? o : { s: 'ab', ...o })
+  return fc.record({
+    tool: fc.constantFrom(...TOOLS, ...TOOLS, 'unknown', 'toString'),
+    args: fc.oneof(argsArb, edgeObject(edges, 'args', value), edgeObject(edges, 'args', value).map(typedArgs)),
+    context: fc.oneof(contextArb, edgeObject(edges, 'context', value)),
+    now: instant ? fc.oneof(anyInstant, instant) : anyInstant,
+    params: fc.option(fc.record({ cap: fc.integer({ min: 0, max: 9 }) }), { nil: undefined }),
+    session: sessionArb,
+    result: fc.oneof(value, hostileString, fc.constantFrom<unknown>(10n, () => 1, Symbol('s'))),
+    cyclic: fc.boolean(),
+  })
+}
 
 /** a cyclic copy of `v` when asked (an object that holds itself), else `v` */
 function withCycle(v: unknown, cyclic: boolean): unknown {
@@ -235,7 +287,7 @@ function reasonless(e: Record<string, unknown>): Record<string, unknown> {
 describe('emitted evaluate agrees with the reference interpreter', () => {
   it('on generated policies and hostile calls', async () => {
     await fc.assert(
-      fc.asyncProperty(policyArb, fc.array(callArb, { minLength: 10, maxLength: 10 }), async (policy, calls) => {
+      fc.asyncProperty(policyArb.chain(policy => fc.tuple(fc.constant(policy), fc.array(callArb(policy), { minLength: 10, maxLength: 10 }))), async ([policy, calls]) => {
         const out = emit(policy, { source: '', filename: 'gen.policy.yaml' })
         const mod = await importCode(out.code)
         const oracle = interpret(policy)
@@ -255,7 +307,52 @@ describe('emitted evaluate agrees with the reference interpreter', () => {
           expect(reasonless(compiledResult!)).toEqual(reasonless(referenceResult))
         }
       }),
-      { seed: 20261124, numRuns: 300 },
+      // `npm run mutate` runs fewer (test/support/mutate-setup.ts): every emitter mutant runs this test
+      { seed: 20261124, numRuns: Number(process.env['VETOC_PROPERTY_RUNS'] ?? 300) },
     )
-  }, 600_000) // a shared, loaded machine: 300 modules written to disk and imported
+  }, 600_000) // a shared, loaded machine: 300 policies × 10 calls, each policy emitted and imported from disk
+})
+
+describe('emitted evaluate agrees with the reference interpreter on every number spelling', () => {
+  // whatever the number semantics are, both sides must read each spelling the same way; one rule per
+  // comparison, so the reported rule says which comparison held
+  const ops: OpName[] = ['greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal']
+  const bounds: (number | string)[] = [11, '11', 0, -0.5]
+  const rules: Rule[] = bounds.flatMap((bound, b) => ops.map((op, o): Rule => {
+    const index = b * ops.length + o
+    const condition: Expr = { kind: 'op', op, negate: false, subject: { kind: 'member', object: { kind: 'root', name: 'args', span: S }, key: 'n', optional: false, span: S }, value: { kind: 'lit', value: bound, span: S }, span: S }
+    return { id: `${op}-${String(bound)}`, index, action: 'allow', warn: true, tools: '*', condition, message: '', tags: [], metadata: {}, span: S }
+  }))
+  const policy: Policy = { name: 'numbers', default: 'allow', unknownTools: 'deny', failMode: 'closed', regexInputLimit: 4096, tools: [{ name: 't', redact: [], span: S }], context: [], params: [], rules, span: S }
+  const spellings = [...HOSTILE_NUMBER_SPELLINGS, ...bounds.flatMap(b => numberNearMisses(Number(b))), '0x20', ' 5 ', '.5', '5e-1', '-.5', '1e2', '1E2', '+11', '011', '11.', '٣']
+  for (const n of spellings) {
+    it(`args.n = ${typeof n === 'string' ? JSON.stringify(n) : Object.is(n, -0) ? '-0' : String(n)}`, async () => {
+      const mod = await importCode(emit(policy, { source: '', filename: 'numbers.policy.yaml' }).code)
+      const compiled = mod.evaluate('t', { n }, undefined, { now: 0 }) as unknown as Record<string, unknown>
+      expect(normalise(compiled)).toEqual(normalise(interpret(policy).evaluate('t', { n }, undefined, { now: 0 }) as unknown as Record<string, unknown>))
+    })
+  }
+})
+
+describe('emitted evaluate agrees with the reference interpreter on value-returning logic', () => {
+  // `x.match(re) && y` yields the match result itself when there is none (null, not false): the
+  // emitter may treat `match` as a truth test only where the value is used as one
+  const s: Expr = { kind: 'member', object: { kind: 'root', name: 'args', span: S }, key: 's', optional: false, span: S }
+  const match: Expr = { kind: 'call', method: 'match', receiver: s, args: [{ kind: 'regex', source: '^a', flags: '', span: S }], optional: true, span: S }
+  const lit = (value: string | boolean): Expr => ({ kind: 'lit', value, span: S })
+  const keys: Expr[] = [
+    { kind: 'logical', op: '&&', left: match, right: lit('k'), span: S },
+    { kind: 'logical', op: '||', left: match, right: lit('k'), span: S },
+    { kind: 'logical', op: '??', left: match, right: lit('k'), span: S },
+    { kind: 'binary', op: '===', left: { kind: 'logical', op: '&&', left: match, right: lit(true), span: S }, right: { kind: 'lit', value: null, span: S }, span: S },
+  ]
+  const rules: Rule[] = keys.map((key, index): Rule => ({ id: `k${index}`, index, action: 'allow', warn: false, tools: '*', condition: index === 3 ? key : null, limit: { max: 1, perMs: 1000, key, span: S }, message: '', tags: [], metadata: {}, span: S }))
+  const policy: Policy = { name: 'logic', default: 'allow', unknownTools: 'deny', failMode: 'closed', regexInputLimit: 4096, tools: [{ name: 't', redact: [], span: S }], context: [], params: [], rules, span: S }
+  for (const value of ['abc', 'xyz', '', undefined, 5]) {
+    it(`args.s = ${JSON.stringify(value) ?? 'undefined'}`, async () => {
+      const mod = await importCode(emit(policy, { source: '', filename: 'logic.policy.yaml' }).code)
+      const compiled = mod.evaluate('t', { s: value }, undefined, { now: 0 }) as unknown as Record<string, unknown>
+      expect(normalise(compiled)).toEqual(normalise(interpret(policy).evaluate('t', { s: value }, undefined, { now: 0 }) as unknown as Record<string, unknown>))
+    })
+  }
 })

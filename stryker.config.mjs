@@ -1,0 +1,55 @@
+// @ts-check
+/**
+ * Mutation testing: `npm run mutate` (see DEVELOPERS.md). Not part of `npm test`; run it before a
+ * release and whenever the emitter or the lowering changes.
+ *
+ * StrykerJS 10 refuses to start on Node < 22 (a hard check in its CLI, no flag), while vetoc supports
+ * Node 20, so the script runs Stryker under the `node@22` binary from the npm registry (`npx -y node@22`);
+ * the test runner workers it spawns use that same binary.
+ *
+ * Incremental: results are kept in reports/stryker-incremental.json (committed), so a rerun only
+ * tests mutants whose code or covering tests changed. `npm run mutate -- --force` retests everything.
+ *
+ * Equivalent mutants (changes no test can see because behaviour cannot change) are marked where they
+ * live, with `// Stryker disable ...: <why>` (e.g. the evaluation-order `cost` in compiler/emit/index.ts).
+ *
+ * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
+ */
+export default {
+  packageManager: 'npm',
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.ts', related: true },
+  // No TypeScript checker: vetoc builds with TypeScript 7 (the native compiler), which has no JS
+  // compiler API. Stryker's sandbox step that rewrites `tsconfigFile` calls that API
+  // (`ts.parseConfigFileTextToJson`) and crashes, and the checker's native preview needs a second
+  // copy of TypeScript under the `@typescript/native` alias. Pointing `tsconfigFile` at a file that
+  // does not exist turns the rewrite off (nothing here needs it: no `extends`/`references` outside the
+  // project). A mutant that only breaks types therefore runs; the vitest transform strips types, so
+  // it is judged by the tests like any other.
+  tsconfigFile: 'tsconfig.mutate-none.json',
+  mutate: [
+    'compiler/**/*.ts',
+    'src/limits/**/*.ts',
+    'src/records/**/*.ts',
+    'src/guard.ts',
+  ],
+  // each mutant runs only the tests that executed its code in the dry run
+  coverageAnalysis: 'perTest',
+  // module-level mutants (the helper text, top-level tables) would need the whole selection per
+  // mutant; they are left out (reported as ignored)
+  ignoreStatic: true,
+  // the machine is shared: two workers at most
+  concurrency: 2,
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
+  reporters: ['clear-text', 'progress', 'html', 'json'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  thresholds: { high: 90, low: 80, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+  timeoutMS: 60_000,
+  // the dry run measures per-test coverage of the whole selection once; slow on a busy machine
+  dryRunTimeoutMinutes: 30,
+  ignorePatterns: ['dist', 'test/.tmp', 'reports', '.stryker-tmp', 'bench/results.json'],
+}

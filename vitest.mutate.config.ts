@@ -1,0 +1,17 @@
+/**
+ * The tests `npm run mutate` runs against each mutant: the ones that exercise compiler/, the limit
+ * stores, the records and the guard in process. The plugin, CLI and adapter suites drive dist/ or real
+ * SDKs and never see a mutant, so they are left out.
+ */
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/compiler/**/*.test.ts', 'test/property/**/*.test.ts', 'test/corpus.test.ts', 'test/readme.test.ts', 'test/runtime/**/*.test.ts', 'test/limits/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'test/fixtures/**', 'test/.tmp/**'],
+    // a killed mutant needs one counterexample, not a shrunk one
+    setupFiles: ['test/support/mutate-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 60_000,
+  },
+})
