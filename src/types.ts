@@ -101,6 +101,10 @@ export interface CompiledPolicy {
   evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
   /** the context counters that apply to a call (absent in modules without them) */
   counters?(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null
+  /** SPEC 4.2: the governed tools some call could be allowed or reviewed for under `context` (absent in older modules) */
+  visibleTools?(context?: unknown, options?: EvaluateOptions): string[]
+  /** the arguments as rules see them after `normalize:`; unchanged when nothing applies (absent in older modules) */
+  canonicalArgs?(tool: string, args: unknown, options?: { words?: boolean }): unknown
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { Diagnostic } from '../diagnostic.js'
 import type { Expr, FieldDecl, JsonSchema, Member, Policy, Rule, ScalarType, Span } from '../ir.js'
 import { didYouMean } from '../lower/suggest.js'
+import { canonicalSchema } from './normalize.js'
 
 type Tag = 'string' | 'number' | 'boolean' | 'null' | 'undefined' | 'object' | 'array' | 'regex'
 
@@ -213,6 +214,10 @@ class Checker {
       case 'any':
         for (const i of e.items) this.type(i, facts)
         return t('boolean')
+      case 'detect':
+        // any value may be searched: strings and numbers are read, anything else holds nothing
+        this.type(e.arg, facts)
+        return t('boolean')
     }
   }
 
@@ -408,6 +413,7 @@ function usesArgs(e: Expr | null): boolean {
     case 'call': return usesArgs(e.receiver) || e.args.some(usesArgs)
     case 'op': return usesArgs(e.subject) || usesArgs(e.value)
     case 'all': case 'any': return e.items.some(usesArgs)
+    case 'detect': return usesArgs(e.arg)
   }
 }
 
@@ -416,7 +422,8 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
   const context = policy.context.length > 0 ? fieldsType(policy.context as FieldDecl[], true) : ANY
   const params = fieldsType(policy.params, false)
   const argTypes = new Map<string, Ty>()
-  for (const tool of policy.tools) argTypes.set(tool.name, tool.schema ? schemaType(tool.schema) : ANY)
+  // rules read the canonical arguments: a `shell` argument is a string array (compiler/check/normalize.ts)
+  for (const tool of policy.tools) argTypes.set(tool.name, tool.schema ? schemaType(canonicalSchema(tool)) : ANY)
   const seen = new Set<string>()
   /** Types `exprs` against each of `tools` (once, if they never read `args`), reporting each diagnostic once. */
   const checkAgainst = (exprs: readonly Expr[], tools: string[] | '*'): void => {

@@ -16,6 +16,9 @@ import type { Action, Expr, Policy, Rule, Span, ToolDecl } from '../ir.js'
 import { comment, join, js, jsonValue, Scope, text, type Code } from './code.js'
 import { HELPERS } from './runtime.js'
 import { buildValidators } from './validate.js'
+import { detectorHelpers } from './detectors.js'
+import { canonicalArgsFunction, NORMALIZE_HELPERS, normalizeSpecs, usesNormalize } from './normalize.js'
+import { visibleFunction } from './visible.js'
 import { declarations } from './types.js'
 
 export interface EmitOptions {
@@ -52,6 +55,8 @@ class ModuleBuilder {
   readonly consts: Line[] = []
   /** declared params: name → the module constant holding its default */
   readonly params = new Map<string, Code>()
+  /** which detectors the emitted conditions call (their patterns are emitted only then) */
+  readonly detectors = { secret: false, pii: false }
   private readonly regexes = new Map<string, Code>()
   private readonly formats = new Map<string, Code>()
 
@@ -97,6 +102,7 @@ function cost(e: Expr | null): number {
     case 'call': return 3 + cost(e.receiver) + e.args.reduce((s, i) => s + cost(i), 0)
     case 'op': return 2 + cost(e.subject) + (e.op === 'matches' ? 20 : e.value?.kind === 'array' ? e.value.items.length : 0)
     case 'all': case 'any': return e.items.reduce((s, i) => s + cost(i), 0)
+    case 'detect': return 40 + cost(e.arg)
   }
 }
 
@@ -216,6 +222,9 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'all': return e.items.length === 0 ? js`true` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` && `)})`
     case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` || `)})`
+    case 'detect':
+      cx.b.detectors[e.detector] = true
+      return js`detect(${expr(e.arg, cx)}, ${e.detector === 'secret' ? js`DET_SECRET` : js`DET_PII`}, 0)`
   }
   throw new Error('internal: unknown expression')
 }
@@ -245,6 +254,7 @@ function usesN(e: Expr | null): boolean {
     case 'conditional': return usesN(e.test) || usesN(e.then) || usesN(e.otherwise)
     case 'call': return usesN(e.receiver) || e.args.some(usesN)
     case 'all': case 'any': return e.items.some(usesN)
+    case 'detect': return usesN(e.arg)
   }
 }
 
@@ -268,13 +278,16 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
 }
 
 /** `rules`: the rules that apply to `tool`, in file order. */
-function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean): Line[] {
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, normalize: Code | undefined): Line[] {
   const cx: ToolCx = { tool: tool.name, b }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
+  // `normalize:` (compiler/emit/normalize.ts): the string kinds before validation, `shell` after it
+  if (normalize) lines.push({ code: js`  let k = normalizeArgs(a, ${normalize}, false); if (isBad(k)) return badArgs(${tool.name}, k.bad); a = k;`, span: tool.normalize![0]!.span })
   // the fast check accepts only what the validator accepts; the validator decides the rest (and
   // says why it rejects)
   if (validator) lines.push({ code: fastValidator ? js`  if (!${fastValidator}(a) && !${validator}(a)) return invalid(${tool.name}, ${validator}.errors);` : js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
+  if (normalize && tool.normalize!.some(n => n.kinds.includes('shell'))) lines.push({ code: js`  k = normalizeArgs(a, ${normalize}, true); if (isBad(k)) return badArgs(${tool.name}, k.bad); a = k;` })
   const stateless = rules.filter(r => !r.limit)
   const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
@@ -382,14 +395,16 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const failDecision: Action = policy.failMode === 'closed' ? 'deny' : 'allow'
 
   const validators = buildValidators(policy, diagnostics)
+  const normSpecs = new Map([...normalizeSpecs(policy)].map(([t, spec]) => [t, b.constant(js`deepFreeze(${spec})`, 'norm')]))
   const toolFns: { tool: ToolDecl; name: Code; lines: Line[] }[] = []
   const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny') })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', normSpecs.get(tool.name)) })
   }
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)
+  const visible = visibleFunction(policy, rulesOf, (r, tool) => expr(r.condition!, { tool, b }, true))
 
   const info = {
     name: policy.name,
@@ -412,6 +427,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: comment(`generated by vetoc from ${options.filename.split(/[\\/]/).pop() ?? options.filename}: do not edit`) })
   lines.push({ code: comment(`policy ${policy.name}, sha256 ${digest}`) })
   lines.push({ code: HELPERS })
+  if (usesNormalize(policy)) lines.push({ code: NORMALIZE_HELPERS })
+  if (b.detectors.secret || b.detectors.pii) lines.push({ code: detectorHelpers(b.detectors) })
   lines.push({ code: js`const FAIL = ${failDecision};` })
   lines.push({ code: js`function malformed(a) { return { decision: FAIL, reason: "malformed arguments: expected an object, got " + kind(a), ruleIndex: -1 }; }` })
   lines.push({ code: js`function invalid(tool, errors) { return { decision: "deny", reason: invalidReason(tool, errors), ruleIndex: -1 }; }` })
@@ -444,6 +461,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`  try { return dispatch(tool, args, context, options); } catch (e) { return failed(e); }` })
   lines.push({ code: js`}` })
   lines.push(...counterLines)
+  lines.push({ code: canonicalArgsFunction(normSpecs) })
+  lines.push({ code: visible })
   lines.push({ code: js`export const policy = deepFreeze(${jsonValue(info)});` })
 
   const map = new GenMapping({ file: `${baseName(options.filename)}.js` })

@@ -1,7 +1,7 @@
 /** The conditions dialect (Veto's `field`/`operator`/`value`) → IR operator nodes. */
 import type { Expr, OpName } from '../ir.js'
 import { scalarOffset, type YNode, type YScalar } from '../parse/index.js'
-import { ALL_OPERATORS, CONDITION_KEYS, FIELD_ROOTS, FORBIDDEN_KEYS, Lowerer, spanHead } from './lowerer.js'
+import { ALL_OPERATORS, CONDITION_KEYS, DETECTOR_OPERATORS, FIELD_ROOTS, FORBIDDEN_KEYS, Lowerer, spanHead } from './lowerer.js'
 import { didYouMean } from './suggest.js'
 
 export function conditionList(lw: Lowerer, node: YNode): Expr | null {
@@ -32,6 +32,12 @@ function lowerCondition(lw: Lowerer, node: YNode): Expr | null {
   const negate = opName.startsWith('not_')
   const op = (negate ? opName.slice(4) : opName) as OpName
   const span = node.span
+  const detector = DETECTOR_OPERATORS[op]
+  if (detector !== undefined) {
+    if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
+    const found: Expr = { kind: 'detect', detector, arg: subject, span }
+    return negate ? { kind: 'unary', op: '!', arg: found, span } : found
+  }
   if (op === 'exists') {
     if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
     return { kind: 'op', op, negate, subject, value: null, span }

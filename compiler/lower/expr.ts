@@ -30,6 +30,9 @@ const METHODS: Record<string, { arity: number }> = {
   trim: { arity: 0 },
 }
 
+/** The detector functions of SPEC 4.2: `containsSecret(x)`, `containsPii(x)`. */
+const DETECTORS: Record<string, 'secret' | 'pii'> = { containsSecret: 'secret', containsPii: 'pii' }
+
 const NODE_NAMES: Record<string, string> = {
   AssignmentExpression: 'assignment',
   UpdateExpression: 'increment/decrement',
@@ -216,9 +219,11 @@ function hasOptionalLink(n: AnyNode): boolean {
 function call(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
   const callee = n.callee as AnyNode
   if (n.optional) return reject(cx, n, 'optional calls `f?.()` are not allowed in a `when` expression')
+  if (callee.type === 'Identifier' && Object.prototype.hasOwnProperty.call(DETECTORS, callee.name)) return detector(n, callee.name as string, cx)
   if (callee.type !== 'MemberExpression' || callee.computed) {
     const name = callee.type === 'Identifier' ? `\`${callee.name}\`` : 'this function'
-    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}`)
+    const near = callee.type === 'Identifier' ? didYouMean(callee.name as string, Object.keys(DETECTORS)) : undefined
+    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, near ?? `allowed: the methods ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')} and the functions ${Object.keys(DETECTORS).map(f => `\`${f}\``).join(', ')}`)
   }
   const method = (callee.property as AnyNode).name as string
   const spec = METHODS[method]
@@ -241,4 +246,11 @@ function call(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
   }
   const out: Call = { kind: 'call', method: method as Call['method'], receiver, args: loweredArgs, optional, span: sp(cx, n) }
   return out
+}
+
+function detector(n: AnyNode, name: string, cx: ExprContext): Expr {
+  const args = n.arguments as AnyNode[]
+  if (args.length !== 1) return reject(cx, n, `\`${name}\` takes 1 argument, got ${args.length}`)
+  if (args[0]!.type === 'SpreadElement') return reject(cx, n, 'spread arguments are not allowed')
+  return { kind: 'detect', detector: DETECTORS[name]!, arg: walk(args[0]!, cx, false), span: sp(cx, n) }
 }

@@ -7,6 +7,7 @@ import type { Action, FailMode, RegexLit, FieldDecl, JsonSchema, JsonValue, Para
 import type { YNode } from '../parse/index.js'
 import { ACTIONS, DECISIONS, Lowerer, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
 import { lowerRule } from './rule.js'
+import { lowerNormalize } from './normalize.js'
 import { lowerCounter } from './stateful.js'
 import { closest } from './suggest.js'
 
@@ -84,6 +85,11 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
           }
           const r = m?.get('redact')
           if (r) decl.redact = lw.stringList(r.value, '`redact`') ?? []
+          const nz = m?.get('normalize')
+          if (nz) {
+            const list = lowerNormalize(lw, nz.value, e.key)
+            if (list.length > 0) decl.normalize = list
+          }
         }
         tools.push(decl)
         toolIndex.set(decl.name, decl)

@@ -12,7 +12,7 @@ export interface LowerOptions {
 
 export const POLICY_KEYS: readonly string[] = ['version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'tools', 'context', 'params', 'rules', 'settings']
 export const SETTINGS_KEYS: readonly string[] = ['default_action', 'fail_mode', 'global_tags']
-export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact']
+export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'normalize']
 export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours']
 export const CONDITION_KEYS: readonly string[] = ['field', 'operator', 'value']
 export const LIMIT_KEYS: readonly string[] = ['max', 'per', 'key']
@@ -31,7 +31,10 @@ export const DECISIONS: readonly string[] = ['allow', 'review', 'deny']
 export const SEVERITIES: readonly string[] = ['critical', 'high', 'medium', 'low', 'info']
 export const SCALAR_TYPES: readonly string[] = ['string', 'number', 'boolean', 'string[]', 'number[]', 'unknown']
 export const OPERATORS: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
-export const ALL_OPERATORS: readonly string[] = OPERATORS.flatMap(o => [o, `not_${o}`])
+/** Condition operators that run a detector (SPEC 4.2); they take no `value`. */
+export const DETECTOR_OPERATORS: Record<string, 'secret' | 'pii'> = { contains_secret: 'secret', contains_pii: 'pii' }
+export const ALL_OPERATORS: readonly string[] = [...OPERATORS, ...Object.keys(DETECTOR_OPERATORS)].flatMap(o => [o, `not_${o}`])
+export const NORMALIZE_KINDS: readonly string[] = ['path', 'url', 'shell', 'text', 'lower', 'trim']
 export const FIELD_ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { arguments: 'args', args: 'args', context: 'context', params: 'params', tool_name: 'tool' }
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 export const PER_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
