@@ -14,7 +14,9 @@ export function visibleFunction(policy: Policy, rulesOf: ReadonlyMap<string, Rul
   const body: Code[] = []
   policy.tools.forEach((tool, i) => {
     const v = toolVisibility(policy, rulesOf.get(tool.name) ?? [], counters)
-    if (v.denies.length === 0 && v.allowers === null) {
+    // nothing can hide the tool: no static deny, some call could be allowed, and no static condition
+    // whose error would deny every call
+    if (v.denies.length === 0 && v.allowers === null && (v.evaluated.length === 0 || policy.failMode === 'open')) {
       body.push(js`  out.push(${tool.name});`)
       return
     }

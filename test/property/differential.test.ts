@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { emit } from '../../compiler/emit/index.js'
-import type { Action, Expr, OpName, Policy, Rule } from '../../compiler/ir.js'
+import type { Action, ArgNormalizer, Expr, NormalizeKind, OpName, Policy, Rule } from '../../compiler/ir.js'
 import { interpret } from '../oracle/interpret.js'
 import { importCode } from '../support/compiled.js'
 
@@ -17,7 +17,9 @@ const SAFE_REGEXES: [string, string][] = [['^a', ''], ['b$', 'i'], ['^\\d+$', ''
 const TOOLS = ['t1', 't2', '__proto__']
 
 const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0')
-const scalar = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.5, -0, NaN, Infinity), fc.boolean(), fc.constant(null))
+// values the normalisers and detectors care about: paths, URLs, shell lines, look-alike text, secrets, PII
+const canonString = fc.constantFrom('/tmp/../etc/passwd', '....//etc/hosts', '/../x', 'a\u0000b', '//a//./b/', '../x/../../y', 'http://evil%2ecom/a/../b', 'HTTPS://ＥＶＩＬ。com:443/x', 'not a url', 'rm -fr /', "bash -c 'rm -r -f /'", 'ls $HOME', 'echo "a b" \\c;ls', "sudo\u00a0rm -r x", 'echo {a,b}', "eval 'ls -la'", 'a\'b', 'adm\ufeffin', '\u202eabc', 'ﬁ\u3000x', ' Trim Me ', 'AKIAABCDEFGHIJKLMNOP', 'mail me: ana@example.com', 'card 4111 1111 1111 1111', 'card 4111 1111 1111 1112', 'call +15550100199', 'password=hunter2', '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----')
+const scalar = fc.oneof(hostileString, canonString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.5, -0, NaN, Infinity), fc.boolean(), fc.constant(null))
 const literal = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.boolean(), fc.constant(null))
 
 const rootExpr = fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }, { kind: 'root', name: 'tool', span: S }, { kind: 'root', name: 'params', span: S })
@@ -46,6 +48,10 @@ const { expr } = fc.letrec<{ expr: Expr }>(tie => ({
     }),
     fc.array(literal, { maxLength: 3 }).map((items): Expr => ({ kind: 'array', items: items.map(value => ({ kind: 'lit', value, span: S })), span: S })),
     opExpr(path),
+    fc.tuple(fc.constantFrom<'secret' | 'pii'>('secret', 'pii'), fc.oneof(path, rootExpr, tie('expr')), fc.boolean()).map(([detector, arg, negate]): Expr => {
+      const found: Expr = { kind: 'detect', detector, arg, span: S }
+      return negate ? { kind: 'unary', op: '!', arg: found, span: S } : found
+    }),
   ),
 }))
 
@@ -82,12 +88,13 @@ const policyArb = fc.record({
   unknownTools: fc.constantFrom<Action>('allow', 'deny'),
   failMode: fc.constantFrom<'closed' | 'open'>('closed', 'open'),
   typed: fc.boolean(),
-}).map(({ rules, ...p }): Policy => ({
+  normalize: fc.array(fc.option(fc.array(fc.record({ arg: fc.constantFrom('s', 'a', 'b', 'list'), kinds: fc.constantFrom<NormalizeKind[]>(['path'], ['url'], ['text', 'lower'], ['trim'], ['text', 'shell'], ['shell'], ['lower', 'trim']) }), { maxLength: 2 }), { nil: undefined }), { minLength: 3, maxLength: 3 }),
+}).map(({ rules, normalize, ...p }): Policy => ({
   name: 'gen`${x}`</script>',
   default: p.default,
   unknownTools: p.unknownTools,
   failMode: p.failMode,
-  tools: TOOLS.map((name, i) => ({ name, redact: [], span: S, ...(p.typed && i === 0 ? { schema: { type: 'object', properties: { s: { type: 'string' }, n: { type: 'number' }, list: { type: 'array', items: { type: 'string' } } }, required: ['s'] } } : {}) })),
+  tools: TOOLS.map((name, i) => ({ name, redact: [], span: S, ...(normalize[i] && normalize[i]!.length > 0 ? { normalize: dedupe(normalize[i]!).map(n => ({ ...n, span: S })) } : {}), ...(p.typed && i === 0 ? { schema: { type: 'object', properties: { s: { type: 'string' }, n: { type: 'number' }, list: { type: 'array', items: { type: 'string' } } }, required: ['s'] } } : {}) })),
   context: [],
   params: [{ name: 'cap', type: 'number', default: 3, span: S }],
   rules: rules.map((r, index): Rule => {
@@ -106,6 +113,7 @@ const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>(tie => ({
 const argsArb = fc.oneof(
   fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 5 }),
   fc.record({ s: hostileString, n: fc.integer(), list: fc.array(hostileString, { maxLength: 2 }) }),
+  fc.record({ s: canonString, a: canonString, n: fc.integer() }),
   fc.constantFrom<unknown>(null, undefined, [], 'str', 5),
   fc.constantFrom('{"__proto__":{"s":"x"},"s":"a"}', '{"constructor":{"prototype":1},"s":"ab"}', '{"s":"12","length":3}').map(t => JSON.parse(t) as unknown),
 )
@@ -117,6 +125,11 @@ const callArb = fc.record({
   now: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
   params: fc.option(fc.record({ cap: fc.integer({ min: 0, max: 9 }) }), { nil: undefined }),
 })
+
+/** one normaliser per argument (the compiler rejects a duplicate key, YAML being a map) */
+function dedupe(list: Omit<ArgNormalizer, 'span'>[]): Omit<ArgNormalizer, 'span'>[] {
+  return list.filter((n, i) => list.findIndex(m => m.arg === n.arg) === i)
+}
 
 function normalise(e: Record<string, unknown>): Record<string, unknown> {
   const out = { ...e }
@@ -137,9 +150,17 @@ describe('emitted evaluate agrees with the reference interpreter', () => {
           expect(() => { compiled = mod.evaluate(c.tool, c.args, c.context, options) as unknown as Record<string, unknown> }).not.toThrow()
           const reference = oracle.evaluate(c.tool, c.args, c.context, options) as unknown as Record<string, unknown>
           expect(normalise(compiled!)).toEqual(normalise(reference))
+          expect(mod.canonicalArgs!(c.tool, c.args)).toEqual(oracle.canonicalArgs(c.tool, c.args))
+          expect(mod.canonicalArgs!(c.tool, c.args, { words: false })).toEqual(oracle.canonicalArgs(c.tool, c.args, { words: false }))
+          const visible = mod.visibleTools!(c.context, options)
+          expect(visible).toEqual(oracle.visibleTools(c.context, options))
+          // a hidden tool is still denied when called (under fail_mode closed: open lets an evaluation error allow)
+          if (policy.failMode === 'closed' && TOOLS.includes(c.tool) && !visible.includes(c.tool) && c.args !== null && typeof c.args === 'object' && !Array.isArray(c.args)) {
+            expect(compiled!['decision']).toBe('deny')
+          }
         }
       }),
       { seed: 20261124, numRuns: 300 },
     )
-  })
+  }, 240_000)
 })
