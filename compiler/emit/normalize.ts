@@ -52,6 +52,7 @@ const reOddSpace = new RegExp("(?![\\\\t\\\\n\\\\v\\\\f\\\\r ])\\\\p{White_Space
 const SHELLS = ["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish"];
 const SH_OPS = [";;&", "<<<", "<<-", "&>>", "||", "&&", "&>", ";;", ";&", "|&", "<(", "<<", ">>", ">&", ">|", ">(", "<&", "<>", "&", ";", "(", ")", "|", "<", ">"];
 const reFlags = /^-[A-Za-z]{2,}$/;
+const reBlank = /\\s/;
 const reDollar = /[A-Za-z0-9_{(@*#?$!'"-]/;
 const reDollarQuoted = /[A-Za-z0-9_{(@*#?$!-]/;
 class Invalid { constructor(m) { this.bad = m; } }
@@ -96,7 +97,7 @@ function shSplit(s) {
   const end = () => { if (inWord) words.push(w); w = ""; inWord = false; brace = -1; };
   while (i < n) {
     const c = s[i];
-    if (c === " " || c === "\\t" || c === "\\n") { end(); i++; continue; }
+    if (reBlank.test(c)) { end(); i++; continue; }
     if (c === "#" && !inWord) { while (i < n && s[i] !== "\\n") i++; continue; }
     const op = shOp(s, i);
     if (op !== "") { end(); words.push(op); i += op.length; continue; }

@@ -5,10 +5,10 @@
  */
 const OPERATORS = [';;&', '<<<', '<<-', '&>>', '||', '&&', '&>', ';;', ';&', '|&', '<(', '<<', '>>', '>&', '>|', '>(', '<&', '<>', '&', ';', '(', ')', '|', '<', '>']
 const SHELL_NAMES = new Set(['sh', 'bash', 'zsh', 'dash', 'ksh', 'ash', 'mksh', 'fish'])
-const BLANK = /[ \t\n]+/y
+const BLANK = /\s+/y
 const COMMENT = /#[^\n]*/y
 const SINGLE = /'([^']*)'/y
-const PLAIN = /[^ \t\n|&;()<>\\'"`${}]+/y
+const PLAIN = /[^\s|&;()<>\\'"`${}]+/y
 
 class Unsplittable extends Error {}
 
