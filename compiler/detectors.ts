@@ -42,7 +42,9 @@ export const SECRET_PATTERNS: readonly DetectorPattern[] = [
   { name: 'JSON Web Token', source: `${B}eyJ[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}\\.[A-Za-z0-9_-]{5,}`, flags: '' },
   { name: 'Bearer credential', source: '(?<![A-Za-z0-9])Bearer[ \\t]{1,8}[A-Za-z0-9._~+/=-]{8,}', flags: '' },
   { name: 'private key block', source: '-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[A-Za-z0-9+/=\\s]*(?:-----END [A-Z ]{0,40}PRIVATE KEY-----)?', flags: '' },
-  { name: 'password in a URL', source: '(?<![A-Za-z0-9+.-])[a-z][a-z0-9+.-]{0,20}:\\/\\/[^\\s:/@]{1,64}:[^\\s/@]{1,128}@', flags: 'i' },
+  // starts only after a blank or a delimiter, and the user and password parts exclude `:`, so each
+  // candidate is tried once and can be matched one way only
+  { name: 'password in a URL', source: '(?<![^\\s"\'(<=,;])[a-z][a-z0-9+.-]{0,20}:\\/\\/[^\\s:/@]{1,64}:[^\\s:/@]{1,128}@', flags: 'i' },
   {
     name: 'credential assignment (password=..., "api_key": ...)',
     source: '(?<![A-Za-z0-9_])(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|auth[-_]?token|client[-_]?secret|secret[-_]?key|private[-_]?key|secret|token|password|passwd|pwd|passphrase)["\']?[ \\t]?[:=][ \\t]?["\']?(?=[^\\s"\'&,;}])',
@@ -54,7 +56,7 @@ export const SECRET_PATTERNS: readonly DetectorPattern[] = [
 export const PII_PATTERNS: readonly DetectorPattern[] = [
   { name: 'e-mail address', source: '(?<![\\w.%+-])[\\w.%+-]{1,64}@[A-Za-z0-9-]{1,63}(?:\\.[A-Za-z0-9-]{1,63})+', flags: '' },
   { name: 'phone number (E.164)', source: '(?<![\\w+.])\\+[1-9][0-9]{7,14}(?![0-9])', flags: '' },
-  { name: 'phone number (grouped)', source: '(?<![\\w+.])(?:\\+[1-9][0-9]{0,2}[ .-]?)?(?:\\([0-9]{2,4}\\)[ .-]?|[0-9]{2,4}[ .-])[0-9]{3,4}[ .-][0-9]{3,4}(?![\\w.])', flags: '' },
+  { name: 'phone number (grouped)', source: '(?<![\\w+.])(?<![0-9][ .-])(?:\\+[1-9][0-9]{0,2}[ .-]?)?(?:\\([0-9]{2,4}\\)[ .-]?|[0-9]{2,4}[ .-])[0-9]{3,4}[ .-][0-9]{3,4}(?![\\w.])(?![ .-][0-9])', flags: '' },
   { name: 'payment card number (Luhn-checked)', source: '(?<![0-9])[0-9](?:[ -]?[0-9]){12,18}(?![0-9])', flags: '', check: 'luhn' },
 ]
 

@@ -20,6 +20,11 @@ function analyse(source: string, flags: string): RecheckResult {
   return v
 }
 
+/** The super-linear analysis verdict for a pattern (cached): `safe`, `vulnerable` or `unknown`. */
+export function regexVerdict(source: string, flags: string): RecheckResult['status'] {
+  return analyse(source, flags).status
+}
+
 export function checkRegex(rx: RegexLit, out: Diagnostic[]): void {
   const span = rx.span
   for (const f of rx.flags) {
