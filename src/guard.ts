@@ -53,6 +53,12 @@ export interface Guard {
    * so every call a model proposed leaves a record.
    */
   reject(tool: string, args: unknown, reason: string, context?: unknown): GuardDecision
+  /**
+   * SPEC 4.2: the governed tools some call could be allowed or reviewed for under `context`
+   * (decided statically by the compiled `visibleTools`, with this guard's params). Never throws: if
+   * the module cannot answer, fail mode closed lists none and open lists every governed tool.
+   */
+  visibleTools(context?: unknown): string[]
   /** Writes out buffered records. */
   flush(): Promise<void>
   /** Flushes records and releases the store. */
@@ -130,6 +136,15 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   /** The decision when the limit store cannot answer: the fail mode, saying why. */
   const storeDown = (e: unknown): GuardDecision => ({ decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` })
 
+  /** What the record shows of the arguments: the canonical value rules read (`normalize:`), `shell` arguments as text. */
+  const canonical = (tool: string, args: unknown): unknown => {
+    try {
+      return compiled.canonicalArgs ? compiled.canonicalArgs(tool, args, { words: false }) : args
+    } catch {
+      return args
+    }
+  }
+
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
     if (!sink) return
     try {
@@ -144,7 +159,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.severity !== undefined ? { severity: d.severity } : {}),
         ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
-        args: redact(args, paths),
+        args: redact(canonical(tool, args), paths),
         ...(context !== undefined ? { context: redact(context) } : {}),
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
         ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
@@ -259,6 +274,16 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     const d: GuardDecision = { decision: 'deny', reason }
     record(tool, args, context, d, now())
     return d
+  }
+  guard.visibleTools = (context?: unknown): string[] => {
+    try {
+      if (typeof compiled.visibleTools !== 'function') return [...info.tools]
+      const listed = compiled.visibleTools(context, { params })
+      return Array.isArray(listed) ? listed.filter(t => typeof t === 'string') : []
+    } catch (e) {
+      onError(new Error(`visibleTools failed (fail mode ${info.failMode}): ${message(e)}`))
+      return failAction === 'allow' ? [...info.tools] : []
+    }
   }
   guard.flush = async () => {
     try {

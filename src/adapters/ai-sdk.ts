@@ -8,7 +8,7 @@
  * `experimental_repairToolCall` so they are recorded as denials too.
  */
 import type { Guard } from '../guard.js'
-import { decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, type AdapterOptions } from './common.js'
+import { decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
 
 type AnyTool = { execute?: (input: any, options: any) => unknown } & Record<string, unknown>
 
@@ -23,11 +23,14 @@ export interface BlockedToolResult {
 
 /**
  * The guard context of a call is `options.context` when given, else the `experimental_context` the
- * application passed to `generateText`/`streamText`.
+ * application passed to `generateText`/`streamText`. With `onlyVisibleTools`, tools the model could
+ * not use under `options.context` are left out of the returned object.
  */
 export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, tools: T, options: AdapterOptions = {}): T {
   const out: Record<string, AnyTool> = {}
+  const shown = options.onlyVisibleTools ? visibilityOf(guard, options.context) : () => true
   for (const [name, t] of Object.entries(tools)) {
+    if (!shown(name)) continue
     const execute = t.execute
     if (typeof execute !== 'function') {
       out[name] = t // a client-side tool: the application runs it, and should guard it there

@@ -1,6 +1,6 @@
 /** Plain tool lists: `{ name, description, parameters, handler }[]` with every handler guarded. */
 import type { Guard, GuardDecision } from '../guard.js'
-import { decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, type AdapterOptions } from './common.js'
+import { decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
 
 export interface ToolDefinition<A = any, R = unknown> {
   name: string
@@ -34,10 +34,12 @@ export type Protected<T extends ToolDefinition> = Omit<T, 'handler'> & {
 /**
  * Wraps each handler so that it runs only when the guard allows the call. A guarded handler never
  * rejects: it resolves to the handler's result, a `BlockedCall` or a `FailedCall`. Arguments given
- * as a string are parsed as JSON first (malformed text is denied and recorded).
+ * as a string are parsed as JSON first (malformed text is denied and recorded). With
+ * `onlyVisibleTools`, tools the model could not use under `options.context` are left out.
  */
 export function protect<T extends ToolDefinition>(guard: Guard, tools: readonly T[], options: AdapterOptions = {}): Protected<T>[] {
-  return tools.map(t => {
+  const shown = options.onlyVisibleTools ? visibilityOf(guard, options.context) : () => true
+  return tools.filter(t => shown(t.name)).map(t => {
     const handler = async (input: unknown): Promise<Awaited<ReturnType<T['handler']>> | BlockedCall | FailedCall> => {
       let args = input
       let decision: GuardDecision
