@@ -17,13 +17,14 @@ import { protectGemini } from '../../src/adapters/gemini.js'
 import { runToolCalls } from '../../src/adapters/openai.js'
 import { createFileSink, redact, verifyLog } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
+import { workspaceAgent } from './canonical.js'
 import { startProviderServer, type ScriptedCall } from './provider-server.js'
 
 const LOG = 'decisions.jsonl'
 const color = process.stdout.isTTY ? { allow: '\x1b[32m', review: '\x1b[33m', deny: '\x1b[31m', dim: '\x1b[2m', off: '\x1b[0m' } : { allow: '', review: '', deny: '', dim: '', off: '' }
 
-async function load(file: string): Promise<CompiledPolicy> {
-  const source = readFileSync(file, 'utf8')
+async function load(file: string, edit: (source: string) => string = s => s): Promise<CompiledPolicy> {
+  const source = edit(readFileSync(file, 'utf8'))
   const out = compile(source, { filename: file })
   if (out.diagnostics.some(d => d.severity === 'error')) throw new Error(formatDiagnostics(out.diagnostics, source, file))
   const dir = join(tmpdir(), 'vetoc-demo')
@@ -120,8 +121,15 @@ async function main(): Promise<void> {
     contents.push({ role: 'user', parts })
   }
 
+  // ── Workspace agent on policies/workspace.policy.yaml: visible tools and canonical arguments ──
+  const workspace = await load('policies/workspace.policy.yaml')
+  const workspaceGuard = createGuard(workspace, { sink, clock })
+  const raw = await load('policies/workspace.policy.yaml', s => s.replace(/^ {4}normalize:.*\n/gm, ''))
+  await workspaceAgent({ server, guard: workspaceGuard, compiled: workspace, raw, show, dim: s => `${color.dim}${s}${color.off}` })
+
   await groqGuard.close()
   await geminiGuard.close()
+  await workspaceGuard.close()
   await server.close()
   const v = verifyLog(readFileSync(LOG, 'utf8'))
   console.log(v.ok ? `\n${LOG}: ${v.count} records, hash chain verified (npx vetoc log verify ${LOG})` : `\n${LOG}: chain BROKEN at line ${v.line}: ${v.reason}`)
