@@ -6,7 +6,8 @@
 import { ApprovalQueue, newApprovalId, readVerdict, type ApprovalHandler, type ApprovalRequest } from './approvals.js'
 import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
-import { createFileSink, redact, type RecordSink } from './records/index.js'
+import { createFileSink, redact, redactText, type RecordSink } from './records/index.js'
+import { ownEntry, snapshot } from './snapshot.js'
 import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore, PendingLimit } from './types.js'
 
 export interface GuardDecision extends Decision {
@@ -87,6 +88,9 @@ function withTimeout<T>(p: Promise<T> | T, ms: number, what: string): Promise<T>
   ]).finally(() => clearTimeout(timer))
 }
 
+/** What a record holds for arguments that could not be copied (the decision's reason says why). */
+const UNREADABLE = '[UNREADABLE]'
+
 function message(e: unknown): string {
   try {
     return e instanceof Error ? e.message : String(e)
@@ -100,7 +104,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   if (!info || typeof compiled.evaluate !== 'function') throw new TypeError('createGuard needs a compiled policy module (with `policy` and `evaluate`)')
   const params: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(options.params ?? {})) {
-    const decl = info.params[k]
+    const decl = ownEntry(info.params, k)
     if (!decl) throw new TypeError(`unknown param \`${k}\` for policy \`${info.name}\`; declared: ${Object.keys(info.params).join(', ') || 'none'}`)
     if (!typeOk(decl.type, v)) throw new TypeError(`param \`${k}\` of policy \`${info.name}\` must be a ${decl.type}`)
     params[k] = v
@@ -145,21 +149,23 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     }
   }
 
+  /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
     if (!sink) return
     try {
-      const paths = [...(info.redact[tool] ?? []), ...(options.redact?.[tool] ?? []), ...(options.redact?.['*'] ?? [])]
+      const paths = [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
+      const copy = snapshot(args)
       sink.write({
         time: new Date(at).toISOString(),
         policy: info.name,
         digest: info.digest,
-        tool: typeof tool === 'string' ? tool : String(tool),
+        tool: typeof tool === 'string' ? tool : message(tool),
         decision: d.decision,
         ...(d.rule !== undefined ? { rule: d.rule } : {}),
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.severity !== undefined ? { severity: d.severity } : {}),
         ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
-        args: redact(canonical(tool, args), paths),
+        args: copy.ok ? redact(canonical(tool, copy.value), paths) : UNREADABLE,
         ...(context !== undefined ? { context: redact(context) } : {}),
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
         ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
@@ -233,7 +239,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       d.approvalId = newApprovalId()
       if (approvals) {
         const waiting = new AbortController()
-        const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: redact(args, info.redact[tool] ?? []), context: ctx, decision: { ...d }, createdAt: at, signal: waiting.signal }
+        const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: redact(args, ownEntry(info.redact, tool) ?? []), context: ctx, decision: { ...d }, createdAt: at, signal: waiting.signal }
         let timer: NodeJS.Timeout | undefined
         const timeout = new Promise<'timeout'>(resolve => {
           timer = setTimeout(() => resolve('timeout'), approvalTimeoutMs)
@@ -258,8 +264,19 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return { d, context: ctx }
   }
 
-  const guard = (async (tool: string, args: unknown, context?: unknown): Promise<GuardDecision> => {
+  const guard = (async (tool: string, raw: unknown, context?: unknown): Promise<GuardDecision> => {
     const at = now()
+    // one snapshot: evaluation, counters, the context hook, the approval request and the record all
+    // read the same frozen copy (an adapter's own snapshot is passed through as is)
+    const copy = snapshot(raw)
+    // no faithful value to evaluate or run: denied whatever the fail mode, like unparseable JSON
+    const unusable = typeof tool !== 'string' ? 'the tool name is not a string' : !copy.ok ? redactText(copy.reason) : undefined
+    if (unusable !== undefined || !copy.ok) {
+      const d: GuardDecision = { decision: 'deny', reason: unusable ?? 'unreadable arguments' }
+      record(tool, copy.ok ? copy.value : UNREADABLE, context, d, at)
+      return d
+    }
+    const args = copy.value
     let out: { d: GuardDecision; context: unknown }
     try {
       out = await decide(tool, args, context, at)

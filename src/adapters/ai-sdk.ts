@@ -7,8 +7,9 @@
  * fails the tool's schema) never reach the wrapper: pass `rejectInvalidAiToolCalls(guard)` as
  * `experimental_repairToolCall` so they are recorded as denials too.
  */
-import type { Guard } from '../guard.js'
-import { decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
+import type { Guard, GuardDecision } from '../guard.js'
+import { argumentsOf, decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
+import { guardedCopy, lockedCollection } from './locked.js'
 
 type AnyTool = { execute?: (input: any, options: any) => unknown } & Record<string, unknown>
 
@@ -21,36 +22,53 @@ export interface BlockedToolResult {
   approvalId?: string
 }
 
+function blockedResult(d: GuardDecision, name: string, options: AdapterOptions): BlockedToolResult {
+  const blocked: BlockedToolResult = { blocked: true, decision: d.decision === 'review' ? 'review' : 'deny', reason: (options.blockedMessage ?? defaultBlockedMessage)(d, name) }
+  if (d.approvalId) blocked.approvalId = d.approvalId
+  return blocked
+}
+
+/** The tools a `guardAiTools()` call returned (or accepted later): handing one in again does not re-wrap it. */
+const guardedTools = new WeakSet<object>()
+
 /**
  * The guard context of a call is `options.context` when given, else the `experimental_context` the
- * application passed to `generateText`/`streamText`. With `onlyVisibleTools`, tools the model could
- * not use under `options.context` are left out of the returned object.
+ * application passed to `generateText`/`streamText`.
+ *
+ * The input the SDK hands to `execute` is copied once into a frozen snapshot; the guard, the record,
+ * the tool's `onInputAvailable` hook and its `execute` all get that copy. `onInputAvailable` is called
+ * only for an allowed call, right before `execute` (the SDK would call it with the input of every
+ * call, denied ones included).
+ *
+ * The returned object stays guarded: a tool assigned to it later is wrapped on the way in, each
+ * wrapped tool is frozen, and a property that aliased `execute` is guarded too.
  */
 export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, tools: T, options: AdapterOptions = {}): T {
-  const out: Record<string, AnyTool> = {}
-  const shown = options.onlyVisibleTools ? visibilityOf(guard, options.context) : () => true
-  for (const [name, t] of Object.entries(tools)) {
-    if (!shown(name)) continue
-    const execute = t.execute
-    if (typeof execute !== 'function') {
-      out[name] = t // a client-side tool: the application runs it, and should guard it there
-      continue
-    }
-    out[name] = {
-      ...t,
-      execute: async (input: unknown, execOptions: { experimental_context?: unknown } | undefined) => {
+  const wrap = (name: string, t: unknown): unknown => {
+    if (t === null || typeof t !== 'object' || guardedTools.has(t)) return t
+    const wrapped = guardedCopy(t, 'execute', (execute, definition) => {
+      const onInputAvailable = definition['onInputAvailable']
+      return async (input: unknown, execOptions: { experimental_context?: unknown } | undefined) => {
         const context = options.context !== undefined ? options.context : execOptions?.experimental_context
-        const d = await decide(guard, name, input, context)
-        if (d.decision !== 'allow') {
-          const blocked: BlockedToolResult = { blocked: true, decision: d.decision, reason: (options.blockedMessage ?? defaultBlockedMessage)(d, name) }
-          if (d.approvalId) blocked.approvalId = d.approvalId
-          return blocked
-        }
-        return execute(input, execOptions)
-      },
-    }
+        const read = argumentsOf(input)
+        if ('reason' in read) return blockedResult(rejectCall(guard, name, input, read.reason, context), name, options)
+        const d = await decide(guard, name, read.args, context)
+        if (d.decision !== 'allow') return blockedResult(d, name, options)
+        if (typeof onInputAvailable === 'function') await onInputAvailable.call(definition, { ...execOptions, input: read.args })
+        return execute.call(definition, read.args, execOptions)
+      }
+    }, ['onInputAvailable'])
+    // a client-side tool (no `execute`): the application runs it, and should guard it there
+    if (wrapped === undefined) return t
+    guardedTools.add(wrapped)
+    return wrapped
   }
-  return out as T
+  const out: Record<string, unknown> = {}
+  // with `onlyVisibleTools`, tools the model could not use under `options.context` are left out
+  const shown = options.onlyVisibleTools ? visibilityOf(guard, options.context) : () => true
+  // defined, not assigned: a tool named `__proto__` stays a tool
+  for (const [name, t] of Object.entries(tools)) if (shown(name)) Object.defineProperty(out, name, { value: wrap(name, t), enumerable: true, writable: true, configurable: true })
+  return lockedCollection(out, wrap, () => true, 'guardAiTools()') as T
 }
 
 /**

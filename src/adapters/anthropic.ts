@@ -29,7 +29,11 @@ export interface ToolUsesResult {
 /** Guards every `tool_use` block of `content` and runs the allowed ones in parallel. */
 export async function runToolUses(guard: Guard, content: readonly { type: string }[], handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<ToolUsesResult> {
   const uses = content.filter((b): b is ToolUseBlock => b.type === 'tool_use')
-  const outcomes = await Promise.all(uses.map(u => guardAndRun(guard, u.name, u.input === undefined ? {} : u.input, handlers, options, u.id)))
+  // `input` is read once: a getter cannot hand the `undefined` test one value and the guard another
+  const outcomes = await Promise.all(uses.map(u => {
+    const input = u.input
+    return guardAndRun(guard, u.name, input === undefined ? {} : input, handlers, options, u.id)
+  }))
   const blocks = outcomes.map((o): ToolResultBlock => {
     const failed = !o.dispatched || o.error !== undefined
     return { type: 'tool_result', tool_use_id: o.id ?? '', content: contentOf(o, options), ...(failed ? { is_error: true } : {}) }

@@ -1,6 +1,7 @@
 /** What every adapter shares: the guard it calls and how a blocked call is explained to the model. */
 import type { Guard, GuardDecision } from '../guard.js'
 import { REDACTED, redactText } from '../records/index.js'
+import { ownEntry, snapshot } from '../snapshot.js'
 
 export type ToolHandler = (args: any, call: { tool: string; id?: string }) => unknown
 
@@ -92,7 +93,7 @@ export async function decide(guard: Guard, tool: string, args: unknown, context:
  * names paths to redact for this tool they cannot be found in unparsed text, so nothing of it is kept.
  */
 export function rejectCall(guard: Guard, tool: string, raw: unknown, reason: string, context: unknown): GuardDecision {
-  const hidden = typeof raw === 'string' && (guard.policy?.redact?.[tool]?.length ?? 0) > 0 ? REDACTED : raw
+  const hidden = typeof raw === 'string' && (ownEntry(guard.policy?.redact, tool)?.length ?? 0) > 0 ? REDACTED : raw
   const why = redactText(reason)
   try {
     return guard.reject(tool, hidden, why, context)
@@ -115,21 +116,34 @@ export function parseArguments(raw: string): { args: Record<string, unknown> } |
 }
 
 /**
- * Guards one call and, if allowed, runs its handler. Never throws: malformed argument text (denied
- * and recorded), a missing handler and a throwing handler all end in an outcome. String arguments
- * are parsed as JSON; anything else is passed to the guard as is.
+ * The one value a call's guard, record and handler all receive: JSON text parsed, anything else
+ * copied once into a frozen plain value (`src/snapshot.ts`). A reason when there is none: text that
+ * is not a JSON object, or a value that cannot be copied (a getter that throws, a Proxy trap that
+ * throws, a cycle, a function, a value too large or too deep).
+ */
+export function argumentsOf(raw: unknown): { args: unknown } | { reason: string } {
+  if (typeof raw === 'string') {
+    const parsed = parseArguments(raw)
+    if ('reason' in parsed) return parsed
+    raw = parsed.args
+  }
+  const copy = snapshot(raw)
+  return copy.ok ? { args: copy.value } : { reason: copy.reason }
+}
+
+/**
+ * Guards one call and, if allowed, runs its handler with the very snapshot the guard decided on.
+ * Never throws: malformed argument text or an unreadable value (denied and recorded), a missing
+ * handler and a throwing handler all end in an outcome.
  */
 export async function guardAndRun(guard: Guard, tool: string, rawArgs: unknown, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions, id?: string): Promise<CallOutcome> {
-  let args = rawArgs
   const base = id !== undefined ? { tool, id } : { tool }
-  if (typeof rawArgs === 'string') {
-    const parsed = parseArguments(rawArgs)
-    if ('reason' in parsed) return { ...base, decision: rejectCall(guard, tool, rawArgs, parsed.reason, options.context), dispatched: false }
-    args = parsed.args
-  }
+  const read = argumentsOf(rawArgs)
+  if ('reason' in read) return { ...base, decision: rejectCall(guard, tool, rawArgs, read.reason, options.context), dispatched: false }
+  const args = read.args
   const decision = await decide(guard, tool, args, options.context)
   if (decision.decision !== 'allow') return { ...base, decision, dispatched: false }
-  const handler = Object.prototype.hasOwnProperty.call(handlers, tool) ? handlers[tool] : undefined
+  const handler = ownEntry(handlers, tool)
   if (typeof handler !== 'function') return { ...base, decision, dispatched: false, error: `no handler for tool \`${tool}\`` }
   try {
     const result = await handler(args, base)

@@ -1,33 +1,36 @@
 /**
  * MCP servers (`@modelcontextprotocol/sdk`): every `tools/call` request is guarded before the
  * server's handler runs, whatever way its tools were registered (`registerTool`, `tool`,
- * `registerToolTask`, `RegisteredTool.update({ callback })`, or a low-level `Server` with its own
- * `tools/call` handler), and before or after `guardMcpServer` was called. The guard sees the tool name
- * and the `arguments` the client sent, before the server's own schema validation. A blocked call is
- * answered with `isError: true`, the blocked message as text, and the decision in `_meta`.
- * With `onlyVisibleTools`, `tools/list` answers each caller with only the tools it could use
- * (`guard.visibleTools` under that caller's context, see `McpGuardOptions.callerContext`).
+ * `registerToolTask`, `RegisteredTool.update({ callback })`, a low-level `Server` with its own
+ * `tools/call` handler or a `fallbackRequestHandler`), and before or after `guardMcpServer` was
+ * called. The guard sees the tool name and the `arguments` the client sent, before the server's own
+ * schema validation. A blocked call is answered with `isError: true`, the blocked message as text,
+ * and the decision in `_meta`.
  */
 import type { Guard, GuardDecision } from '../guard.js'
+import { snapshot } from '../snapshot.js'
 import { decide, defaultBlockedMessage, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
 
-type RequestHandler = ((request: any, extra: any) => unknown) & { [GUARDED]?: true }
+type RequestHandler = (request: any, extra: any) => unknown
 interface ProtocolLike {
   setRequestHandler: (...args: any[]) => unknown
   _requestHandlers?: unknown
-  [GUARDED]?: true
 }
 
-const GUARDED = Symbol.for('vetoc.mcp.guarded')
-
+// Module-private on purpose: a public marker (a symbol from `Symbol.for`) could be set by any code on
+// its own handler or server to be skipped.
 export interface McpGuardOptions extends AdapterOptions {
   /**
    * The guard context of one request, from what the SDK knows of its caller (the handler's `extra`:
-   * `authInfo`, `sessionId`, ...), for `tools/call` and `tools/list`. Overrides `context`.
+   * `authInfo`, `sessionId`, `requestInfo.headers` ...), for `tools/call` and `tools/list`.
+   * Overrides `context`.
    * @default () => options.context
    */
   callerContext?: (extra: unknown) => unknown
 }
+
+const guardedProtocols = new WeakSet<object>()
+const guardedHandlers = new WeakSet<RequestHandler>()
 
 function isProtocol(x: unknown): x is ProtocolLike {
   return x !== null && typeof x === 'object' && typeof (x as ProtocolLike).setRequestHandler === 'function'
@@ -41,20 +44,47 @@ export function blockedToolResult(d: GuardDecision, tool: string, options: Adapt
   return { content: [{ type: 'text', text: (options.blockedMessage ?? defaultBlockedMessage)(d, tool) }], isError: true, _meta: meta }
 }
 
+/** Reads the tool name of a request that could not be copied, for its record. */
+function nameOf(request: unknown): string {
+  try {
+    const name: unknown = (request as { params?: { name?: unknown } } | null)?.params?.name
+    return typeof name === 'string' ? name : ''
+  } catch {
+    return ''
+  }
+}
+
 /**
  * Guards `server` (an `McpServer` or a low-level `Server`; typed loosely so the SDK stays an optional
- * peer) in place and returns it. Throws if this SDK version keeps its request handlers where vetoc
- * cannot find them, rather than leave calls unguarded.
+ * peer) in place and returns it. The SDK dispatches a request to the handler its request-handler map
+ * holds for the method, or else to the public `fallbackRequestHandler`; both are guarded for
+ * `tools/call`, whenever and however the handler got there (`setRequestHandler`, `McpServer`'s own
+ * registration, the map written directly, the fallback assigned before or after this call). Throws
+ * if this SDK version dispatches in a way vetoc cannot find, rather than leave calls unguarded.
+ *
+ * Each `tools/call` request is copied once into a frozen snapshot (`src/snapshot.ts`): the guard,
+ * the record and the server's handler all read that copy, so what was checked is what runs.
+ *
+ * With `onlyVisibleTools`, `tools/list` answers each caller with only the tools it could use
+ * (`guard.visibleTools` under that caller's context, see `McpGuardOptions.callerContext`).
  */
 export function guardMcpServer<S extends object>(guard: Guard, server: S, options: McpGuardOptions = {}): S {
   const inner = (server as { server?: unknown }).server
   const protocol = isProtocol(inner) ? inner : server
   if (!isProtocol(protocol)) throw new TypeError('guardMcpServer needs an McpServer or a Server from @modelcontextprotocol/sdk')
+  const unsupported = (why: string): never => {
+    throw new TypeError(`guardMcpServer: unsupported @modelcontextprotocol/sdk version (${why}); tool calls would go unguarded`)
+  }
   const handlers = protocol._requestHandlers
-  if (!(handlers instanceof Map)) throw new TypeError('guardMcpServer: unsupported @modelcontextprotocol/sdk version (no request handler map); tool calls would go unguarded')
-  if (protocol[GUARDED]) return server
-  protocol[GUARDED] = true
+  if (!(handlers instanceof Map)) unsupported('no request handler map')
+  if (guardedProtocols.has(protocol)) return server
+  const own = Object.getOwnPropertyDescriptor(protocol, 'fallbackRequestHandler')
+  let inherited: object | null = Object.getPrototypeOf(protocol)
+  while (inherited !== null && !Object.prototype.hasOwnProperty.call(inherited, 'fallbackRequestHandler')) inherited = Object.getPrototypeOf(inherited)
+  if ((own !== undefined && (own.get !== undefined || own.set !== undefined || !own.configurable)) || inherited !== null) unsupported('`fallbackRequestHandler` is not a plain property')
+  const map = handlers as Map<string, RequestHandler>
 
+  /** The guard context of one request: from its caller when `callerContext` says how, else `context`. */
   const contextOf = (extra: unknown): unknown => {
     if (!options.callerContext) return options.context
     try {
@@ -63,44 +93,75 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
       return undefined
     }
   }
-  const wrapList = (h: RequestHandler): RequestHandler => {
+  /** `tools/list` with the tools this caller could not use left out. */
+  const listFor = (h: RequestHandler): RequestHandler => {
     const filtered: RequestHandler = async (request, extra) => {
       const listed = (await h(request, extra)) as { tools?: unknown } | undefined
       if (listed === null || typeof listed !== 'object' || !Array.isArray(listed.tools)) return listed
       const shown = visibilityOf(guard, contextOf(extra))
       return { ...listed, tools: listed.tools.filter((t: { name?: unknown } | null) => typeof t?.name === 'string' && shown(t.name)) }
     }
-    filtered[GUARDED] = true
     return filtered
   }
-  const wrap = (h: RequestHandler): RequestHandler => {
+  const forList = new WeakMap<RequestHandler, RequestHandler>()
+
+  /** The guarded form of `h`: `tools/call` requests are decided first, anything else passes (the fallback sees every method). */
+  const wrap = (h: RequestHandler, onlyToolCalls: boolean): RequestHandler => {
     const guarded: RequestHandler = async (request, extra) => {
+      const copy = snapshot(request)
+      if (!copy.ok) {
+        const name = nameOf(request)
+        return blockedToolResult(rejectCall(guard, name, undefined, `malformed tools/call: ${copy.reason}`, contextOf(extra)), name, options)
+      }
+      const req = copy.value as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null
+      if (onlyToolCalls && req?.method !== 'tools/call') return h(req, extra)
+      const params = req?.params
+      const name = params?.name
       const context = contextOf(extra)
-      const params = request?.params
-      const name: unknown = params?.name
-      if (typeof name !== 'string') return h(request, extra) // the SDK answers a malformed request itself
-      const raw: unknown = params.arguments
-      const d = raw !== undefined && (raw === null || typeof raw !== 'object' || Array.isArray(raw))
-        ? rejectCall(guard, name, raw, 'malformed arguments: not a JSON object', context)
-        : await decide(guard, name, raw ?? {}, context)
+      if (typeof name !== 'string') return blockedToolResult(rejectCall(guard, '', params?.arguments, 'malformed tools/call: the tool name is not a string', context), '', options)
+      const args = params?.arguments
+      const d = args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))
+        ? rejectCall(guard, name, args, 'malformed arguments: not a JSON object', context)
+        : await decide(guard, name, args ?? {}, context)
       if (d.decision !== 'allow') return blockedToolResult(d, name, options)
-      return h(request, extra)
+      return h(req, extra)
     }
-    guarded[GUARDED] = true
+    guardedHandlers.add(guarded)
     return guarded
   }
-  const install = (): void => {
-    const h = handlers.get('tools/call') as RequestHandler | undefined
-    if (typeof h === 'function' && !h[GUARDED]) handlers.set('tools/call', wrap(h))
-    const list = handlers.get('tools/list') as RequestHandler | undefined
-    if (options.onlyVisibleTools && typeof list === 'function' && !list[GUARDED]) handlers.set('tools/list', wrapList(list))
+  const forMap = new WeakMap<RequestHandler, RequestHandler>()
+  const forFallback = new WeakMap<RequestHandler, RequestHandler>()
+  const cached = (cache: WeakMap<RequestHandler, RequestHandler>, h: RequestHandler, onlyToolCalls: boolean): RequestHandler => {
+    let g = cache.get(h)
+    if (g === undefined) cache.set(h, (g = guardedHandlers.has(h) ? h : wrap(h, onlyToolCalls)))
+    return g
   }
-  const set = protocol.setRequestHandler
-  protocol.setRequestHandler = function (this: unknown, ...args: unknown[]) {
-    const r = set.apply(this, args)
-    install()
-    return r
-  }
-  install()
+
+  // 1. the request-handler map: whatever it holds for `tools/call` is handed out guarded, however it got there
+  const get = map.get
+  Object.defineProperty(map, 'get', {
+    value: function (this: Map<string, RequestHandler>, method: string) {
+      const h = get.call(this, method)
+      if (method === 'tools/list' && options.onlyVisibleTools && typeof h === 'function') {
+        let f = forList.get(h)
+        if (f === undefined) forList.set(h, (f = listFor(h)))
+        return f
+      }
+      return method === 'tools/call' && typeof h === 'function' ? cached(forMap, h, false) : h
+    },
+  })
+  // the map itself cannot be swapped for an unguarded one
+  Object.defineProperty(protocol, '_requestHandlers', { value: map, writable: false, configurable: false })
+  // 2. the fallback handler, which answers every method the map has no handler for
+  let fallback = (protocol as { fallbackRequestHandler?: unknown }).fallbackRequestHandler
+  Object.defineProperty(protocol, 'fallbackRequestHandler', {
+    get: () => (typeof fallback === 'function' ? cached(forFallback, fallback as RequestHandler, true) : fallback),
+    set: (h: unknown) => {
+      fallback = h
+    },
+    enumerable: true,
+    configurable: false,
+  })
+  guardedProtocols.add(protocol)
   return server
 }

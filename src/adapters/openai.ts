@@ -84,23 +84,39 @@ function closedObject(text: string): boolean {
   }
 }
 
+/** True when a delta carries something: an id, a name, or argument text other than whitespace. */
+function carries(d: ChunkToolCall): boolean {
+  return Boolean(d.id) || Boolean(d.function?.name) || (typeof d.function?.arguments === 'string' && d.function.arguments.trim() !== '')
+}
+
 /**
  * Reads a streamed chat completion (the async iterable of chunks the SDKs return with
  * `stream: true`), assembles tool-call deltas by `index`, and guards each call once it is complete:
  * when the choice finishes or the stream ends, or earlier, when a later call has begun and this one's
  * arguments are a closed JSON object (so dispatch overlaps the rest of the stream). Deltas of several
- * calls may interleave. Fragments that arrive for a call after it was guarded are not appended (a
- * closed JSON object cannot be extended), so `toolCalls` shows exactly what was guarded. If the
- * stream fails, the calls already started finish before the error is rethrown.
+ * calls may interleave.
+ *
+ * Every call the stream proposes gets a decision, a record and a tool message. A delta whose `index`
+ * was used before begins a new call (rather than being dropped or glued onto the old one) when it
+ * carries a different id, when it carries a name while the old call already has a name and closed
+ * arguments, or when the old call was already guarded and the delta carries anything (a guarded call
+ * is never extended, so `toolCalls` shows exactly what was guarded). If the stream fails, the calls
+ * already started finish before the error is rethrown.
  */
 export async function runStreamedToolCalls(guard: Guard, stream: AsyncIterable<ChatCompletionChunkLike>, handlers: Readonly<Record<string, ToolHandler>>, options: AdapterOptions = {}): Promise<StreamedTurn> {
-  const calls = new Map<number, AssembledToolCall>()
+  /** the calls in the order they began; `at` orders them by the provider's index, then by arrival */
+  const calls: { call: AssembledToolCall; at: number }[] = []
   const started = new Map<number, Promise<CallOutcome>>()
+  /** provider index → the call (position in `calls`) its next delta continues */
+  const current = new Map<number, number>()
   let last: number | undefined
   let content = ''
-  const start = (i: number): void => {
-    const c = calls.get(i)
-    if (c && !started.has(i)) started.set(i, runOne(guard, c, handlers, options))
+  const start = (n: number): void => {
+    if (!started.has(n)) started.set(n, runOne(guard, calls[n]!.call, handlers, options))
+  }
+  const begin = (at: number): number => {
+    calls.push({ call: { id: '', type: 'function', function: { name: '', arguments: '' } }, at })
+    return calls.length - 1
   }
   try {
     for await (const chunk of stream) {
@@ -108,25 +124,35 @@ export async function runStreamedToolCalls(guard: Guard, stream: AsyncIterable<C
       const delta = choice?.delta
       if (typeof delta?.content === 'string') content += delta.content
       for (const d of delta?.tool_calls ?? []) {
+        let n: number | undefined
+        if (typeof d.index === 'number') n = current.get(d.index)
         // a provider that omits `index`: a new id starts a new call, anything else continues the last
-        const i = typeof d.index === 'number' ? d.index : d.id && (last === undefined || calls.get(last)?.id !== d.id) ? (last === undefined ? 0 : Math.max(...calls.keys()) + 1) : last ?? 0
-        last = i
-        if (started.has(i)) continue
-        let c = calls.get(i)
-        if (!c) calls.set(i, (c = { id: '', type: 'function', function: { name: '', arguments: '' } }))
+        else n = d.id && (last === undefined || calls[last]!.call.id !== d.id) ? undefined : last
+        if (n !== undefined) {
+          const c = calls[n]!.call
+          const reused = started.has(n) ? carries(d) : (Boolean(d.id) && c.id !== '' && d.id !== c.id) || (Boolean(d.function?.name) && c.function.name !== '' && closedObject(c.function.arguments))
+          if (reused) n = undefined
+          else if (started.has(n)) continue // whitespace after a guarded call: nothing to add
+        }
+        if (n === undefined) {
+          n = begin(typeof d.index === 'number' ? d.index : calls.length)
+          if (typeof d.index === 'number') current.set(d.index, n)
+        }
+        last = n
+        const c = calls[n]!.call
         if (d.id) c.id = d.id
         if (d.function?.name) c.function.name += d.function.name
         if (d.function?.arguments) c.function.arguments += d.function.arguments
-        for (const [j, cj] of calls) if (j !== i && !started.has(j) && j < i && cj.function.name !== '' && closedObject(cj.function.arguments)) start(j)
+        for (let j = 0; j < n; j++) if (!started.has(j) && calls[j]!.call.function.name !== '' && closedObject(calls[j]!.call.function.arguments)) start(j)
       }
-      if (choice?.finish_reason) for (const j of calls.keys()) start(j)
+      if (choice?.finish_reason) calls.forEach((_, j) => start(j))
     }
   } catch (e) {
     await Promise.all(started.values())
     throw e
   }
-  for (const j of calls.keys()) start(j)
-  const order = [...calls.keys()].sort((a, b) => a - b)
-  const outcomes = await Promise.all(order.map(i => started.get(i)!))
-  return { ...finish(outcomes, options), content, toolCalls: order.map(i => calls.get(i)!) }
+  calls.forEach((_, j) => start(j))
+  const order = calls.map((c, j) => ({ j, at: c.at })).sort((a, b) => a.at - b.at || a.j - b.j).map(x => x.j)
+  const outcomes = await Promise.all(order.map(j => started.get(j)!))
+  return { ...finish(outcomes, options), content, toolCalls: order.map(j => calls[j]!.call) }
 }

@@ -1,0 +1,130 @@
+/**
+ * One snapshot per call. Whatever an SDK or a caller hands over as a tool call's arguments is copied
+ * once into a frozen plain value, and the guard, the decision record and the handler all receive that
+ * copy. A getter that answers the guard's reads with one value and the handler's with another, a
+ * Proxy whose traps change their mind, or a caller that edits the object after the decision can then
+ * no longer make the call that runs differ from the call that was checked.
+ *
+ * What is copied: own enumerable string-keyed properties of plain objects (prototype
+ * `Object.prototype` or `null`), the elements of arrays, primitives as they are, and a `Date` as a new
+ * `Date` with the same time. Each getter is called exactly once. Anything else (a function, a `Map`,
+ * a class instance, a boxed `new Number(11)`, a typed array), a getter or trap that throws, a cycle, or
+ * a value past `SNAPSHOT_LIMITS` is not copied: the snapshot fails with a reason, and callers deny the
+ * call with that reason (whatever the policy's fail mode: there is no faithful value to run).
+ */
+
+/** Bounds on the work one snapshot may do. */
+export const SNAPSHOT_LIMITS: Readonly<{ maxDepth: number; maxNodes: number }> = Object.freeze({
+  /** nesting levels below the arguments object */
+  maxDepth: 64,
+  /** objects, arrays, properties and elements visited in total */
+  maxNodes: 1_000_000,
+})
+
+export type Snapshot = { ok: true; value: unknown } | { ok: false; reason: string }
+
+/** The roots this module produced: snapshotting one again is free and returns it unchanged. */
+const produced = new WeakSet<object>()
+
+const hasOwn = Object.prototype.hasOwnProperty
+const dateTime = Date.prototype.getTime
+
+class Unreadable extends Error {}
+
+function describe(e: unknown): string {
+  try {
+    return e instanceof Error ? e.message : String(e)
+  } catch {
+    return 'unprintable error'
+  }
+}
+
+function where(path: readonly string[]): string {
+  if (path.length === 0) return 'the arguments'
+  const text = path.join('.')
+  // keys are the model's text: keep the reason short
+  return `\`${text.length > 120 ? `${text.slice(0, 120)}…` : text}\``
+}
+
+function isPlainPrototype(p: object | null): boolean {
+  if (p === null || p === Object.prototype) return true
+  // a plain object from another realm (a `vm` context, an iframe): its prototype is that realm's
+  // Object.prototype, which has no prototype itself and whose own `constructor` is named `Object`
+  if (Object.getPrototypeOf(p) !== null) return false
+  const c = Object.getOwnPropertyDescriptor(p, 'constructor')?.value as unknown
+  return typeof c === 'function' && c.name === 'Object'
+}
+
+function kindOf(v: object): string {
+  if (typeof v === 'function') return 'a function'
+  const tag = Object.prototype.toString.call(v).slice(8, -1)
+  // a `Symbol.toStringTag` is the object's own text: name only the built-in kinds
+  return tag !== 'Object' && /^[A-Z][A-Za-z0-9]{0,30}$/.test(tag) ? `a ${tag}` : 'an object that is not plain data'
+}
+
+/** True when `value` is a snapshot this module made (or a primitive, which is its own snapshot). */
+export function isSnapshot(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && typeof value !== 'function') || produced.has(value)
+}
+
+/** Copies `value` once into a frozen plain value, or says why it cannot. Never throws. */
+export function snapshot(value: unknown): Snapshot {
+  if (isSnapshot(value)) return { ok: true, value }
+  let nodes = 0
+  const open = new Set<object>()
+  // the keys leading to the value being copied: one array, pushed and popped, read only for a reason
+  const path: string[] = []
+  const copy = (v: unknown): unknown => {
+    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v
+    if (produced.has(v)) return v
+    if (++nodes > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
+    if (path.length > SNAPSHOT_LIMITS.maxDepth) throw new Unreadable(`the arguments are nested deeper than ${SNAPSHOT_LIMITS.maxDepth} levels`)
+    if (open.has(v)) throw new Unreadable(`${where(path)} refers back to itself (a cycle)`)
+    if (typeof v === 'function') throw new Unreadable(`${where(path)} is a function, not data`)
+    open.add(v)
+    let out: object
+    if (Array.isArray(v)) {
+      const length: unknown = v.length
+      if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw new Unreadable(`${where(path)} has no usable length`)
+      if (nodes + length > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
+      const items: unknown[] = new Array(length)
+      for (let i = 0; i < length; i++) {
+        nodes++
+        path.push(String(i))
+        items[i] = copy(v[i])
+        path.pop()
+      }
+      out = items
+    } else if (v instanceof Date) {
+      out = new Date(dateTime.call(v))
+    } else {
+      if (!isPlainPrototype(Object.getPrototypeOf(v))) throw new Unreadable(`${where(path)} is ${kindOf(v)}`)
+      const obj: Record<string, unknown> = {}
+      for (const k of Object.keys(v)) {
+        nodes++
+        path.push(k)
+        const x = copy((v as Record<string, unknown>)[k])
+        path.pop()
+        // defined, not assigned: a key named `__proto__` stays an own data property
+        if (k === '__proto__') Object.defineProperty(obj, k, { value: x, enumerable: true, writable: true, configurable: true })
+        else obj[k] = x
+      }
+      out = obj
+    }
+    open.delete(v)
+    return Object.freeze(out)
+  }
+  try {
+    const value2 = copy(value)
+    if (value2 !== null && typeof value2 === 'object') produced.add(value2)
+    return { ok: true, value: value2 }
+  } catch (e) {
+    if (e instanceof Unreadable) return { ok: false, reason: `unreadable arguments: ${e.message}` }
+    return { ok: false, reason: `unreadable arguments: reading them threw: ${describe(e)}` }
+  }
+}
+
+/** `o[key]` when `key` is an own property of `o`: reads of name-keyed maps never reach the prototype. */
+export function ownEntry<T>(o: Readonly<Record<string, T>> | undefined | null, key: string): T | undefined {
+  return o !== null && o !== undefined && hasOwn.call(o, key) ? o[key] : undefined
+}
