@@ -55,8 +55,11 @@ class ModuleBuilder {
   readonly consts: Line[] = []
   /** declared params: name → the module constant holding its default */
   readonly params = new Map<string, Code>()
-  /** which detectors the emitted conditions call (their patterns are emitted only then) */
-  readonly detectors = { secret: false, pii: false }
+  /**
+   * Which detectors the emitted code calls (their patterns are emitted only then); `redact` also
+   * emits `redactDetected` (compiler/emit/detectors.ts), for result rules that redact secrets or PII.
+   */
+  readonly detectors = { secret: false, pii: false, redact: false }
   private readonly regexes = new Map<string, Code>()
   private readonly formats = new Map<string, Code>()
 
