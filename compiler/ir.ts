@@ -39,6 +39,8 @@ export interface Policy {
   /** Decision for a tool this policy does not govern. */
   unknownTools: Action
   failMode: FailMode
+  /** How long a review's approval id stays valid (SPEC 4.3: `approval_ttl`); absent: 15 minutes. */
+  approvalTtlMs?: number
   /** Governed tools, in order of first appearance (under `tools:`, then in rules). */
   tools: ToolDecl[]
   context: FieldDecl[]

@@ -10,6 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { compile, type Env } from '../compiler/index.js'
 import { formatDiagnostics } from '../compiler/format.js'
+import { runServeCommand } from './approvals/cli.js'
 import { runLogCommand } from './records/cli.js'
 import type { CompiledPolicy } from './types.js'
 
@@ -25,6 +26,8 @@ usage:
   vetoc check <file.yaml ...> [--env key=value ...]
   vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
   vetoc log verify <decisions.jsonl>
+  vetoc serve --redis <url> [--prefix vetoc] [--host 127.0.0.1] [--port 0] [--reviewer <name> ...]
+              [--webhook-secret-env <VAR>]     the approval page for guards sharing a Redis store
   vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]
                    [--rule <id>] [--since <time>] [--until <time>]
 
@@ -77,6 +80,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     return command === undefined ? 2 : 0
   }
   if (command === 'log') return runLogCommand(rest, io)
+  if (command === 'serve') return runServeCommand(rest, io)
   if (command === 'compile' || command === 'check') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, ts: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } })
     if (values.help) { io.stdout(HELP); return 0 }

@@ -3,7 +3,7 @@
  * counters, approvals, context hooks and the decision record. `guard(tool, args, context?)` never
  * throws or rejects: every failure ends in the policy's fail-mode decision with a reason.
  */
-import { ApprovalQueue, newApprovalId, readVerdict, type ApprovalHandler, type ApprovalRequest } from './approvals.js'
+import { APPROVAL_ID, ApprovalQueue, argsDigest, awaitAnswer, bindingDifference, createMemoryPendingStore, newApprovalId, refusalReason, type ApprovalBinding, type ApprovalChannel, type ApprovalHandler, type ApprovalRequest, type PendingStore, type Taken } from './approvals/index.js'
 import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
 import { createFileSink, redact, redactText, type RecordSink } from './records/index.js'
@@ -15,6 +15,25 @@ export interface GuardDecision extends Decision {
   approvalId?: string
   /** who or what resolved a review: the handler's `by`, `timeout`, or `handler` */
   resolvedBy?: string
+  /** how the review was answered: `code`, `page`, `webhook`, `elicitation`, `timeout` */
+  channel?: string
+  /** when the review was answered (ISO 8601) */
+  resolvedAt?: string
+  /** the arguments an approver edited: the call runs with these (they passed the policy again) */
+  editedArgs?: unknown
+}
+
+/** Per-call options of `guard(tool, args, context, call)`. */
+export interface CallOptions {
+  /** The session the call belongs to (the app's id for a conversation, never the model's). */
+  session?: string
+  /**
+   * The approval id of an answered review of this very call, handed back earlier: an approved,
+   * unexpired, unused id for the same tool, arguments, session and policy allows the call once.
+   */
+  approval?: string
+  /** Answers a review of this call, instead of the guard's `approvals` (e.g. MCP elicitation). */
+  approve?: ApprovalHandler
 }
 
 export interface GuardOptions {
@@ -28,6 +47,20 @@ export interface GuardOptions {
    * @default none
    */
   approvals?: ApprovalHandler | ApprovalQueue
+  /**
+   * Where pending reviews live, bound to their call. Share one (e.g. `createRedisPendingStore`)
+   * across a fleet so any worker, page or webhook can answer. @default an in-memory store
+   */
+  pending?: PendingStore
+  /** Who else is told of each pending review (the approval page, a webhook). @default none */
+  approvalChannels?: readonly ApprovalChannel[]
+  /**
+   * Wait for an answer in the pending store even without an `approvals` handler (it comes from the
+   * page, a webhook or another worker). @default true when `approvalChannels` are given
+   */
+  waitForApproval?: boolean
+  /** How often a waiting review looks for its answer in a store that cannot tell (Redis). @default 200 */
+  approvalPollMs?: number
   /** How long a review may wait for its handler. @default 300000 (5 minutes) */
   approvalTimeoutMs?: number
   /** The decision when a review times out. @default 'deny' */
@@ -47,8 +80,10 @@ export interface GuardOptions {
 }
 
 export interface Guard {
-  (tool: string, args: unknown, context?: unknown): Promise<GuardDecision>
+  (tool: string, args: unknown, context?: unknown, call?: CallOptions): Promise<GuardDecision>
   readonly policy: CompiledPolicy['policy']
+  /** The pending reviews of this guard (answer them with `pending.answer`). */
+  readonly pending: PendingStore
   /**
    * Records and returns a denial decided before evaluation (e.g. arguments that are not valid JSON),
    * so every call a model proposed leaves a record.
@@ -123,6 +158,10 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     }
   }
   const approvals = options.approvals instanceof ApprovalQueue ? options.approvals.handler : options.approvals
+  const pendingStore = options.pending ?? createMemoryPendingStore()
+  const channels = options.approvalChannels ?? []
+  const waitForApproval = options.waitForApproval ?? channels.length > 0
+  const approvalTtlMs = info.approvalTtlMs ?? 15 * 60_000
   const approvalTimeoutMs = options.approvalTimeoutMs ?? 300_000
   const onTimeout: Action = options.onApprovalTimeout ?? 'deny'
   const failAction: Action = info.failMode === 'open' ? 'allow' : 'deny'
@@ -141,7 +180,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const storeDown = (e: unknown): GuardDecision => ({ decision: failAction, reason: `limit store unavailable (fail mode ${info.failMode}): ${message(e)}` })
 
   /** What the record shows of the arguments: the canonical value rules read (`normalize:`), `shell` arguments as text. */
-  const canonical = (tool: string, args: unknown): unknown => {
+  const recordedArgs = (tool: string, args: unknown): unknown => {
     try {
       return compiled.canonicalArgs ? compiled.canonicalArgs(tool, args, { words: false }) : args
     } catch {
@@ -150,10 +189,11 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   }
 
   /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
+  const redactPaths = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
     if (!sink) return
     try {
-      const paths = [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
+      const paths = redactPaths(tool)
       const copy = snapshot(args)
       sink.write({
         time: new Date(at).toISOString(),
@@ -165,10 +205,13 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.severity !== undefined ? { severity: d.severity } : {}),
         ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
-        args: copy.ok ? redact(canonical(tool, copy.value), paths) : UNREADABLE,
+        args: copy.ok ? redact(recordedArgs(tool, copy.value), paths) : UNREADABLE,
         ...(context !== undefined ? { context: redact(context) } : {}),
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
         ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
+        ...(d.channel !== undefined ? { channel: d.channel } : {}),
+        ...(d.resolvedAt !== undefined ? { resolvedAt: d.resolvedAt } : {}),
+        ...(d.editedArgs !== undefined ? { editedArgs: redact(d.editedArgs, paths) } : {}),
       })
     } catch (e) {
       onError(new Error(`decision record not written: ${message(e)}`))
@@ -194,7 +237,69 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return out
   }
 
-  const decide = async (tool: string, args: unknown, context: unknown, at: number): Promise<{ d: GuardDecision; context: unknown }> => {
+  /**
+   * A review becomes allow or deny through an answer bound to this call (SPEC 4.3): raised now and
+   * waited for, or (with `call.approval`) an answer given earlier for exactly this call, used once.
+   */
+  const review = async (tool: string, args: unknown, ctx: unknown, d: GuardDecision, spend: readonly PendingLimit[], at: number, call: CallOptions): Promise<GuardDecision> => {
+    const canonical = compiled.canonicalArgs ? compiled.canonicalArgs(tool, args) : args
+    const binding: ApprovalBinding = { tool, argsDigest: argsDigest(canonical), session: call.session ?? null, policyDigest: info.digest }
+    let taken: Taken
+    if (call.approval !== undefined) {
+      const id = call.approval
+      if (typeof id !== 'string' || !APPROVAL_ID.test(id)) return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (approval refused: not an approval id)` }
+      d.approvalId = id
+      // a different call is refused before the id is taken, so a wrong attempt does not burn it
+      const raised = await pendingStore.get(id)
+      const other = raised === undefined ? undefined : bindingDifference(raised.binding, binding)
+      if (other !== undefined) return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (approval \`${id}\` refused: ${other})` }
+      taken = await pendingStore.take(id, at)
+    } else {
+      d.approvalId = newApprovalId()
+      const handler = call.approve ?? approvals
+      const shown = redact(args, redactPaths(tool))
+      const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: shown, context: ctx, decision: { ...d }, createdAt: at }
+      const outcome = await awaitAnswer({
+        store: pendingStore,
+        pending: { approvalId: d.approvalId, policy: info.name, binding, tool, args: shown, ...(d.rule !== undefined ? { rule: d.rule } : {}), ...(d.reason !== undefined ? { reason: d.reason } : {}), createdAt: at, expiresAt: at + approvalTtlMs },
+        ...(handler ? { handler } : {}),
+        request, channels, wait: waitForApproval, timeoutMs: approvalTimeoutMs, onTimeout,
+        pollMs: options.approvalPollMs ?? 200, now, onError,
+      })
+      if (outcome.kind === 'handed-back') return d
+      if (outcome.kind === 'error') return { ...d, decision: failAction, reason: `approval handler failed (fail mode ${info.failMode}): ${message(outcome.error)}`, resolvedBy: 'error' }
+      taken = outcome.taken
+    }
+    if (!taken.ok) {
+      // still waiting for its answer: the same review again, with the same id
+      if (taken.refusal === 'unanswered') return d
+      return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (${refusalReason(taken, d.approvalId)})` }
+    }
+    const other = bindingDifference(taken.pending.binding, binding)
+    if (other !== undefined) return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (approval \`${d.approvalId}\` refused: ${other})` }
+    const a = taken.answer
+    const answered = { resolvedBy: a.by, channel: a.channel, resolvedAt: new Date(a.at).toISOString() }
+    if (a.channel === 'timeout') return { ...d, ...answered, decision: onTimeout, reason: `${d.reason ?? 'review'} (approval timed out after ${approvalTimeoutMs} ms: ${onTimeout})` }
+    if (!a.approved) return { ...d, ...answered, decision: 'deny', reason: `${d.reason ?? 'review'} (denied by ${a.by})` }
+    let out: GuardDecision = { ...d, ...answered, decision: 'allow', reason: `${d.reason ?? 'review'} (approved by ${a.by})` }
+    let limits = spend
+    if (a.args !== undefined) {
+      // an edited call is a new call: one snapshot, then validation and every rule again, before it runs
+      const edited = snapshot(a.args)
+      if (!edited.ok) return { ...out, decision: 'deny', reason: `edited by ${a.by}, then denied: ${redactText(edited.reason)}` }
+      const again = compiled.evaluate(tool, edited.value, ctx, evalOptions)
+      out.editedArgs = edited.value
+      if (again.decision === 'deny') {
+        return { ...out, decision: 'deny', ...(again.rule !== undefined ? { rule: again.rule } : {}), reason: `edited by ${a.by}, then denied: ${again.reason ?? 'denied'}` }
+      }
+      out.reason = `${d.reason ?? 'review'} (approved by ${a.by}, with edited arguments)`
+      limits = again.limits ?? []
+    }
+    if (limits.length > 0) out = await countApproved(limits, out)
+    return out
+  }
+
+  const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions): Promise<{ d: GuardDecision; context: unknown }> => {
     let ctx = context
     if (options.context) {
       const extra = await options.context(tool, args)
@@ -235,36 +340,11 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       if (ev.severity !== undefined) d.severity = ev.severity
       if (ev.warnings !== undefined) d.warnings = ev.warnings
     }
-    if (d.decision === 'review') {
-      d.approvalId = newApprovalId()
-      if (approvals) {
-        const waiting = new AbortController()
-        const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: redact(args, ownEntry(info.redact, tool) ?? []), context: ctx, decision: { ...d }, createdAt: at, signal: waiting.signal }
-        let timer: NodeJS.Timeout | undefined
-        const timeout = new Promise<'timeout'>(resolve => {
-          timer = setTimeout(() => resolve('timeout'), approvalTimeoutMs)
-        })
-        try {
-          const verdict = await Promise.race([Promise.resolve().then(() => approvals(request)), timeout])
-          if (verdict === 'timeout') {
-            d = { ...d, decision: onTimeout, reason: `${d.reason ?? 'review'} (approval timed out after ${approvalTimeoutMs} ms: ${onTimeout})`, resolvedBy: 'timeout' }
-          } else {
-            const v = readVerdict(verdict, 'handler')
-            d = { ...d, decision: v.approved ? 'allow' : 'deny', reason: `${d.reason ?? 'review'} (${v.approved ? 'approved' : 'denied'} by ${v.by})`, resolvedBy: v.by }
-            if (v.approved && limits.length + counts.length > 0) d = await countApproved([...limits, ...counts], d)
-          }
-        } catch (e) {
-          d = { ...d, decision: failAction, reason: `approval handler failed (fail mode ${info.failMode}): ${message(e)}`, resolvedBy: 'error' }
-        } finally {
-          clearTimeout(timer)
-          waiting.abort()
-        }
-      }
-    }
+    if (d.decision === 'review') d = await review(tool, args, ctx, d, [...limits, ...counts], at, call)
     return { d, context: ctx }
   }
 
-  const guard = (async (tool: string, raw: unknown, context?: unknown): Promise<GuardDecision> => {
+  const guard = (async (tool: string, raw: unknown, context?: unknown, call?: CallOptions): Promise<GuardDecision> => {
     const at = now()
     // one snapshot: evaluation, counters, the context hook, the approval request and the record all
     // read the same frozen copy (an adapter's own snapshot is passed through as is)
@@ -279,7 +359,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     const args = copy.value
     let out: { d: GuardDecision; context: unknown }
     try {
-      out = await decide(tool, args, context, at)
+      out = await decide(tool, args, context, at, call ?? {})
     } catch (e) {
       out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
     }
@@ -287,6 +367,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return out.d
   }) as Guard
   Object.defineProperty(guard, 'policy', { value: info, enumerable: true })
+  Object.defineProperty(guard, 'pending', { value: pendingStore, enumerable: true })
   guard.reject = (tool, args, reason, context) => {
     const d: GuardDecision = { decision: 'deny', reason }
     record(tool, args, context, d, now())

@@ -1,6 +1,6 @@
 /** The vetoc runtime: guard, approvals, limits, records and provider adapters. */
 export { createGuard, type Guard, type GuardDecision, type GuardOptions } from './guard.js'
-export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals.js'
+export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals/index.js'
 export { applyLimits } from './limits/apply.js'
 export { createMemoryStore, type MemoryStoreOptions } from './limits/memory.js'
 export { createRedisStore, type RedisLike, type RedisStoreOptions } from './limits/redis.js'

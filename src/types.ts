@@ -86,6 +86,8 @@ export interface PolicyInfo {
   default: Action
   unknownTools: Action
   failMode: 'closed' | 'open'
+  /** how long a review's approval id stays valid, in ms (`approval_ttl`; absent in modules built before it: 15 minutes) */
+  approvalTtlMs?: number
   rules: readonly RuleInfo[]
   /** governed tool names */
   tools: readonly string[]
@@ -103,7 +105,11 @@ export interface CompiledPolicy {
   counters?(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null
   /** SPEC 4.2: the governed tools some call could be allowed or reviewed for under `context` (absent in older modules) */
   visibleTools?(context?: unknown, options?: EvaluateOptions): string[]
-  /** the arguments as rules see them after `normalize:`; unchanged when nothing applies (absent in older modules) */
+  /**
+   * The arguments as rules see them after `normalize:`, which approvals are bound to; unchanged when
+   * nothing applies (absent in older modules: the arguments). `{ words: false }` leaves `shell`
+   * arguments as (normalised) text, the form records keep.
+   */
   canonicalArgs?(tool: string, args: unknown, options?: { words?: boolean }): unknown
 }
 

@@ -415,6 +415,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
     default: policy.default,
     unknownTools: policy.unknownTools,
     failMode: policy.failMode,
+    approvalTtlMs: policy.approvalTtlMs ?? 15 * 60_000,
     rules: policy.rules.map(r => ({
       id: r.id, index: r.index, action: r.action, warn: r.warn, tools: r.tools, message: r.message,
       ...(r.description !== undefined ? { description: r.description } : {}),

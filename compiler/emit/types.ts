@@ -88,6 +88,8 @@ export interface PolicyInfo {
   default: Action;
   unknownTools: Action;
   failMode: "closed" | "open";
+  /** how long a review's approval id stays valid, in ms (approval_ttl) */
+  approvalTtlMs: number;
   rules: readonly RuleInfo[];
   tools: readonly ToolName[];
   redact: Readonly<Record<string, readonly string[]>>;

@@ -8,7 +8,7 @@ import type { YNode } from '../parse/index.js'
 import { ACTIONS, DECISIONS, Lowerer, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
 import { lowerRule } from './rule.js'
 import { lowerNormalize } from './normalize.js'
-import { lowerCounter } from './stateful.js'
+import { duration, lowerCounter } from './stateful.js'
 import { closest } from './suggest.js'
 
 export { toJson, type LowerOptions } from './lowerer.js'
@@ -54,6 +54,9 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
   if (ut) unknownTools = actionOf(lw, ut.value, 'unknown_tools decision') ?? unknownTools
   const fm = top.get('fail_mode')
   if (fm) failMode = (lw.choice(fm.value, ['closed', 'open'], 'fail mode') as FailMode | undefined) ?? failMode
+  let approvalTtlMs = 15 * 60_000
+  const ttl = top.get('approval_ttl')
+  if (ttl) approvalTtlMs = duration(lw, ttl.value) ?? approvalTtlMs
   const desc = top.get('description')
   if (desc) lw.string(desc.value, 'policy description')
 
@@ -175,7 +178,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
       lw.error('unknown-tool', `counter \`${f.name}\` counts tool \`${t}\`, which the policy does not govern`, f.count.span, near !== undefined ? `did you mean \`${near}\`?` : 'declare it under `tools:` or name it in a rule')
     }
   }
-  const policy: Policy = { name, default: def, unknownTools, failMode, tools, context, params, rules, span: whole }
+  const policy: Policy = { name, default: def, unknownTools, failMode, approvalTtlMs, tools, context, params, rules, span: whole }
   return { policy, diagnostics: lw.diagnostics }
 }
 

@@ -10,7 +10,7 @@ export interface LowerOptions {
   env?: EnvValues
 }
 
-export const POLICY_KEYS: readonly string[] = ['version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'tools', 'context', 'params', 'rules', 'settings']
+export const POLICY_KEYS: readonly string[] = ['version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
 export const SETTINGS_KEYS: readonly string[] = ['default_action', 'fail_mode', 'global_tags']
 export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'normalize']
 export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours']

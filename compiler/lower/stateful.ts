@@ -4,10 +4,10 @@ import type { YEntry, YNode } from '../parse/index.js'
 import { COUNTER_KEYS, HOURS_KEYS, LIMIT_KEYS, Lowerer, PER_UNITS, toolList } from './lowerer.js'
 
 /** `per: 1h`: a window length in milliseconds, or undefined (with a diagnostic). */
-function duration(lw: Lowerer, node: YNode): number | undefined {
+export function duration(lw: Lowerer, node: YNode): number | undefined {
   const pm = node.kind === 'scalar' && typeof node.value === 'string' ? /^(\d+)\s*([smhd])$/.exec(node.value) : null
   if (!pm || Number(pm[1]) === 0) {
-    lw.error('invalid-value', '`per` must be a duration such as `30s`, `10m`, `1h` or `1d`', node.span)
+    lw.error('invalid-value', 'a duration must be written such as `30s`, `10m`, `1h` or `1d`', node.span)
     return undefined
   }
   return Number(pm[1]) * PER_UNITS[pm[2]!]!

@@ -8,11 +8,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
 import { GoogleGenAI } from '@google/genai'
 import Groq from 'groq-sdk'
 import { compile } from '../../compiler/index.js'
 import { formatDiagnostics } from '../../compiler/format.js'
-import { createGuard, type GuardDecision } from '../../src/guard.js'
+import { createGuard, type GuardDecision, type GuardOptions } from '../../src/guard.js'
+import { createMemoryPendingStore, startApprovalServer, type ApprovalServer } from '../../src/approvals/index.js'
 import { protectGemini } from '../../src/adapters/gemini.js'
 import { runToolCalls } from '../../src/adapters/openai.js'
 import { createFileSink, redact, verifyLog } from '../../src/records/index.js'
@@ -40,7 +42,25 @@ function show(policy: string, tool: string, args: unknown, d: GuardDecision): vo
   console.log(`[${policy}] ${label} ${tool} ${JSON.stringify(redact(args))}${why}`)
 }
 
+/**
+ * `--approvals page`: reviews wait for a person on the approval page (its sign-in URL is printed);
+ * otherwise a scripted approver answers them in code.
+ */
+async function approvalsFor(mode: string | undefined, clock: () => number): Promise<{ options: GuardOptions; page?: ApprovalServer }> {
+  // A scripted approver: approves deleting logs, denies everything else.
+  const approver = ({ args }: { args: unknown }) => ((args as { path: string }).path.startsWith('/var/log/') ? { approved: true, by: 'ops@approved.example.com' } : { approved: false, by: 'ops@approved.example.com' })
+  if (mode === undefined || mode === 'code') return { options: { approvals: approver } }
+  if (mode !== 'page') throw new Error(`--approvals takes \`code\` or \`page\`, not \`${mode}\``)
+  const pending = createMemoryPendingStore()
+  // the page keeps the demo's clock, so the reviews' expiry reads the same to both
+  const page = await startApprovalServer({ pending, now: clock, reviewers: { you: (await import('node:crypto')).randomBytes(18).toString('base64url') }, ...(process.env['VETOC_DEMO_PORT'] ? { port: Number(process.env['VETOC_DEMO_PORT']) } : {}) })
+  console.log(`\napproval page: sign in at ${page.loginUrls['you']}`)
+  pending.onAdd?.(p => console.log(`  ${color.review}REVIEW${color.off} ${p.tool} ${JSON.stringify(p.args)} (approval id ${p.approvalId}): waiting for an answer on the page…`))
+  return { options: { pending, approvalChannels: [page.page.channel], approvalTimeoutMs: 15 * 60_000 }, page }
+}
+
 async function main(): Promise<void> {
+  const { values: flags } = parseArgs({ options: { approvals: { type: 'string' } } })
   rmSync(LOG, { force: true })
   const server = await startProviderServer()
   const sink = createFileSink(LOG)
@@ -90,9 +110,8 @@ async function main(): Promise<void> {
   // ── Gemini-style loop on policies/gemini-safety.policy.yaml ─────────────────────────────────
   now = Date.parse('2026-11-24T17:00:00Z')
   const geminiSafety = await load('policies/gemini-safety.policy.yaml')
-  // A scripted approver: approves deleting logs, denies everything else.
-  const approver = ({ args }: { args: unknown }) => ((args as { path: string }).path.startsWith('/var/log/') ? { approved: true, by: 'ops@approved.example.com' } : { approved: false, by: 'ops@approved.example.com' })
-  const geminiGuard = createGuard(geminiSafety, { sink, clock, approvals: approver })
+  const approvals = await approvalsFor(flags.approvals, clock)
+  const geminiGuard = createGuard(geminiSafety, { sink, clock, ...approvals.options })
   const ai = new GoogleGenAI({ apiKey: 'demo-key', httpOptions: { baseUrl: server.url } })
   const { tools, handle } = protectGemini(geminiGuard, [
     { name: 'send_email', description: 'Send an email', parametersJsonSchema: { type: 'object' }, handler: ({ to }: { to: string }) => `sent to ${to}` },
@@ -131,6 +150,7 @@ async function main(): Promise<void> {
   await geminiGuard.close()
   await workspaceGuard.close()
   await server.close()
+  await approvals.page?.close()
   const v = verifyLog(readFileSync(LOG, 'utf8'))
   console.log(v.ok ? `\n${LOG}: ${v.count} records, hash chain verified (npx vetoc log verify ${LOG})` : `\n${LOG}: chain BROKEN at line ${v.line}: ${v.reason}`)
   if (!v.ok) process.exitCode = 1

@@ -54,8 +54,10 @@ export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, to
         if ('reason' in read) return blockedResult(rejectCall(guard, name, input, read.reason, context), name, options)
         const d = await decide(guard, name, read.args, context)
         if (d.decision !== 'allow') return blockedResult(d, name, options)
-        if (typeof onInputAvailable === 'function') await onInputAvailable.call(definition, { ...execOptions, input: read.args })
-        return execute.call(definition, read.args, execOptions)
+        // an approver may have edited the call: what passed the policy again is what runs
+        const input2 = d.editedArgs !== undefined ? d.editedArgs : read.args
+        if (typeof onInputAvailable === 'function') await onInputAvailable.call(definition, { ...execOptions, input: input2 })
+        return execute.call(definition, input2, execOptions)
       }
     }, ['onInputAvailable'])
     // a client-side tool (no `execute`): the application runs it, and should guard it there

@@ -1,5 +1,5 @@
 /** What every adapter shares: the guard it calls and how a blocked call is explained to the model. */
-import type { Guard, GuardDecision } from '../guard.js'
+import type { CallOptions, Guard, GuardDecision } from '../guard.js'
 import { REDACTED, redactText } from '../records/index.js'
 import { ownEntry, snapshot } from '../snapshot.js'
 
@@ -79,9 +79,9 @@ export function errorMessage(e: unknown): string {
  * The guard, made total: it never throws by contract, but a user's `onError` or sink could; then the
  * call is denied (and a record may be missing, which `onError` was told about).
  */
-export async function decide(guard: Guard, tool: string, args: unknown, context: unknown): Promise<GuardDecision> {
+export async function decide(guard: Guard, tool: string, args: unknown, context: unknown, call?: CallOptions): Promise<GuardDecision> {
   try {
-    return await guard(tool, args, context)
+    return await guard(tool, args, context, call)
   } catch (e) {
     return { decision: 'deny', reason: `guard failed: ${redactText(errorMessage(e))}` }
   }
@@ -146,7 +146,8 @@ export async function guardAndRun(guard: Guard, tool: string, rawArgs: unknown, 
   const handler = ownEntry(handlers, tool)
   if (typeof handler !== 'function') return { ...base, decision, dispatched: false, error: `no handler for tool \`${tool}\`` }
   try {
-    const result = await handler(args, base)
+    // an approver may have edited the call: what passed the policy again is what runs
+    const result = await handler(decision.editedArgs !== undefined ? decision.editedArgs : args, base)
     return { ...base, decision, dispatched: true, result }
   } catch (e) {
     return { ...base, decision, dispatched: true, error: errorMessage(e) }

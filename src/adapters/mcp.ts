@@ -7,28 +7,21 @@
  * schema validation. A blocked call is answered with `isError: true`, the blocked message as text,
  * and the decision in `_meta`.
  */
-import type { Guard, GuardDecision } from '../guard.js'
+import type { ApprovalHandler, ApprovalVerdict } from '../approvals/index.js'
+import type { CallOptions, Guard, GuardDecision } from '../guard.js'
 import { snapshot } from '../snapshot.js'
 import { decide, defaultBlockedMessage, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
 
 type RequestHandler = (request: any, extra: any) => unknown
 interface ProtocolLike {
   setRequestHandler: (...args: any[]) => unknown
+  getClientCapabilities?: () => { elicitation?: unknown } | undefined
+  elicitInput?: (params: unknown, options?: unknown) => Promise<{ action: string; content?: Record<string, unknown> }>
   _requestHandlers?: unknown
 }
 
 // Module-private on purpose: a public marker (a symbol from `Symbol.for`) could be set by any code on
 // its own handler or server to be skipped.
-export interface McpGuardOptions extends AdapterOptions {
-  /**
-   * The guard context of one request, from what the SDK knows of its caller (the handler's `extra`:
-   * `authInfo`, `sessionId`, `requestInfo.headers` ...), for `tools/call` and `tools/list`.
-   * Overrides `context`.
-   * @default () => options.context
-   */
-  callerContext?: (extra: unknown) => unknown
-}
-
 const guardedProtocols = new WeakSet<object>()
 const guardedHandlers = new WeakSet<RequestHandler>()
 
@@ -42,6 +35,37 @@ export function blockedToolResult(d: GuardDecision, tool: string, options: Adapt
   if (d.rule !== undefined) meta['vetoc/rule'] = d.rule
   if (d.approvalId !== undefined) meta['vetoc/approvalId'] = d.approvalId
   return { content: [{ type: 'text', text: (options.blockedMessage ?? defaultBlockedMessage)(d, tool) }], isError: true, _meta: meta }
+}
+
+export interface McpGuardOptions extends AdapterOptions {
+  /**
+   * Ask the connected client to answer reviews (MCP elicitation: `elicitation/create`). Accept with
+   * `approve: true` approves; anything else (accept without it, decline, cancel) denies. Used only
+   * when the client declares the elicitation capability; otherwise a review is handed back as today.
+   * The client answers for its own model, so this is weaker than a human channel (the page, a
+   * webhook): use it where the client is a person's own app. @default false
+   */
+  elicitApprovals?: boolean
+  /**
+   * The guard context of one request, from what the SDK knows of its caller (the handler's `extra`:
+   * `authInfo`, `sessionId`, `requestInfo.headers` ...), for `tools/call` and `tools/list`.
+   * Overrides `context`.
+   * @default () => options.context
+   */
+  callerContext?: (extra: unknown) => unknown
+}
+
+/** An approval handler that asks the MCP client through elicitation, tied to the request being served. */
+function elicitingApprover(protocol: ProtocolLike, requestId: unknown): ApprovalHandler {
+  return async request => {
+    const r = await protocol.elicitInput!({
+      mode: 'form',
+      message: `Allow the tool call \`${request.tool}\`? ${request.decision.reason ?? ''}\nArguments: ${JSON.stringify(request.args)}`,
+      requestedSchema: { type: 'object', properties: { approve: { type: 'boolean', title: 'Approve this call', description: 'true runs the call; false or no answer refuses it' } }, required: ['approve'] },
+    }, requestId !== undefined ? { relatedRequestId: requestId } : undefined)
+    const verdict: ApprovalVerdict = { approved: r.action === 'accept' && r.content?.['approve'] === true, by: 'mcp-client', channel: 'elicitation' }
+    return verdict
+  }
 }
 
 /** Reads the tool name of a request that could not be copied, for its record. */
@@ -106,6 +130,10 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
   const forList = new WeakMap<RequestHandler, RequestHandler>()
 
   /** The guarded form of `h`: `tools/call` requests are decided first, anything else passes (the fallback sees every method). */
+  const callOptions = (extra: { requestId?: unknown } | undefined): CallOptions | undefined => {
+    if (!options.elicitApprovals || typeof protocol.elicitInput !== 'function' || !protocol.getClientCapabilities?.()?.elicitation) return undefined
+    return { approve: elicitingApprover(protocol, extra?.requestId) }
+  }
   const wrap = (h: RequestHandler, onlyToolCalls: boolean): RequestHandler => {
     const guarded: RequestHandler = async (request, extra) => {
       const copy = snapshot(request)
@@ -122,8 +150,10 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
       const args = params?.arguments
       const d = args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))
         ? rejectCall(guard, name, args, 'malformed arguments: not a JSON object', context)
-        : await decide(guard, name, args ?? {}, context)
+        : await decide(guard, name, args ?? {}, context, callOptions(extra))
       if (d.decision !== 'allow') return blockedToolResult(d, name, options)
+      // an approver may have edited the call: what passed the policy again is what runs
+      if (d.editedArgs !== undefined) return h({ ...req, params: { ...params, arguments: d.editedArgs } }, extra)
       return h(req, extra)
     }
     guardedHandlers.add(guarded)

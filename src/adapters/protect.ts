@@ -60,7 +60,8 @@ export function protect<T extends ToolDefinition>(guard: Guard, tools: readonly 
         const decision = await decide(guard, name, read.args, options.context)
         if (decision.decision !== 'allow') return blocked(decision)
         try {
-          return (await original(read.args)) as Awaited<ReturnType<T['handler']>>
+          // an approver may have edited the call: what passed the policy again is what runs
+          return (await original(decision.editedArgs !== undefined ? decision.editedArgs : read.args)) as Awaited<ReturnType<T['handler']>>
         } catch (e) {
           const error = errorMessage(e)
           return { blocked: false, decision, error, message: `Tool error: ${error}` }

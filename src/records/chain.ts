@@ -24,6 +24,12 @@ export interface DecisionRecord {
   approvalId?: string
   /** who resolved a review: the approver's name, `timeout`, `handler` or `error` */
   resolvedBy?: string
+  /** how a review was answered: `code`, `page`, `webhook`, `elicitation`, `timeout` */
+  channel?: string
+  /** when a review was answered (ISO 8601) */
+  resolvedAt?: string
+  /** the arguments an approver edited (secrets redacted); the call ran with these */
+  editedArgs?: unknown
   /** hash of the previous record (`GENESIS` for the first) */
   prev: string
   /** SHA-256 of this record's canonical JSON without `hash` */

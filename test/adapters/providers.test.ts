@@ -242,7 +242,8 @@ describe('Gemini functionCall → functionResponse', () => {
     expect(review).toMatchObject({ decision: 'review', approvalId: expect.stringMatching(/^[0-9a-f-]{36}$/) })
     expect(review['error']).toBe(`Tool call needs human approval (approval id ${review['approvalId']}): Deleting files outside /tmp/ requires human approval`)
     expect(parts[3]!.functionResponse.response).toMatchObject({ decision: 'deny' })
-    expect(sink.records.map(r => [r.tool, r.decision])).toEqual([['send_email', 'allow'], ['send_email', 'deny'], ['delete_file', 'review'], ['wire_money', 'deny']])
+    // parallel calls: records come in the order their decisions finish
+    expect(sink.records.map(r => [r.tool, r.decision]).sort()).toEqual([['delete_file', 'review'], ['send_email', 'allow'], ['send_email', 'deny'], ['wire_money', 'deny']])
     // the next turn carries the responses back through the SDK
     contents.push(response.candidates![0]!.content, { role: 'user', parts })
     const next = await ai.models.generateContent({ model: 'gemini-test', contents, config: { tools } })

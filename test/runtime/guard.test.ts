@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ApprovalQueue, type ApprovalRequest } from '../../src/approvals.js'
+import { ApprovalQueue, type ApprovalRequest } from '../../src/approvals/index.js'
 import { createGuard } from '../../src/guard.js'
 import { createMemorySink } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'

@@ -3,7 +3,7 @@
  * built-in in-memory queue) or by a timeout whose outcome the options fix.
  */
 import { randomUUID } from 'node:crypto'
-import type { Decision } from './types.js'
+import type { Decision } from '../types.js'
 
 export interface ApprovalRequest {
   approvalId: string
@@ -21,18 +21,25 @@ export interface ApprovalRequest {
   signal?: AbortSignal
 }
 
-/** `true`/`'approve'` approves; `false`/`'deny'` denies; `by` names who decided. */
-export type ApprovalVerdict = 'approve' | 'deny' | boolean | { approved: boolean; by?: string }
+/**
+ * `true`/`'approve'` approves; `false`/`'deny'` denies; `by` names who decided; `args` approves an
+ * edited call, which is evaluated again (validation and every rule) before it runs.
+ */
+export type ApprovalVerdict = 'approve' | 'deny' | boolean | { approved: boolean; by?: string; args?: unknown; /** how it was answered, for the record @default 'code' */ channel?: string }
 export type ApprovalHandler = (request: ApprovalRequest) => ApprovalVerdict | Promise<ApprovalVerdict>
 
 export function newApprovalId(): string {
   return randomUUID()
 }
 
-export function readVerdict(v: ApprovalVerdict, fallbackBy: string): { approved: boolean; by: string } {
+export function readVerdict(v: ApprovalVerdict, fallbackBy: string): { approved: boolean; by: string; args?: unknown; channel?: string } {
   if (v === 'approve' || v === true) return { approved: true, by: fallbackBy }
   if (v === 'deny' || v === false) return { approved: false, by: fallbackBy }
-  if (v !== null && typeof v === 'object' && typeof v.approved === 'boolean') return { approved: v.approved, by: v.by ?? fallbackBy }
+  if (v !== null && typeof v === 'object' && typeof v.approved === 'boolean') {
+    const by = typeof v.by === 'string' && v.by !== '' ? v.by : fallbackBy
+    const channel = typeof v.channel === 'string' && v.channel !== '' ? { channel: v.channel } : {}
+    return v.approved && v.args !== undefined ? { approved: true, by, args: v.args, ...channel } : { approved: v.approved, by, ...channel }
+  }
   throw new Error('approval handler returned neither approve nor deny')
 }
 
