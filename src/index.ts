@@ -37,3 +37,5 @@ export { protect, type BlockedCall, type FailedCall, type Protected, type ToolDe
 export { contentOf, defaultBlockedMessage, guardAndRun, parseArguments, visibilityOf, visibleToolList, type AdapterOptions, type CallOutcome, type ToolHandler } from './adapters/common.js'
 export { snapshot, SNAPSHOT_LIMITS, type Snapshot } from './snapshot.js'
 export type * from './types.js'
+export { guardAgentTools, type AgentToolsOptions } from './adapters/openai-agents.js'
+export { vetocToolApproval, type ToolApprovalOptions } from './adapters/ai-sdk-approval.js'
