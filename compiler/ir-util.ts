@@ -1,6 +1,6 @@
 /** IR helpers: span-free views for equality and the canonical form behind the digest. */
 import { createHash } from 'node:crypto'
-import type { Policy } from './ir.js'
+import type { Policy, ResultAction, Rule } from './ir.js'
 
 /** A deep copy without `span` keys: structural equality ignores positions. */
 export function stripSpans<T>(value: T): T {
@@ -30,4 +30,10 @@ function sortKeys(v: unknown): unknown {
 
 export function digestOf(policy: Policy): string {
   return createHash('sha256').update(canonical(policy)).digest('hex')
+}
+
+/** What a result rule does when it matches (see `ResultAction` in ir.ts). */
+export function resultAction(rule: Rule): ResultAction {
+  if (rule.action === 'deny') return 'deny'
+  return rule.redact !== undefined && rule.redact.length > 0 ? 'redact' : 'pass'
 }

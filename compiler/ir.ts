@@ -66,6 +66,13 @@ export interface ToolDecl {
   schemaRegexes?: RegexLit[]
   /** SPEC 4.2 `normalize:`: the arguments whose canonical value rules and validation see, in YAML order. */
   normalize?: ArgNormalizer[]
+  /**
+   * `adds:` — session labels this tool carries (SPEC 4.2). The session gains them once a call of the
+   * tool was allowed and its handler returned (the guard's `result` step), never on a decision alone.
+   */
+  adds?: string[]
+  /** `returns:` — the JSON Schema of the handler's return value; result rules reading `result` are typed against it. */
+  returns?: JsonSchema
   span: Span
 }
 
@@ -176,8 +183,57 @@ export interface Rule {
   severity?: Severity
   tags: string[]
   metadata: { [key: string]: JsonValue }
+  /**
+   * `on: result` (SPEC 4.2): a result rule. It never takes part in `evaluate`; `evaluateResult` runs
+   * it on the handler's return value. Absent: a call rule.
+   */
+  on?: 'result'
+  /** Result rules only: what `redact:` removes from the result (see `ResultEvaluation` below). */
+  redact?: ResultRedaction[]
+  /** Result rules only: session labels added when the rule matches (whatever its action). */
+  adds?: string[]
   span: Span
 }
+
+/**
+ * One entry of a result rule's `redact:`.
+ * - `path`: dotted segments rooted at the result; `*` matches any one key or index. The value there
+ *   becomes the string `[REDACTED]`.
+ * - `secrets` / `pii`: every string inside the result is searched for credentials / personal data,
+ *   which are replaced by `[REDACTED]`. The compiled module does not carry these detectors: it lists
+ *   them in `redactWith` and the guard applies them (so `evaluateResult` alone leaves them to its caller).
+ */
+export type ResultRedaction = { kind: 'path'; path: string[] } | { kind: 'secrets' } | { kind: 'pii' }
+
+/**
+ * What a result rule does when it matches: `deny` (action deny/block), else `redact` (it has a
+ * non-empty `redact:`), else `pass` (it may still add labels).
+ *
+ * `evaluateResult(tool, args, result, context, options)` semantics, over the result rules of `tool`
+ * in file order (a tool with none, or an ungoverned tool: `{ action: 'pass', ruleIndex: -1, result,
+ * adds: [] }`):
+ * 1. Every such rule's condition is evaluated (roots: `args`, `context`, `params`, `tool`, `result`,
+ *    `session.labels`); matching ones are those whose condition holds (or that have none).
+ * 2. `adds`: the `adds` of every matching rule, in file order, each label once.
+ * 3. If a matching rule denies: `{ action: 'deny', rule, reason, severity?, ruleIndex, result: undefined, adds }`
+ *    for the first such rule in file order.
+ * 4. Else if a matching rule redacts: `result` is `redactCopy(result)` with every matching redact
+ *    rule's paths set to `[REDACTED]` (in file order), `{ action: 'redact', rule, reason, severity?,
+ *    ruleIndex, result, adds }` naming the first, plus `redactWith: ['secrets' | 'pii' ...]` (each
+ *    once, in first-mention order) when a matching rule names a detector.
+ * 5. Else `{ action: 'pass', ruleIndex: -1, result, adds }` with the result unchanged (same value).
+ * An exception anywhere: fail mode `closed` → `{ action: 'deny', reason: 'evaluation error: …',
+ * ruleIndex: -1, result: undefined, adds: [] }`; `open` → the same with `action: 'pass'` and the
+ * original result.
+ *
+ * `redactCopy(v)` (total, never throws): strings, numbers, booleans, null as is; bigint → its decimal
+ * string; undefined, functions, symbols → undefined; arrays → arrays of copies (holes → undefined);
+ * other objects → plain objects of their own enumerable string keys (set with defineProperty, so a
+ * `__proto__` key stays data). A value met again on the current path → `[CIRCULAR]`; deeper than 64
+ * → `[DEPTH]`; a read that throws (getter, revoked Proxy) → `[UNREADABLE]`.
+ * Setting a path: walks own properties of the copy; a missing step or a non-object ends it silently.
+ */
+export type ResultAction = 'pass' | 'redact' | 'deny'
 
 export interface Limit {
   max: number
@@ -220,6 +276,7 @@ export type Expr =
   | AllOf
   | AnyOf
   | Detect
+  | SessionLabels
 
 /** A JSON scalar literal. */
 export interface Lit {
@@ -243,14 +300,27 @@ export interface ArrayLit {
 }
 
 /**
- * `args` (also `arguments`), `context`, `params`, `tool` (the tool name, a string).
+ * `args` (also `arguments`), `context`, `params`, `tool` (the tool name, a string), and in result
+ * rules only `result` (the handler's return value, as given to `evaluateResult`).
  * `args` is the arguments object; `context` is the context object, or `undefined` when none was passed;
  * `params` is the declared params with run-time overrides applied. (`env` never reaches the IR: it is
  * folded into literals by `lower`.)
  */
 export interface Root {
   kind: 'root'
-  name: 'args' | 'context' | 'params' | 'tool'
+  name: 'args' | 'context' | 'params' | 'tool' | 'result'
+  span: Span
+}
+
+/**
+ * `session.labels` (conditions: `field: session.labels`): the labels of the call's session, read
+ * from `options.session.labels` — never from the context, so a caller cannot forge them there.
+ * Each read yields a fresh frozen array holding the own elements of that array that are strings, in
+ * order (a hole or a non-string is left out); `[]` when `options`, `options.session` or its `labels`
+ * is absent or `labels` is not an array. Reading an element may throw (a getter): fail mode.
+ */
+export interface SessionLabels {
+  kind: 'labels'
   span: Span
 }
 

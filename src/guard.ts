@@ -6,9 +6,17 @@
 import { APPROVAL_ID, ApprovalQueue, argsDigest, awaitAnswer, bindingDifference, createMemoryPendingStore, newApprovalId, refusalReason, type ApprovalBinding, type ApprovalChannel, type ApprovalHandler, type ApprovalRequest, type PendingStore, type Taken } from './approvals/index.js'
 import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
-import { createFileSink, redact, redactText, type RecordSink } from './records/index.js'
+import { createFileSink, redact, redactText, type DecisionRecord, type RecordSink } from './records/index.js'
+import { createResultStep, type ResultDecision } from './results/step.js'
+import { createMemorySessionStore } from './sessions/memory.js'
+import { invalidSessionId, type SessionStore } from './sessions/store.js'
 import { ownEntry, snapshot } from './snapshot.js'
 import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore, PendingLimit } from './types.js'
+
+export type { ResultDecision } from './results/step.js'
+
+/** The fields a record gains beyond the decision. */
+export type RecordExtra = Pick<DecisionRecord, 'session' | 'labels' | 'on' | 'result' | 'adds'>
 
 export interface GuardDecision extends Decision {
   /** set when the policy asked for review */
@@ -25,7 +33,10 @@ export interface GuardDecision extends Decision {
 
 /** Per-call options of `guard(tool, args, context, call)`. */
 export interface CallOptions {
-  /** The session the call belongs to (the app's id for a conversation, never the model's). */
+  /**
+   * The session the call belongs to (the app's id for a conversation, never the model's):
+   * `session.labels` are this session's, and an approval is bound to it. @default none (no labels)
+   */
   session?: string
   /**
    * The approval id of an answered review of this very call, handed back earlier: an approved,
@@ -77,6 +88,17 @@ export interface GuardOptions {
   redact?: Record<string, readonly string[]>
   /** Called with internal errors that did not change a decision (e.g. a sink that threw). @default console.error */
   onError?: (error: Error) => void
+  /** Where session labels live. @default an in-memory store (createMemorySessionStore) */
+  sessions?: SessionStore
+}
+
+/** A session handle: calls and results that share one session id. */
+export interface GuardSession {
+  readonly id: string
+  call(tool: string, args: unknown, context?: unknown): Promise<GuardDecision>
+  result(tool: string, args: unknown, result: unknown, context?: unknown): Promise<ResultDecision>
+  /** the session's labels now; `[]` when the store cannot answer */
+  labels(): Promise<string[]>
 }
 
 export interface Guard {
@@ -84,6 +106,14 @@ export interface Guard {
   readonly policy: CompiledPolicy['policy']
   /** The pending reviews of this guard (answer them with `pending.answer`). */
   readonly pending: PendingStore
+  /**
+   * The result rules on an allowed call's output, after its handler returned: what the model may
+   * see, and the labels the session gains (the tool's `adds:` and the matching rules' `adds:`).
+   * Recorded; never throws or rejects.
+   */
+  result(tool: string, args: unknown, result: unknown, context?: unknown, options?: CallOptions): Promise<ResultDecision>
+  /** A handle whose calls and results share the session `id`. */
+  session(id: string): GuardSession
   /**
    * Records and returns a denial decided before evaluation (e.g. arguments that are not valid JSON),
    * so every call a model proposed leaves a record.
@@ -134,6 +164,19 @@ function message(e: unknown): string {
   }
 }
 
+/** The session a call names: its id, or why the id is not one. */
+function sessionOf(callOptions: CallOptions | undefined): { id?: string; invalid?: string } {
+  let id: unknown
+  try {
+    id = callOptions?.session
+  } catch (e) {
+    return { invalid: `invalid session id: ${message(e)}` }
+  }
+  if (id === undefined) return {}
+  const invalid = invalidSessionId(id)
+  return invalid === undefined ? { id: id as string } : { invalid }
+}
+
 export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}): Guard {
   const info = compiled.policy
   if (!info || typeof compiled.evaluate !== 'function') throw new TypeError('createGuard needs a compiled policy module (with `policy` and `evaluate`)')
@@ -165,7 +208,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const approvalTimeoutMs = options.approvalTimeoutMs ?? 300_000
   const onTimeout: Action = options.onApprovalTimeout ?? 'deny'
   const failAction: Action = info.failMode === 'open' ? 'allow' : 'deny'
-  const evalOptions: EvaluateOptions = { params }
+  const sessions = options.sessions ?? createMemorySessionStore()
   /** The guard's clock; a clock that throws falls back to the system's. */
   const now = (): number => {
     try {
@@ -190,7 +233,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
 
   /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
   const redactPaths = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
-  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number): void => {
+  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra: RecordExtra = {}): void => {
     if (!sink) return
     try {
       const paths = redactPaths(tool)
@@ -212,6 +255,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         ...(d.channel !== undefined ? { channel: d.channel } : {}),
         ...(d.resolvedAt !== undefined ? { resolvedAt: d.resolvedAt } : {}),
         ...(d.editedArgs !== undefined ? { editedArgs: redact(d.editedArgs, paths) } : {}),
+        ...extra,
       })
     } catch (e) {
       onError(new Error(`decision record not written: ${message(e)}`))
@@ -237,11 +281,20 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return out
   }
 
+  /** The caller's context with the `context` hook's fields merged over it. */
+  const contextOf = async (tool: string, args: unknown, context: unknown): Promise<unknown> => {
+    if (!options.context) return context
+    const extra = await options.context(tool, args)
+    return { ...(context !== null && typeof context === 'object' ? context : {}), ...extra }
+  }
+  /** The session's labels, read from the store (bounded like a limit-store call). */
+  const labelsOf = async (session: string): Promise<string[]> => [...(await storeCall(sessions.labels(session)))]
+
   /**
    * A review becomes allow or deny through an answer bound to this call (SPEC 4.3): raised now and
    * waited for, or (with `call.approval`) an answer given earlier for exactly this call, used once.
    */
-  const review = async (tool: string, args: unknown, ctx: unknown, d: GuardDecision, spend: readonly PendingLimit[], at: number, call: CallOptions): Promise<GuardDecision> => {
+  const review = async (tool: string, args: unknown, ctx: unknown, d: GuardDecision, spend: readonly PendingLimit[], at: number, call: CallOptions, evalOptions: EvaluateOptions): Promise<GuardDecision> => {
     const canonical = compiled.canonicalArgs ? compiled.canonicalArgs(tool, args) : args
     const binding: ApprovalBinding = { tool, argsDigest: argsDigest(canonical), session: call.session ?? null, policyDigest: info.digest }
     let taken: Taken
@@ -299,13 +352,9 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return out
   }
 
-  const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions): Promise<{ d: GuardDecision; context: unknown }> => {
-    let ctx = context
-    if (options.context) {
-      const extra = await options.context(tool, args)
-      ctx = { ...(context !== null && typeof context === 'object' ? context : {}), ...extra }
-    }
-    evalOptions.now = at
+  const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions, session: string | undefined, labels: readonly string[]): Promise<{ d: GuardDecision; context: unknown }> => {
+    let ctx = await contextOf(tool, args, context)
+    const evalOptions: EvaluateOptions = { params, now: at, ...(session !== undefined ? { session: { id: session, labels } } : {}) }
     const unavailable = (e: unknown): { d: GuardDecision; context: unknown } => ({ d: storeDown(e), context: ctx })
     // context counters (`count:` fields): read before evaluation, counted with the limits after it
     const specs = compiled.counters?.(tool, args, ctx, evalOptions) ?? null
@@ -340,12 +389,13 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       if (ev.severity !== undefined) d.severity = ev.severity
       if (ev.warnings !== undefined) d.warnings = ev.warnings
     }
-    if (d.decision === 'review') d = await review(tool, args, ctx, d, [...limits, ...counts], at, call)
+    if (d.decision === 'review') d = await review(tool, args, ctx, d, [...limits, ...counts], at, call, evalOptions)
     return { d, context: ctx }
   }
 
   const guard = (async (tool: string, raw: unknown, context?: unknown, call?: CallOptions): Promise<GuardDecision> => {
     const at = now()
+    const session = sessionOf(call)
     // one snapshot: evaluation, counters, the context hook, the approval request and the record all
     // read the same frozen copy (an adapter's own snapshot is passed through as is)
     const copy = snapshot(raw)
@@ -353,19 +403,55 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     const unusable = typeof tool !== 'string' ? 'the tool name is not a string' : !copy.ok ? redactText(copy.reason) : undefined
     if (unusable !== undefined || !copy.ok) {
       const d: GuardDecision = { decision: 'deny', reason: unusable ?? 'unreadable arguments' }
-      record(tool, copy.ok ? copy.value : UNREADABLE, context, d, at)
+      record(tool, copy.ok ? copy.value : UNREADABLE, context, d, at, session.id !== undefined ? { session: session.id } : {})
       return d
     }
     const args = copy.value
     let out: { d: GuardDecision; context: unknown }
+    let labels: string[] | undefined
     try {
-      out = await decide(tool, args, context, at, call ?? {})
+      if (session.invalid !== undefined) out = { d: { decision: failAction, reason: `${session.invalid} (fail mode ${info.failMode})` }, context }
+      else {
+        if (session.id !== undefined) {
+          try {
+            labels = await labelsOf(session.id)
+          } catch (e) {
+            out = { d: { decision: failAction, reason: `session store unavailable (fail mode ${info.failMode}): ${message(e)}` }, context }
+            record(tool, args, context, out.d, at, { session: session.id })
+            return out.d
+          }
+        }
+        out = await decide(tool, args, context, at, call ?? {}, session.id, labels ?? [])
+      }
     } catch (e) {
       out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
     }
-    record(tool, args, out.context, out.d, at)
+    record(tool, args, out.context, out.d, at, session.id !== undefined ? { session: session.id, ...(labels !== undefined ? { labels } : {}) } : {})
     return out.d
   }) as Guard
+  guard.result = createResultStep({
+    compiled,
+    failAction,
+    sessions,
+    params,
+    now,
+    storeCall,
+    contextOf,
+    sessionOf,
+    record,
+  })
+  guard.session = (id: string): GuardSession => ({
+    id,
+    call: (tool, args, context) => guard(tool, args, context, { session: id }),
+    result: (tool, args, result, context) => guard.result(tool, args, result, context, { session: id }),
+    labels: async () => {
+      try {
+        return invalidSessionId(id) === undefined ? await labelsOf(id) : []
+      } catch {
+        return []
+      }
+    },
+  })
   Object.defineProperty(guard, 'policy', { value: info, enumerable: true })
   Object.defineProperty(guard, 'pending', { value: pendingStore, enumerable: true })
   guard.reject = (tool, args, reason, context) => {
@@ -395,6 +481,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     try {
       await sink?.close?.()
       await store.close?.()
+      await sessions.close?.()
     } catch (e) {
       onError(new Error(`close failed: ${message(e)}`))
     }

@@ -63,6 +63,28 @@ export interface EvaluateOptions {
   now?: number
   /** Run-time overrides of the policy's declared `params` (already validated by the guard). */
   params?: Record<string, unknown>
+  /**
+   * The call's session: what `session.labels` reads (absent ⇒ `[]`). The guard fills it from its
+   * session store; rules never read labels from the context, so a caller cannot set them there.
+   */
+  session?: { id?: string; labels: readonly string[] }
+}
+
+/** What the result rules (`on: result`) decided about a handler's return value. */
+export interface ResultEvaluation {
+  action: 'pass' | 'redact' | 'deny'
+  /** id of the deciding result rule */
+  rule?: string
+  reason?: string
+  severity?: string
+  /** index of the deciding rule in `policy.rules`; -1 when none decided */
+  ruleIndex: number
+  /** what the model may see: the original, the redacted copy, or undefined on deny */
+  result: unknown
+  /** labels from the matching result rules (the tool's own `adds:` are in `policy.adds`) */
+  adds: string[]
+  /** detectors named by a matching rule's `redact:`; the guard applies them to `result` */
+  redactWith?: ('secrets' | 'pii')[]
 }
 
 export interface RuleInfo {
@@ -77,6 +99,8 @@ export interface RuleInfo {
   tags: readonly string[]
   metadata: Readonly<Record<string, unknown>>
   hasLimit: boolean
+  /** `result` for a result rule (absent for call rules) */
+  on?: 'result'
 }
 
 export interface PolicyInfo {
@@ -93,6 +117,8 @@ export interface PolicyInfo {
   tools: readonly string[]
   /** per tool: argument paths to redact in records */
   redact: Readonly<Record<string, readonly string[]>>
+  /** per tool: the session labels a call adds once it was allowed and its handler returned (absent in older modules) */
+  adds?: Readonly<Record<string, readonly string[]>>
   /** declared params: type and default */
   params: Readonly<Record<string, { type: string; default: unknown }>>
 }
@@ -101,6 +127,8 @@ export interface PolicyInfo {
 export interface CompiledPolicy {
   policy: PolicyInfo
   evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
+  /** the result rules on a handler's return value (absent in modules compiled before result rules) */
+  evaluateResult?(tool: string, args: unknown, result: unknown, context?: unknown, options?: EvaluateOptions): ResultEvaluation
   /** the context counters that apply to a call (absent in modules without them) */
   counters?(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null
   /** SPEC 4.2: the governed tools some call could be allowed or reviewed for under `context` (absent in older modules) */

@@ -41,7 +41,7 @@ function* regexes(exprs: (Expr | null)[]): Generator<RegexLit> {
     const e = stack.pop()!
     switch (e.kind) {
       case 'regex': yield e; break
-      case 'lit': case 'root': break
+      case 'lit': case 'root': case 'labels': break
       case 'array': stack.push(...e.items); break
       case 'member': stack.push(e.object); if (typeof e.key !== 'string') stack.push(e.key); break
       case 'unary': stack.push(e.arg); break

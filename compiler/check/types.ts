@@ -22,6 +22,8 @@ interface Ty {
 
 const ANY: Ty = { any: true, tags: new Set() }
 const t = (...tags: Tag[]): Ty => ({ any: false, tags: new Set(tags) })
+/** `session.labels`: always an array of strings */
+const LABELS: Ty = { any: false, tags: new Set(['array']), schema: { type: 'array', items: { type: 'string' } } }
 const NULLISH: ReadonlySet<Tag> = new Set(['null', 'undefined'])
 
 function union(a: Ty, b: Ty): Ty {
@@ -121,6 +123,7 @@ function fieldsType(decls: readonly { name: string; type: ScalarType }[], absent
 /** Text of a Root/Member chain with static keys, for narrowing and messages; undefined otherwise. */
 function pathKey(e: Expr): string | undefined {
   if (e.kind === 'root') return e.name
+  if (e.kind === 'labels') return 'session.labels'
   if (e.kind === 'member' && typeof e.key === 'string') {
     const base = pathKey(e.object)
     return base === undefined ? undefined : `${base}.${e.key}`
@@ -132,7 +135,7 @@ type Facts = Map<string, Tag[]>
 
 class Checker {
   constructor(
-    readonly roots: { args: Ty; context: Ty; params: Ty },
+    readonly roots: { args: Ty; context: Ty; params: Ty; result: Ty },
     readonly out: Diagnostic[],
     readonly toolName: string | undefined,
   ) {}
@@ -203,6 +206,7 @@ class Checker {
       }
       case 'call': return this.call(e, facts)
       case 'op': return this.op(e, facts)
+      case 'labels': return { ...LABELS, label: 'session.labels' }
       case 'all': {
         let f = facts
         for (const i of e.items) {
@@ -400,11 +404,12 @@ function describe(ty: Ty): string {
   return ty.label !== undefined ? `\`${ty.label}\` (${show(ty)})` : `a ${show(ty)}`
 }
 
+/** Whether `e` reads `args` or `result`, whose types depend on the tool. */
 function usesArgs(e: Expr | null): boolean {
   if (e === null) return false
   switch (e.kind) {
-    case 'root': return e.name === 'args'
-    case 'lit': case 'regex': return false
+    case 'root': return e.name === 'args' || e.name === 'result'
+    case 'lit': case 'regex': case 'labels': return false
     case 'array': return e.items.some(usesArgs)
     case 'member': return usesArgs(e.object) || (typeof e.key !== 'string' && usesArgs(e.key))
     case 'unary': return usesArgs(e.arg)
@@ -422,8 +427,13 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
   const context = policy.context.length > 0 ? fieldsType(policy.context as FieldDecl[], true) : ANY
   const params = fieldsType(policy.params, false)
   const argTypes = new Map<string, Ty>()
-  // rules read the canonical arguments: a `shell` argument is a string array (compiler/check/normalize.ts)
-  for (const tool of policy.tools) argTypes.set(tool.name, tool.schema ? schemaType(canonicalSchema(tool)) : ANY)
+  const resultTypes = new Map<string, Ty>()
+  for (const tool of policy.tools) {
+    // rules read the canonical arguments: a `shell` argument is a string array (compiler/check/normalize.ts)
+    argTypes.set(tool.name, tool.schema ? schemaType(canonicalSchema(tool)) : ANY)
+    // `returns:` types `result`; a result the tool does not declare may be anything
+    resultTypes.set(tool.name, tool.returns ? schemaType(tool.returns) : ANY)
+  }
   const seen = new Set<string>()
   /** Types `exprs` against each of `tools` (once, if they never read `args`), reporting each diagnostic once. */
   const checkAgainst = (exprs: readonly Expr[], tools: string[] | '*'): void => {
@@ -431,8 +441,9 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
     const targets: (string | undefined)[] = exprs.some(usesArgs) ? names : [undefined]
     for (const tool of targets) {
       const args = tool === undefined ? ANY : (argTypes.get(tool) ?? ANY)
+      const result = tool === undefined ? ANY : (resultTypes.get(tool) ?? ANY)
       const local: Diagnostic[] = []
-      const checker = new Checker({ args, context, params }, local, tool)
+      const checker = new Checker({ args, context, params, result }, local, tool)
       for (const e of exprs) checker.type(e, new Map())
       for (const d of local) {
         const key = `${d.span.start}:${d.span.end}:${d.code}:${d.message}`

@@ -15,6 +15,7 @@ import { digestOf } from '../ir-util.js'
 import type { Action, Expr, Policy, Rule, Span, ToolDecl } from '../ir.js'
 import { comment, join, js, jsonValue, Scope, text, type Code } from './code.js'
 import { HELPERS } from './runtime.js'
+import { resultFunctions } from './results.js'
 import { buildValidators } from './validate.js'
 import { detectorHelpers } from './detectors.js'
 import { canonicalArgsFunction, NORMALIZE_HELPERS, normalizeSpecs, usesNormalize } from './normalize.js'
@@ -96,6 +97,7 @@ function cost(e: Expr | null): number {
   if (e === null) return 0
   switch (e.kind) {
     case 'lit': case 'root': return 0
+    case 'labels': return 2
     case 'regex': return 20
     case 'array': return 1 + e.items.reduce((s, i) => s + cost(i), 0)
     case 'member': return 1 + cost(e.object) + (typeof e.key === 'string' ? 0 : cost(e.key))
@@ -141,8 +143,10 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
         case 'context': return js`c`
         case 'tool': return js`${cx.tool}`
         case 'params': return js`params(o)`
+        case 'result': return js`r`
       }
       break
+    case 'labels': return js`labelsOf(o)`
     case 'member': {
       if (typeof e.key === 'string') {
         if (e.object.kind === 'root' && e.object.name === 'params') return js`param(o, ${e.key}, ${paramDefault(e.key, cx)})`
@@ -249,7 +253,7 @@ function usesN(e: Expr | null): boolean {
   if (e === null) return false
   switch (e.kind) {
     case 'op': return e.op.startsWith('greater') || e.op.startsWith('less') || usesN(e.subject)
-    case 'lit': case 'regex': case 'root': return false
+    case 'lit': case 'regex': case 'root': case 'labels': return false
     case 'array': return e.items.some(usesN)
     case 'member': return usesN(e.object) || (typeof e.key !== 'string' && usesN(e.key))
     case 'unary': return usesN(e.arg)
@@ -369,6 +373,8 @@ function rulesByTool(policy: Policy): Map<string, Rule[]> {
   const out = new Map<string, Rule[]>(policy.tools.map(t => [t.name, []]))
   const all = [...out.values()]
   for (const r of policy.rules) {
+    // result rules run in `evaluateResult`, never in `evaluate`
+    if (r.on === 'result') continue
     if (r.tools === '*') {
       for (const list of all) list.push(r)
       continue
@@ -408,6 +414,12 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)
   const visible = visibleFunction(policy, rulesOf, (r, tool) => expr(r.condition!, { tool, b }, true))
+  const resultLines = resultFunctions(policy, {
+    constant: (value, prefix) => b.constant(value, prefix),
+    name: prefix => b.scope.name(prefix),
+    condition: (rule, tool) => ruleCondition(rule, { tool, b }),
+    usesN: rule => usesN(rule.condition),
+  })
 
   const info = {
     name: policy.name,
@@ -421,9 +433,11 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
       ...(r.description !== undefined ? { description: r.description } : {}),
       ...(r.severity !== undefined ? { severity: r.severity } : {}),
       tags: r.tags, metadata: r.metadata, hasLimit: r.limit !== undefined,
+      ...(r.on !== undefined ? { on: r.on } : {}),
     })),
     tools: policy.tools.map(t => t.name),
     redact: Object.fromEntries(policy.tools.map(t => [t.name, t.redact])),
+    adds: Object.fromEntries(policy.tools.map(t => [t.name, t.adds ?? []])),
     params: Object.fromEntries(policy.params.map(p => [p.name, { type: p.type, default: p.default }])),
   }
 
@@ -467,6 +481,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push(...counterLines)
   lines.push({ code: canonicalArgsFunction(normSpecs) })
   lines.push({ code: visible })
+  lines.push(...resultLines)
   lines.push({ code: js`export const policy = deepFreeze(${jsonValue(info)});` })
 
   const map = new GenMapping({ file: `${baseName(options.filename)}.js` })
@@ -493,8 +508,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
     diagnostics,
   }
   if (options.ts) {
-    const body = code.replace('export function evaluate(', 'function evaluateImpl(').replace('export const policy = ', 'const policyImpl = ')
-    result.ts = `// @ts-nocheck -- generated code; its exported API is typed below\n${text(decl.typesOnly)}\n${body}export const policy: PolicyInfo = policyImpl;\nexport function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation {\n  return evaluateImpl(tool, args, context, options);\n}\n`
+    const body = code.replace('export function evaluate(', 'function evaluateImpl(').replace('export function evaluateResult(', 'function evaluateResultImpl(').replace('export const policy = ', 'const policyImpl = ')
+    result.ts = `// @ts-nocheck -- generated code; its exported API is typed below\n${text(decl.typesOnly)}\n${body}export const policy: PolicyInfo = policyImpl;\nexport function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation {\n  return evaluateImpl(tool, args, context, options);\n}\nexport function evaluateResult<T extends ToolName>(tool: T, args: Tools[T], result: unknown, context?: Context, options?: EvaluateOptions): ResultEvaluation {\n  return evaluateResultImpl(tool, args, result, context, options);\n}\n`
   }
   return result
 }

@@ -82,6 +82,12 @@ function finish(d, w, l) {
   if (l !== null) r.limits = l;
   return r;
 }
+function labelsOf(o) {
+  const l = own(own(o, "session"), "labels");
+  const out = [];
+  if (isArray(l)) { const n = l.length; for (let i = 0; i < n; i++) if (hasOwn.call(l, i)) { const x = l[i]; if (typeof x === "string") out.push(x); } }
+  return Object.freeze(out);
+}
 function deepFreeze(v) { if (v !== null && typeof v === "object") { Object.freeze(v); for (const k of Object.keys(v)) deepFreeze(v[k]); } return v; }
 function argName(path) { return path === "" ? "the arguments" : "\`" + path.slice(1).split("/").join(".") + "\`"; }
 function invalidReason(tool, errors) {

@@ -79,8 +79,26 @@ export interface EvaluateOptions {
   now?: number;
   /** run-time overrides of the declared params */
   params?: Partial<Params>;
+  /** the call's session: what \`session.labels\` reads (absent: no labels). Never read from the context. */
+  session?: { id?: string; labels: readonly string[] };
 }
-export interface RuleInfo { id: string; index: number; action: Action; warn: boolean; tools: readonly string[] | "*"; message: string; description?: string; severity?: string; tags: readonly string[]; metadata: Readonly<Record<string, unknown>>; hasLimit: boolean }
+/** what the result rules decided about a handler's return value */
+export interface ResultEvaluation {
+  action: "pass" | "redact" | "deny";
+  /** id of the deciding result rule */
+  rule?: string;
+  reason?: string;
+  severity?: string;
+  /** index of the deciding rule in policy.rules; -1 when none decided */
+  ruleIndex: number;
+  /** what the model may see: the original, the redacted copy, or undefined on deny */
+  result: unknown;
+  /** labels from the matching result rules (the tool's own \`adds\` are in policy.adds) */
+  adds: string[];
+  /** detectors a matching rule's \`redact:\` names; the guard applies them to \`result\` */
+  redactWith?: ("secrets" | "pii")[];
+}
+export interface RuleInfo { id: string; index: number; action: Action; warn: boolean; tools: readonly string[] | "*"; message: string; description?: string; severity?: string; tags: readonly string[]; metadata: Readonly<Record<string, unknown>>; hasLimit: boolean; on?: "result" }
 export interface PolicyInfo {
   name: string;
   /** SHA-256 (hex) of the policy's canonical form */
@@ -93,6 +111,8 @@ export interface PolicyInfo {
   rules: readonly RuleInfo[];
   tools: readonly ToolName[];
   redact: Readonly<Record<string, readonly string[]>>;
+  /** per tool: the session labels a call adds once it was allowed and its handler returned */
+  adds: Readonly<Record<string, readonly string[]>>;
   params: Readonly<Record<string, { type: string; default: unknown }>>;
 }`
 
@@ -121,6 +141,8 @@ export declare function evaluate<T extends ToolName>(tool: T, args: Tools[T], co
 export declare function visibleTools(context?: Context, options?: EvaluateOptions): ToolName[];
 /** the arguments as rules see them (\`normalize:\`); unchanged for tools without it or when invalid. \`{ words: false }\` leaves \`shell\` arguments as strings */
 export declare function canonicalArgs(tool: string, args: unknown, options?: { words?: boolean }): unknown;
+/** the result rules (\`on: result\`) on a handler's return value, before the model sees it */
+export declare function evaluateResult<T extends ToolName>(tool: T, args: Tools[T], result: unknown, context?: Context, options?: EvaluateOptions): ResultEvaluation;
 export declare function counters(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null;
 `
   return { dts, typesOnly }

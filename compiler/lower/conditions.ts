@@ -4,20 +4,20 @@ import { scalarOffset, type YNode, type YScalar } from '../parse/index.js'
 import { ALL_OPERATORS, CONDITION_KEYS, DETECTOR_OPERATORS, FIELD_ROOTS, FORBIDDEN_KEYS, Lowerer, spanHead } from './lowerer.js'
 import { didYouMean } from './suggest.js'
 
-export function conditionList(lw: Lowerer, node: YNode): Expr | null {
+export function conditionList(lw: Lowerer, node: YNode, resultRule = false): Expr | null {
   if (node.kind !== 'seq') {
     lw.error('invalid-type', 'conditions must be a list of `{ field, operator, value }`', node.span)
     return null
   }
   const items: Expr[] = []
   for (const c of node.items) {
-    const e = lowerCondition(lw, c)
+    const e = lowerCondition(lw, c, resultRule)
     if (e) items.push(e)
   }
   return items.length === 1 ? items[0]! : { kind: 'all', items, span: node.span }
 }
 
-function lowerCondition(lw: Lowerer, node: YNode): Expr | null {
+function lowerCondition(lw: Lowerer, node: YNode, resultRule: boolean): Expr | null {
   const m = lw.entries(node, CONDITION_KEYS, 'a condition')
   if (m === null) return null
   const fE = m.get('field')
@@ -26,7 +26,7 @@ function lowerCondition(lw: Lowerer, node: YNode): Expr | null {
   if (!fE) lw.error('missing-key', 'a condition needs a `field`', spanHead(node))
   if (!oE) lw.error('missing-key', 'a condition needs an `operator`', spanHead(node))
   if (!fE || !oE) return null
-  const subject = fieldPath(lw, fE.value)
+  const subject = fieldPath(lw, fE.value, resultRule)
   const opName = lw.choice(oE.value, ALL_OPERATORS, 'operator')
   if (!subject || opName === undefined) return null
   const negate = opName.startsWith('not_')
@@ -85,19 +85,31 @@ function lowerCondition(lw: Lowerer, node: YNode): Expr | null {
   return { kind: 'op', op, negate, subject, value: { kind: 'lit', value: v.value, span: v.span }, span }
 }
 
-function fieldPath(lw: Lowerer, node: YNode): Expr | null {
+function fieldPath(lw: Lowerer, node: YNode, resultRule: boolean): Expr | null {
   if (node.kind !== 'scalar' || typeof node.value !== 'string' || node.value === '') {
     lw.error('invalid-type', '`field` must be a dotted path such as `arguments.path`', node.span)
     return null
   }
   const parts = node.value.split('.')
-  const root = FIELD_ROOTS[parts[0]!]
+  const at = (i: number): number => scalarOffset(node, i)
+  if (parts[0] === 'session') {
+    // the session exposes its labels only: `field: session.labels`
+    if (node.value !== 'session.labels') {
+      lw.error('invalid-field', `unknown session field \`${node.value}\``, node.span, 'the session exposes `session.labels` (a string array)')
+      return null
+    }
+    return { kind: 'labels', span: { start: at(0), end: at(node.value.length) } }
+  }
+  if (parts[0] === 'result' && !resultRule) {
+    lw.error('invalid-field', '`result` is readable only in a result rule', node.span, 'add `on: result` to run the rule on the tool\'s output, after its handler returned')
+    return null
+  }
+  const root = parts[0] === 'result' ? 'result' : FIELD_ROOTS[parts[0]!]
   if (root === undefined) {
-    lw.error('unknown-field-root', `unknown field root \`${parts[0]}\``, node.span, didYouMean(parts[0]!, Object.keys(FIELD_ROOTS)) ?? 'a field starts with `arguments`, `args`, `context`, `params` or `tool_name`')
+    lw.error('unknown-field-root', `unknown field root \`${parts[0]}\``, node.span, didYouMean(parts[0]!, [...Object.keys(FIELD_ROOTS), 'session', ...(resultRule ? ['result'] : [])]) ?? 'a field starts with `arguments`, `args`, `context`, `params`, `tool_name`, `session` or (in result rules) `result`')
     return null
   }
   let offset = node.value.indexOf('.') < 0 ? node.value.length : node.value.indexOf('.')
-  const at = (i: number): number => scalarOffset(node, i)
   let e: Expr = { kind: 'root', name: root, span: { start: at(0), end: at(offset) } }
   for (const seg of parts.slice(1)) {
     const segStart = offset + 1

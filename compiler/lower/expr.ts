@@ -14,6 +14,8 @@ export interface ExprContext {
   at: (offset: number) => number
   env: EnvValues | undefined
   diagnostics: Diagnostic[]
+  /** true inside a result rule (`on: result`), where `result` is readable */
+  resultRule?: boolean
 }
 
 const ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { args: 'args', arguments: 'args', context: 'context', params: 'params', tool: 'tool' }
@@ -120,10 +122,15 @@ function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
     case 'Identifier': {
       const root = ROOTS[n.name as string]
       if (root !== undefined) return { kind: 'root', name: root, span: sp(cx, n) }
+      if (n.name === 'result') {
+        if (cx.resultRule) return { kind: 'root', name: 'result', span: sp(cx, n) }
+        return reject(cx, n, '`result` is readable only in a result rule', 'add `on: result` to run the rule on the tool\'s output, after its handler returned')
+      }
+      if (n.name === 'session') return reject(cx, n, '`session` must be read as `session.labels`', 'the session\'s labels are a string array, e.g. `session.labels.includes(\'secret\')`')
       if (n.name === 'env') return reject(cx, n, '`env` must be read with a property, as in `env.production`')
       if (n.name === 'undefined') return reject(cx, n, '`undefined` is not a value in a `when` expression', 'to test for an absent value write `x == null` (true for null and absent)')
       const hint = didYouMean(n.name as string, Object.keys(ROOTS).concat('env'))
-      return reject(cx, n, `unknown name \`${n.name}\``, hint ?? 'expressions may read `args`, `context`, `params`, `tool` and `env`')
+      return reject(cx, n, `unknown name \`${n.name}\``, hint ?? 'expressions may read `args`, `context`, `params`, `tool`, `env`, `session.labels` and (in result rules) `result`')
     }
     case 'ChainExpression':
       return walk(n.expression, cx, false)
@@ -184,6 +191,12 @@ function member(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
       return { kind: 'lit', value: null, span: sp(cx, n) }
     }
     return { kind: 'lit', value: env[key]!, span: sp(cx, n) }
+  }
+  // session.labels: the only readable part of the session
+  if (obj.type === 'Identifier' && obj.name === 'session') {
+    const key = staticKey(n)
+    if (key !== 'labels') return reject(cx, n, key === undefined ? '`session` must be read with a fixed property name' : `unknown session field \`${key}\``, 'the session exposes `session.labels` (a string array); its id is the application\'s and is not readable by rules')
+    return { kind: 'labels', span: sp(cx, n) }
   }
   const object = walk(obj, cx, chained)
   if (!n.computed) {

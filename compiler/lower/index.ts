@@ -93,6 +93,16 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
             const list = lowerNormalize(lw, nz.value, e.key)
             if (list.length > 0) decl.normalize = list
           }
+          const ad = m?.get('adds')
+          if (ad) {
+            const labels = lw.labels(ad.value, '`adds`')
+            if (labels && labels.length > 0) decl.adds = labels
+          }
+          const ret = m?.get('returns')
+          if (ret) {
+            if (ret.value.kind !== 'map') lw.error('invalid-type', `the \`returns\` of tool \`${e.key}\` must be a JSON Schema object`, ret.value.span)
+            else decl.returns = toJson(ret.value) as JsonSchema
+          }
         }
         tools.push(decl)
         toolIndex.set(decl.name, decl)

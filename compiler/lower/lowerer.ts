@@ -12,8 +12,8 @@ export interface LowerOptions {
 
 export const POLICY_KEYS: readonly string[] = ['version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
 export const SETTINGS_KEYS: readonly string[] = ['default_action', 'fail_mode', 'global_tags']
-export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'normalize']
-export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours']
+export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'normalize', 'adds', 'returns']
+export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours', 'on', 'redact', 'adds']
 export const CONDITION_KEYS: readonly string[] = ['field', 'operator', 'value']
 export const LIMIT_KEYS: readonly string[] = ['max', 'per', 'key']
 export const COUNTER_KEYS: readonly string[] = ['per', 'tool', 'tools', 'key']
@@ -37,6 +37,7 @@ export const ALL_OPERATORS: readonly string[] = [...OPERATORS, ...Object.keys(DE
 export const NORMALIZE_KINDS: readonly string[] = ['path', 'url', 'shell', 'text', 'lower', 'trim']
 export const FIELD_ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { arguments: 'args', args: 'args', context: 'context', params: 'params', tool_name: 'tool' }
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
+export const LABEL: RegExp = /^[A-Za-z0-9_.:-]{1,64}$/
 export const PER_UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }
 
 export class Lowerer {
@@ -107,8 +108,21 @@ export class Lowerer {
     return undefined
   }
 
-  expression(node: YScalar, text: string): Expr | null {
-    return lowerExpression(text, { at: i => scalarOffset(node, i), env: this.options.env, diagnostics: this.diagnostics })
+  expression(node: YScalar, text: string, resultRule = false): Expr | null {
+    return lowerExpression(text, { at: i => scalarOffset(node, i), env: this.options.env, diagnostics: this.diagnostics, resultRule })
+  }
+
+  /** `adds:` — session labels: short names of letters, digits and `_ . : -`. */
+  labels(node: YNode, what: string): string[] | undefined {
+    const list = this.stringList(node, what)
+    if (list === undefined) return undefined
+    const items = node.kind === 'seq' ? node.items : [node]
+    const out: string[] = []
+    list.forEach((l, i) => {
+      if (!LABEL.test(l)) this.error('invalid-label', `invalid session label \`${l}\``, items[i]?.span ?? node.span, 'a label is 1 to 64 letters, digits, `_`, `.`, `:` or `-`')
+      else if (!out.includes(l)) out.push(l)
+    })
+    return out
   }
 }
 

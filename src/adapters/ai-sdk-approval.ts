@@ -8,7 +8,7 @@
 import type { Guard } from '../guard.js'
 import { argumentsOf, decide, defaultBlockedMessage, rejectCall, type AdapterOptions } from './common.js'
 
-export interface ToolApprovalOptions extends AdapterOptions {
+export interface ToolApprovalOptions extends Omit<AdapterOptions, 'session'> {
   /** The session id, read from the SDK's runtime context. @default none */
   session?: (runtimeContext: unknown) => string | undefined
 }

@@ -8,7 +8,7 @@
  * `experimental_repairToolCall` so they are recorded as denials too.
  */
 import type { Guard, GuardDecision } from '../guard.js'
-import { argumentsOf, decide, defaultBlockedMessage, errorMessage, parseArguments, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
+import { argumentsOf, callOf, decide, defaultBlockedMessage, errorMessage, guardResult, parseArguments, rejectCall, withheldText, visibilityOf, type AdapterOptions } from './common.js'
 import { guardedCopy, lockedCollection } from './locked.js'
 
 type AnyTool = { execute?: (input: any, options: any) => unknown } & Record<string, unknown>
@@ -52,12 +52,16 @@ export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, to
         const context = options.context !== undefined ? options.context : execOptions?.experimental_context
         const read = argumentsOf(input)
         if ('reason' in read) return blockedResult(rejectCall(guard, name, input, read.reason, context), name, options)
-        const d = await decide(guard, name, read.args, context)
+        const d = await decide(guard, name, read.args, context, callOf(options))
         if (d.decision !== 'allow') return blockedResult(d, name, options)
         // an approver may have edited the call: what passed the policy again is what runs
         const input2 = d.editedArgs !== undefined ? d.editedArgs : read.args
         if (typeof onInputAvailable === 'function') await onInputAvailable.call(definition, { ...execOptions, input: input2 })
-        return execute.call(definition, input2, execOptions)
+        const output = await execute.call(definition, input2, execOptions)
+        const callOptions = { ...options, context }
+        // a streaming tool (an async iterable of preliminary outputs): every output passes the result rules
+        if (output !== null && typeof output === 'object' && Symbol.asyncIterator in output) return guardedStream(guard, name, input2, output as AsyncIterable<unknown>, callOptions)
+        return shown(await guardResult(guard, name, input2, output, callOptions), name, callOptions)
       }
     }, ['onInputAvailable'])
     // a client-side tool (no `execute`): the application runs it, and should guard it there
@@ -67,10 +71,25 @@ export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, to
   }
   const out: Record<string, unknown> = {}
   // with `onlyVisibleTools`, tools the model could not use under `options.context` are left out
-  const shown = options.onlyVisibleTools ? visibilityOf(guard, options.context) : () => true
+  const visible = options.onlyVisibleTools ? visibilityOf(guard, options.context) : () => true
   // defined, not assigned: a tool named `__proto__` stays a tool
-  for (const [name, t] of Object.entries(tools)) if (shown(name)) Object.defineProperty(out, name, { value: wrap(name, t), enumerable: true, writable: true, configurable: true })
+  for (const [name, t] of Object.entries(tools)) if (visible(name)) Object.defineProperty(out, name, { value: wrap(name, t), enumerable: true, writable: true, configurable: true })
   return lockedCollection(out, wrap, () => true, 'guardAiTools()') as T
+}
+
+/** What the model gets of one output: the (redacted) result, or a blocked result when it was denied. */
+function shown(r: Awaited<ReturnType<typeof guardResult>>, name: string, options: AdapterOptions): unknown {
+  if (r.action !== 'deny') return r.result
+  const blocked: BlockedToolResult = { blocked: true, decision: 'deny', reason: withheldText(r, name, options) }
+  return blocked
+}
+
+async function* guardedStream(guard: Guard, name: string, input: unknown, outputs: AsyncIterable<unknown>, options: AdapterOptions): AsyncGenerator<unknown> {
+  for await (const output of outputs) {
+    const r = await guardResult(guard, name, input, output, options)
+    yield shown(r, name, options)
+    if (r.action === 'deny') return
+  }
 }
 
 /**

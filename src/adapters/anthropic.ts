@@ -35,7 +35,7 @@ export async function runToolUses(guard: Guard, content: readonly { type: string
     return guardAndRun(guard, u.name, input === undefined ? {} : input, handlers, options, u.id)
   }))
   const blocks = outcomes.map((o): ToolResultBlock => {
-    const failed = !o.dispatched || o.error !== undefined
+    const failed = !o.dispatched || o.error !== undefined || o.resultDecision?.action === 'deny'
     return { type: 'tool_result', tool_use_id: o.id ?? '', content: contentOf(o, options), ...(failed ? { is_error: true } : {}) }
   })
   return { blocks, outcomes }

@@ -1,5 +1,5 @@
 /** What every adapter shares: the guard it calls and how a blocked call is explained to the model. */
-import type { CallOptions, Guard, GuardDecision } from '../guard.js'
+import type { CallOptions, Guard, GuardDecision, ResultDecision } from '../guard.js'
 import { REDACTED, redactText } from '../records/index.js'
 import { ownEntry, snapshot } from '../snapshot.js'
 
@@ -14,6 +14,16 @@ export interface AdapterOptions {
    * "Tool call needs human approval (approval id <id>): <reason>"
    */
   blockedMessage?: (decision: GuardDecision, tool: string) => string
+  /**
+   * The application's session id for these calls: a conversation's calls share it, and its labels
+   * (`session.labels`) grow as its tools run. Never let the model choose it. @default none
+   */
+  session?: string
+  /**
+   * The text the model sees instead of an output the result rules denied.
+   * @default defaultWithheldMessage: "Tool result withheld by policy: <reason>"
+   */
+  withheldMessage?: (decision: ResultDecision, tool: string) => string
   /**
    * Send the model only the tools it could use under `context` (`guard.visibleTools`, SPEC 4.2):
    * a tool whose every call the policy denies is left out of the list an adapter builds. A call to
@@ -57,9 +67,43 @@ export interface CallOutcome {
   decision: GuardDecision
   /** true when the handler ran */
   dispatched: boolean
+  /** what the model may see of the handler's output (after the result rules) */
   result?: unknown
+  /** what the result rules decided, when the handler returned */
+  resultDecision?: ResultDecision
   /** the handler's error message when it threw, or why an allowed call could not run (no handler) */
   error?: string
+}
+
+export function defaultWithheldMessage(r: ResultDecision): string {
+  return `Tool result withheld by policy: ${r.reason ?? 'denied'}`
+}
+
+/** The text for an output the result rules denied. */
+export function withheldText(r: ResultDecision, tool: string, options: AdapterOptions): string {
+  return (options.withheldMessage ?? defaultWithheldMessage)(r, tool)
+}
+
+/**
+ * The result rules on a handler's output (`guard.result`), made total: a guard without them passes
+ * the result; one that throws (a user's sink or hook) withholds it.
+ */
+export async function guardResult(guard: Guard, tool: string, args: unknown, result: unknown, options: AdapterOptions): Promise<ResultDecision> {
+  if (typeof guard.result !== 'function') return { action: 'pass', result, adds: [], labels: [] }
+  try {
+    return await guard.result(tool, args, result, options.context, sessionOption(options))
+  } catch (e) {
+    return { action: 'deny', reason: `result guard failed: ${redactText(errorMessage(e))}`, result: undefined, adds: [], labels: [] }
+  }
+}
+
+function sessionOption(options: { session?: string }): { session?: string } | undefined {
+  return options.session !== undefined ? { session: options.session } : undefined
+}
+
+/** The per-call options an adapter's option bag implies: its session. */
+export function callOf(options: { session?: string }): CallOptions | undefined {
+  return sessionOption(options)
 }
 
 export function defaultBlockedMessage(d: GuardDecision): string {
@@ -141,14 +185,17 @@ export async function guardAndRun(guard: Guard, tool: string, rawArgs: unknown, 
   const read = argumentsOf(rawArgs)
   if ('reason' in read) return { ...base, decision: rejectCall(guard, tool, rawArgs, read.reason, options.context), dispatched: false }
   const args = read.args
-  const decision = await decide(guard, tool, args, options.context)
+  const decision = await decide(guard, tool, args, options.context, callOf(options))
   if (decision.decision !== 'allow') return { ...base, decision, dispatched: false }
   const handler = ownEntry(handlers, tool)
   if (typeof handler !== 'function') return { ...base, decision, dispatched: false, error: `no handler for tool \`${tool}\`` }
   try {
     // an approver may have edited the call: what passed the policy again is what runs
-    const result = await handler(decision.editedArgs !== undefined ? decision.editedArgs : args, base)
-    return { ...base, decision, dispatched: true, result }
+    const ran = decision.editedArgs !== undefined ? decision.editedArgs : args
+    const result = await handler(ran, base)
+    // the result rules run between the handler and the model
+    const r = await guardResult(guard, tool, ran, result, options)
+    return { ...base, decision, dispatched: true, result: r.result, resultDecision: r }
   } catch (e) {
     return { ...base, decision, dispatched: true, error: errorMessage(e) }
   }
@@ -172,5 +219,6 @@ export function stringifyResult(result: unknown): string {
 export function contentOf(o: CallOutcome, options: AdapterOptions): string {
   if (!o.dispatched && o.error === undefined) return (options.blockedMessage ?? defaultBlockedMessage)(o.decision, o.tool)
   if (o.error !== undefined) return `Tool error: ${o.error}`
+  if (o.resultDecision?.action === 'deny') return withheldText(o.resultDecision, o.tool, options)
   return stringifyResult(o.result)
 }

@@ -3,7 +3,7 @@
  * parts; a blocked call's response carries the reason, the decision and (for a review) the approval id.
  */
 import type { Guard } from '../guard.js'
-import { defaultBlockedMessage, guardAndRun, visibilityOf, type AdapterOptions, type CallOutcome, type ToolHandler } from './common.js'
+import { defaultBlockedMessage, guardAndRun, withheldText, visibilityOf, type AdapterOptions, type CallOutcome, type ToolHandler } from './common.js'
 
 /** A `functionCall` part, as `response.functionCalls` lists them. */
 export interface GeminiFunctionCall {
@@ -38,6 +38,7 @@ export async function runFunctionCalls(guard: Guard, functionCalls: readonly Gem
       response = { error: (options.blockedMessage ?? defaultBlockedMessage)(o.decision, o.tool), decision: o.decision.decision }
       if (o.decision.approvalId) response['approvalId'] = o.decision.approvalId
     } else if (o.error !== undefined) response = { error: o.error }
+    else if (o.resultDecision?.action === 'deny') response = { error: withheldText(o.resultDecision, o.tool, options), decision: 'deny' }
     else response = { output: o.result ?? null }
     return { functionResponse: { ...(o.id !== undefined ? { id: o.id } : {}), name: o.tool, response } }
   })

@@ -15,7 +15,7 @@ import { createMiddleware, ToolMessage } from 'langchain'
 import type { Guard, GuardDecision } from '../guard.js'
 import { argumentsOf, decide, defaultBlockedMessage, rejectCall, type AdapterOptions } from './common.js'
 
-export interface LangChainGuardOptions extends AdapterOptions {
+export interface LangChainGuardOptions extends Omit<AdapterOptions, 'session'> {
   /** The session id for a call; default: the thread id. */
   session?: (runtime: { configurable?: { thread_id?: string } } | undefined) => string | undefined
   /** Who the record names when a resume value does not say (`by`). @default 'langchain' */

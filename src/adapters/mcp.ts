@@ -10,7 +10,7 @@
 import type { ApprovalHandler, ApprovalVerdict } from '../approvals/index.js'
 import type { CallOptions, Guard, GuardDecision } from '../guard.js'
 import { snapshot } from '../snapshot.js'
-import { decide, defaultBlockedMessage, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
+import { decide, defaultBlockedMessage, guardResult, rejectCall, withheldText, visibilityOf, type AdapterOptions } from './common.js'
 
 type RequestHandler = (request: any, extra: any) => unknown
 interface ProtocolLike {
@@ -76,6 +76,34 @@ function nameOf(request: unknown): string {
   } catch {
     return ''
   }
+}
+
+/**
+ * What the result rules see of a `CallToolResult`: its `structuredContent` when present, else the
+ * text of its content when every part is text, else the content list. A result that reports a tool
+ * error (`isError`) or a task handle passes unchanged: there is no output yet.
+ */
+function ruleView(out: any): { value: unknown; from: 'structured' | 'text' | 'content' } | undefined {
+  if (out === null || typeof out !== 'object' || out.isError === true || !Array.isArray(out.content)) return undefined
+  if (out.structuredContent !== undefined) return { value: out.structuredContent, from: 'structured' }
+  if (out.content.every((p: any) => p?.type === 'text' && typeof p.text === 'string')) return { value: out.content.map((p: { text: string }) => p.text).join('\n'), from: 'text' }
+  return { value: out.content, from: 'content' }
+}
+
+async function guardCallResult(guard: Guard, name: string, args: unknown, out: any, options: AdapterOptions): Promise<unknown> {
+  const view = ruleView(out)
+  if (view === undefined) return out
+  const r = await guardResult(guard, name, args, view.value, options)
+  if (r.action === 'deny') {
+    const meta: Record<string, unknown> = { 'vetoc/decision': 'deny', 'vetoc/stage': 'result' }
+    if (r.rule !== undefined) meta['vetoc/rule'] = r.rule
+    return { content: [{ type: 'text', text: withheldText(r, name, options) }], isError: true, _meta: meta }
+  }
+  if (r.action === 'pass') return out
+  // redacted: the output is rebuilt from the redacted copy, so no part of the original survives
+  if (view.from === 'structured') return { ...out, structuredContent: r.result, content: [{ type: 'text', text: JSON.stringify(r.result) ?? 'null' }] }
+  if (view.from === 'text') return { ...out, content: [{ type: 'text', text: typeof r.result === 'string' ? r.result : JSON.stringify(r.result) ?? '' }] }
+  return { ...out, content: Array.isArray(r.result) ? r.result : [] }
 }
 
 /**
@@ -148,13 +176,23 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
       const context = contextOf(extra)
       if (typeof name !== 'string') return blockedToolResult(rejectCall(guard, '', params?.arguments, 'malformed tools/call: the tool name is not a string', context), '', options)
       const args = params?.arguments
+      // the session: the adapter's, else the transport's session id (the server's, never the model's)
+      let transportSession: unknown
+      try {
+        transportSession = extra?.sessionId
+      } catch {
+        transportSession = undefined
+      }
+      const session = options.session ?? (typeof transportSession === 'string' && transportSession !== '' ? transportSession : undefined)
+      const resultOptions: AdapterOptions = session !== undefined ? { ...options, session } : options
       const d = args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))
         ? rejectCall(guard, name, args, 'malformed arguments: not a JSON object', context)
-        : await decide(guard, name, args ?? {}, context, callOptions(extra))
+        : await decide(guard, name, args ?? {}, context, { ...callOptions(extra), ...(session !== undefined ? { session } : {}) })
       if (d.decision !== 'allow') return blockedToolResult(d, name, options)
       // an approver may have edited the call: what passed the policy again is what runs
-      if (d.editedArgs !== undefined) return h({ ...req, params: { ...params, arguments: d.editedArgs } }, extra)
-      return h(req, extra)
+      const ran = d.editedArgs !== undefined ? d.editedArgs : args ?? {}
+      const out = await h(d.editedArgs !== undefined ? { ...req, params: { ...params, arguments: d.editedArgs } } : req, extra)
+      return guardCallResult(guard, name, ran, out, resultOptions)
     }
     guardedHandlers.add(guarded)
     return guarded

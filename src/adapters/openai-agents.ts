@@ -17,7 +17,7 @@ import type { FunctionTool, RunContext, ToolInputGuardrailDefinition } from '@op
 import type { Guard, GuardDecision } from '../guard.js'
 import { argumentsOf, decide, defaultBlockedMessage, parseArguments, rejectCall, type AdapterOptions } from './common.js'
 
-export interface AgentToolsOptions extends AdapterOptions {
+export interface AgentToolsOptions extends Omit<AdapterOptions, 'session'> {
   /** The session (the app's conversation or thread id) for every call, or how to read it from the run context. @default none */
   session?: string | ((runContext: RunContext<any>) => string | undefined)
   /** Who the record names for a review approved through `state.approve`. @default 'agents-sdk' */

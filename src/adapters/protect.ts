@@ -1,6 +1,6 @@
 /** Plain tool lists: `{ name, description, parameters, handler }[]` with every handler guarded. */
 import type { Guard, GuardDecision } from '../guard.js'
-import { argumentsOf, decide, defaultBlockedMessage, errorMessage, rejectCall, visibilityOf, type AdapterOptions } from './common.js'
+import { argumentsOf, callOf, decide, defaultBlockedMessage, errorMessage, guardResult, rejectCall, withheldText, visibilityOf, type AdapterOptions } from './common.js'
 import { guardedCopy, isIndex, lockedCollection } from './locked.js'
 
 export interface ToolDefinition<A = any, R = unknown> {
@@ -57,15 +57,23 @@ export function protect<T extends ToolDefinition>(guard: Guard, tools: readonly 
         const blocked = (decision: GuardDecision): BlockedCall => ({ blocked: true, decision, message: (options.blockedMessage ?? defaultBlockedMessage)(decision, name) })
         const read = argumentsOf(input)
         if ('reason' in read) return blocked(rejectCall(guard, name, input, read.reason, options.context))
-        const decision = await decide(guard, name, read.args, options.context)
+        const decision = await decide(guard, name, read.args, options.context, callOf(options))
         if (decision.decision !== 'allow') return blocked(decision)
+        let output: unknown
         try {
           // an approver may have edited the call: what passed the policy again is what runs
-          return (await original(decision.editedArgs !== undefined ? decision.editedArgs : read.args)) as Awaited<ReturnType<T['handler']>>
+          output = await original(decision.editedArgs !== undefined ? decision.editedArgs : read.args)
         } catch (e) {
           const error = errorMessage(e)
           return { blocked: false, decision, error, message: `Tool error: ${error}` }
         }
+        // the result rules, between the handler and whoever shows the output to the model
+        const r = await guardResult(guard, name, decision.editedArgs !== undefined ? decision.editedArgs : read.args, output, options)
+        if (r.action === 'deny') {
+          const withheld: GuardDecision = { decision: 'deny', ...(r.rule !== undefined ? { rule: r.rule } : {}), ...(r.reason !== undefined ? { reason: r.reason } : {}) }
+          return { blocked: true, decision: withheld, message: withheldText(r, name, options) }
+        }
+        return r.result as Awaited<ReturnType<T['handler']>>
       }
     })
     if (wrapped === undefined) throw new TypeError('protect(): a tool needs a `handler` function')

@@ -30,6 +30,16 @@ export interface DecisionRecord {
   resolvedAt?: string
   /** the arguments an approver edited (secrets redacted); the call ran with these */
   editedArgs?: unknown
+  /** the application's session id, when the call named one */
+  session?: string
+  /** the session's labels at decision time (sorted) */
+  labels?: string[]
+  /** `result` for a record of the result rules on a handler's output (absent: a call's decision) */
+  on?: 'result'
+  /** on result records: what the result rules did (`decision` is deny for `deny`, else allow) */
+  result?: 'pass' | 'redact' | 'deny'
+  /** on result records: the labels this step added to the session */
+  adds?: string[]
   /** hash of the previous record (`GENESIS` for the first) */
   prev: string
   /** SHA-256 of this record's canonical JSON without `hash` */

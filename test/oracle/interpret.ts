@@ -5,7 +5,7 @@
 import AjvModule from 'ajv'
 import type { Action, Expr, OpName, Policy, Rule } from '../../compiler/ir.js'
 import { counterFields, toolVisibility } from '../../compiler/visible.js'
-import type { EvaluateOptions, Evaluation, PendingLimit } from '../../src/types.js'
+import type { EvaluateOptions, Evaluation, PendingLimit, ResultEvaluation } from '../../src/types.js'
 import { detectValue } from './detectors.js'
 import { InvalidArgument, normalizeArgs } from './normalize.js'
 
@@ -22,6 +22,25 @@ interface Env {
   context: unknown
   params: Record<string, unknown>
   tool: string
+  /** the evaluate options, where `session.labels` is read */
+  options: unknown
+  result?: unknown
+}
+
+/** `session.labels`: a fresh frozen array of the string own elements of options.session.labels. */
+function sessionLabels(options: unknown): readonly string[] {
+  const session = read(options, 'session')
+  const labels = read(session, 'labels')
+  const out: string[] = []
+  if (Array.isArray(labels)) {
+    const n = labels.length
+    for (let i = 0; i < n; i++) {
+      if (!hasOwn(labels, i)) continue
+      const x: unknown = labels[i]
+      if (typeof x === 'string') out.push(x)
+    }
+  }
+  return Object.freeze(out)
 }
 
 function read(obj: unknown, key: unknown): unknown {
@@ -76,7 +95,8 @@ function ev(e: Expr, env: Env): unknown {
     case 'lit': return e.value
     case 'regex': return new RegExp(e.source, e.flags)
     case 'array': return e.items.map(i => ev(i, env))
-    case 'root': return e.name === 'args' ? env.args : e.name === 'context' ? env.context : e.name === 'params' ? { ...env.params } : env.tool
+    case 'root': return e.name === 'args' ? env.args : e.name === 'context' ? env.context : e.name === 'params' ? { ...env.params } : e.name === 'result' ? env.result : env.tool
+    case 'labels': return sessionLabels(env.options)
     case 'member': return read(ev(e.object, env), typeof e.key === 'string' ? e.key : ev(e.key, env))
     case 'unary': {
       const a = ev(e.arg, env)
@@ -182,6 +202,59 @@ export interface Oracle {
   evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
   visibleTools(context?: unknown, options?: EvaluateOptions): string[]
   canonicalArgs(tool: string, args: unknown, options?: { words?: boolean }): unknown
+  evaluateResult(tool: string, args: unknown, result: unknown, context?: unknown, options?: EvaluateOptions): ResultEvaluation
+}
+
+const UNREADABLE = '[UNREADABLE]'
+
+/** The total copy of ir.ts (`redactCopy`): written from its comment, not from the emitter. */
+function copyOf(v: unknown, ancestors: readonly object[]): unknown {
+  if (typeof v === 'bigint') return v.toString()
+  if (typeof v === 'function' || typeof v === 'symbol') return undefined
+  if (v === null || typeof v !== 'object') return v
+  if (ancestors.length > 64) return '[DEPTH]'
+  if (ancestors.includes(v)) return '[CIRCULAR]'
+  const path = [...ancestors, v]
+  try {
+    if (Array.isArray(v)) {
+      const out: unknown[] = []
+      const n = v.length
+      for (let i = 0; i < n; i++) {
+        let x: unknown
+        try {
+          x = hasOwn(v, i) ? v[i] : undefined
+        } catch {
+          out.push(UNREADABLE)
+          continue
+        }
+        out.push(copyOf(x, path))
+      }
+      return out
+    }
+    const out: Record<string, unknown> = {}
+    for (const k of Object.keys(v)) {
+      let x: unknown
+      try {
+        x = copyOf((v as Record<string, unknown>)[k], path)
+      } catch {
+        x = UNREADABLE
+      }
+      Object.defineProperty(out, k, { value: x, enumerable: true, writable: true, configurable: true })
+    }
+    return out
+  } catch {
+    return UNREADABLE
+  }
+}
+
+function setRedacted(v: unknown, path: readonly string[]): void {
+  if (v === null || typeof v !== 'object') return
+  const [k, ...rest] = path
+  const keys = k === '*' ? Object.keys(v) : hasOwn(v, k!) ? [k!] : []
+  for (const key of keys) {
+    if (rest.length === 0) (v as Record<string, unknown>)[key] = '[REDACTED]'
+    else setRedacted((v as Record<string, unknown>)[key], rest)
+  }
 }
 
 export function interpret(policy: Policy): Oracle {
@@ -219,8 +292,8 @@ export function interpret(policy: Policy): Oracle {
       args = words
     }
     const params = paramsOf(options)
-    const env: Env = { args, context, params, tool }
-    const rules = policy.rules.filter(r => r.tools === '*' || r.tools.includes(tool))
+    const env: Env = { args, context, params, tool, options }
+    const rules = policy.rules.filter(r => r.on !== 'result' && (r.tools === '*' || r.tools.includes(tool)))
     // every applicable rule is evaluated on every call (so a throw never depends on order)
     const held = new Map(rules.map(r => [r, holds(r, env, options)]))
     const matching = rules.filter(r => !r.limit && held.get(r))
@@ -250,14 +323,48 @@ export function interpret(policy: Policy): Oracle {
     return result
   }
 
+  function runResult(tool: string, args: unknown, result: unknown, context: unknown, options: EvaluateOptions | undefined): ResultEvaluation {
+    const pass: ResultEvaluation = { action: 'pass', ruleIndex: -1, result, adds: [] }
+    if (typeof tool !== 'string' || !governed.has(tool)) return pass
+    const rules = policy.rules.filter(r => r.on === 'result' && (r.tools === '*' || r.tools.includes(tool)))
+    if (rules.length === 0) return pass
+    const params: Record<string, unknown> = {}
+    for (const p of policy.params) {
+      const o = options?.params
+      const v = o && typeof o === 'object' && hasOwn(o, p.name) ? o[p.name] : undefined
+      params[p.name] = v === undefined ? p.default : v
+    }
+    const env: Env = { args, context, params, tool, options, result }
+    const matching = rules.filter(r => r.condition === null || Boolean(ev(r.condition, env)))
+    const adds: string[] = []
+    for (const r of matching) for (const l of r.adds ?? []) if (!adds.includes(l)) adds.push(l)
+    const decided = (r: Rule, action: 'deny' | 'redact', out: unknown): ResultEvaluation => ({ action, rule: r.id, reason: r.message, ...(r.severity ? { severity: r.severity } : {}), ruleIndex: r.index, result: out, adds })
+    const deny = matching.find(r => r.action === 'deny')
+    if (deny) return decided(deny, 'deny', undefined)
+    const redacting = matching.filter(r => (r.redact ?? []).length > 0)
+    if (redacting.length > 0) {
+      const copy = copyOf(result, [])
+      const detectors: ('secrets' | 'pii')[] = []
+      for (const r of redacting) {
+        for (const x of r.redact!) {
+          if (x.kind === 'path') setRedacted(copy, x.path)
+          else if (!detectors.includes(x.kind)) detectors.push(x.kind)
+        }
+      }
+      return { ...decided(redacting[0]!, 'redact', copy), ...(detectors.length > 0 ? { redactWith: detectors } : {}) }
+    }
+    return { action: 'pass', ruleIndex: -1, result, adds }
+  }
+
+
   const counters = counterFields(policy)
-  const rulesFor = (tool: string): Rule[] => policy.rules.filter(r => r.tools === '*' || r.tools.includes(tool))
+  const rulesFor = (tool: string): Rule[] => policy.rules.filter(r => r.on !== 'result' && (r.tools === '*' || r.tools.includes(tool)))
   return {
     visibleTools(context, options) {
       const params = paramsOf(options)
       return policy.tools.map(t => t.name).filter(tool => {
         const v = toolVisibility(policy, rulesFor(tool), counters)
-        const env: Env = { args: undefined, context, params, tool }
+        const env: Env = { args: undefined, context, params, tool, options }
         let held: Map<Rule, boolean>
         try {
           held = new Map(v.evaluated.map(r => [r, Boolean(ev(r.condition!, env))]))
@@ -280,6 +387,14 @@ export function interpret(policy: Policy): Oracle {
         return words instanceof InvalidArgument ? args : words
       } catch {
         return args
+      }
+    },
+    evaluateResult(tool, args, result, context, options) {
+      try {
+        return runResult(tool, args, result, context, options)
+      } catch (e) {
+        const reason = `evaluation error: ${e instanceof Error ? e.message : String(e)}`
+        return policy.failMode === 'closed' ? { action: 'deny', reason, ruleIndex: -1, result: undefined, adds: [] } : { action: 'pass', reason, ruleIndex: -1, result, adds: [] }
       }
     },
     evaluate(tool, args, context, options) {

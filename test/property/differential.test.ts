@@ -7,7 +7,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { emit } from '../../compiler/emit/index.js'
-import type { Action, ArgNormalizer, Expr, NormalizeKind, OpName, Policy, Rule } from '../../compiler/ir.js'
+import type { Action, ArgNormalizer, Expr, NormalizeKind, OpName, Policy, ResultRedaction, Rule } from '../../compiler/ir.js'
 import { interpret } from '../oracle/interpret.js'
 import { importCode } from '../support/compiled.js'
 
@@ -27,14 +27,23 @@ const rootExpr = fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, 
 const path: fc.Arbitrary<Expr> = fc.tuple(fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }), fc.array(fc.constantFrom(...KEYS), { minLength: 0, maxLength: 3 }), fc.boolean())
   .map(([root, keys, optional]) => keys.reduce<Expr>((o, k) => ({ kind: 'member', object: o, key: k, optional, span: S }), root))
 
+/** paths into a handler's result (result rules only) */
+const resultPath: fc.Arbitrary<Expr> = fc.tuple(fc.array(fc.constantFrom(...KEYS), { minLength: 0, maxLength: 3 }), fc.boolean())
+  .map(([keys, optional]) => keys.reduce<Expr>((o, k) => ({ kind: 'member', object: o, key: k, optional, span: S }), { kind: 'root', name: 'result', span: S }))
+const labelsExpr: Expr = { kind: 'labels', span: S }
+
 const regex = fc.constantFrom(...SAFE_REGEXES).map(([source, flags]): Expr => ({ kind: 'regex', source, flags, span: S }))
 
-const { expr } = fc.letrec<{ expr: Expr }>(tie => ({
+function expressions(path: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
+  return fc.letrec<{ expr: Expr }>(tie => ({
   expr: fc.oneof(
     { depthSize: 'small', withCrossShrink: true },
     literal.map((value): Expr => ({ kind: 'lit', value, span: S })),
     path,
     rootExpr,
+    fc.constant(labelsExpr),
+    fc.tuple(fc.constantFrom('secret', 'untrusted', '__proto__', ''), fc.boolean()).map(([l, optional]): Expr => ({ kind: 'call', method: 'includes', receiver: labelsExpr, args: [{ kind: 'lit', value: l, span: S }], optional, span: S })),
+    opExpr(fc.constant(labelsExpr)),
     fc.tuple(path, fc.oneof(tie('expr'), literal.map((value): Expr => ({ kind: 'lit', value, span: S })))).map(([o, k]): Expr => ({ kind: 'member', object: o, key: k, optional: false, span: S })),
     fc.tuple(fc.constantFrom<'!' | '-' | '+'>('!', '!', '-', '+'), tie('expr')).map(([op, arg]): Expr => ({ kind: 'unary', op, arg, span: S })),
     fc.tuple(fc.constantFrom<'===' | '!==' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%'>('===', '!==', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%'), tie('expr'), tie('expr')).map(([op, left, right]): Expr => ({ kind: 'binary', op, left, right, span: S })),
@@ -53,7 +62,10 @@ const { expr } = fc.letrec<{ expr: Expr }>(tie => ({
       return negate ? { kind: 'unary', op: '!', arg: found, span: S } : found
     }),
   ),
-}))
+  })).expr
+}
+const expr = expressions(path)
+const resultExpr = expressions(fc.oneof(path, resultPath))
 
 function opExpr(subject: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
   const ops: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
@@ -72,6 +84,20 @@ function opExpr(subject: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
 
 const condition = fc.oneof(expr, opExpr(path), fc.array(opExpr(path), { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'all', items, span: S })), fc.array(fc.array(opExpr(path), { minLength: 1, maxLength: 2 }).map((items): Expr => ({ kind: 'all', items, span: S })), { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'any', items, span: S })))
 
+const resultCondition = fc.oneof(resultExpr, opExpr(resultPath), opExpr(fc.constant(labelsExpr)), fc.array(opExpr(fc.oneof(resultPath, path)), { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'all', items, span: S })))
+const redactItem = fc.oneof(
+  fc.array(fc.constantFrom('a', 'b', 's', 'list', '0', '*', '__proto__', 'we"ird\u2028`${x}`'), { minLength: 1, maxLength: 3 }).map((path): ResultRedaction => ({ kind: 'path', path })),
+  fc.constantFrom<ResultRedaction>({ kind: 'secrets' }, { kind: 'pii' }),
+)
+const resultRule = fc.record({
+  action: fc.constantFrom<Action>('allow', 'deny'),
+  tools: fc.oneof(fc.constant<'*'>('*'), fc.subarray(TOOLS, { minLength: 1 })),
+  condition: fc.option(resultCondition, { nil: null, freq: 4 }),
+  redact: fc.option(fc.array(redactItem, { maxLength: 3 }), { nil: undefined }),
+  adds: fc.option(fc.array(fc.constantFrom('secret', 'injected', '__proto__'), { maxLength: 2 }), { nil: undefined }),
+  message: hostileString,
+})
+
 const rule = fc.record({
   action: fc.constantFrom<Action>('allow', 'review', 'deny', 'deny'),
   warn: fc.boolean(),
@@ -84,12 +110,13 @@ const rule = fc.record({
 
 const policyArb = fc.record({
   rules: fc.array(rule, { minLength: 0, maxLength: 6 }),
+  resultRules: fc.array(fc.tuple(fc.nat({ max: 6 }), resultRule), { maxLength: 4 }),
   default: fc.constantFrom<Action>('allow', 'review', 'deny'),
   unknownTools: fc.constantFrom<Action>('allow', 'deny'),
   failMode: fc.constantFrom<'closed' | 'open'>('closed', 'open'),
   typed: fc.boolean(),
   normalize: fc.array(fc.option(fc.array(fc.record({ arg: fc.constantFrom('s', 'a', 'b', 'list'), kinds: fc.constantFrom<NormalizeKind[]>(['path'], ['url'], ['text', 'lower'], ['trim'], ['text', 'shell'], ['shell'], ['lower', 'trim']) }), { maxLength: 2 }), { nil: undefined }), { minLength: 3, maxLength: 3 }),
-}).map(({ rules, normalize, ...p }): Policy => ({
+}).map(({ rules, resultRules, normalize, ...p }): Policy => ({
   name: 'gen`${x}`</script>',
   default: p.default,
   unknownTools: p.unknownTools,
@@ -97,14 +124,26 @@ const policyArb = fc.record({
   tools: TOOLS.map((name, i) => ({ name, redact: [], span: S, ...(normalize[i] && normalize[i]!.length > 0 ? { normalize: dedupe(normalize[i]!).map(n => ({ ...n, span: S })) } : {}), ...(p.typed && i === 0 ? { schema: { type: 'object', properties: { s: { type: 'string' }, n: { type: 'number' }, list: { type: 'array', items: { type: 'string' } } }, required: ['s'] } } : {}) })),
   context: [],
   params: [{ name: 'cap', type: 'number', default: 3, span: S }],
-  rules: rules.map((r, index): Rule => {
-    const out: Rule = { id: `r${index}'"\`${index}`, index, action: r.warn ? 'allow' : r.action, warn: r.warn, tools: r.tools, condition: r.condition, message: r.message, tags: [], metadata: {}, span: S }
+  rules: interleave(rules.map((r): Rule => {
+    const out: Rule = { id: '', index: 0, action: r.warn ? 'allow' : r.action, warn: r.warn, tools: r.tools, condition: r.condition, message: r.message, tags: [], metadata: {}, span: S }
     if (r.limit) out.limit = { max: r.limit.max, perMs: 60_000, key: r.limit.key, span: S }
     if (r.hours) out.outsideHours = { ...r.hours, span: S }
     return out
-  }),
+  }), resultRules.map(([at, r]): [number, Rule] => {
+    const out: Rule = { id: '', index: 0, action: r.action, warn: false, tools: r.tools, condition: r.condition, message: r.message, tags: [], metadata: {}, on: 'result', span: S }
+    if (r.redact) out.redact = r.redact
+    if (r.adds) out.adds = [...new Set(r.adds)]
+    return [at, out]
+  })),
   span: S,
 }))
+
+/** call rules with the result rules put in at their positions; ids and indexes in file order */
+function interleave(calls: Rule[], results: [number, Rule][]): Rule[] {
+  const out = [...calls]
+  for (const [at, r] of results) out.splice(Math.min(at, out.length), 0, r)
+  return out.map((r, index) => ({ ...r, index, id: `r${index}'"\`${index}` }))
+}
 
 const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>(tie => ({
   v: fc.oneof({ depthSize: 'small' }, scalar, fc.constant(undefined), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.constantFrom(...KEYS), tie('v'), { maxKeys: 3 })),
@@ -124,6 +163,13 @@ const callArb = fc.record({
   context: fc.oneof(fc.constant(undefined), fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 4 })),
   now: fc.integer({ min: Date.UTC(2026, 0, 1), max: Date.UTC(2027, 0, 1) }),
   params: fc.option(fc.record({ cap: fc.integer({ min: 0, max: 9 }) }), { nil: undefined }),
+  session: fc.option(fc.oneof(
+    fc.record({ labels: fc.array(fc.constantFrom('secret', 'untrusted', 'injected', '__proto__', ''), { maxLength: 3 }) }),
+    fc.record({ id: fc.constantFrom('s1', '__proto__'), labels: fc.array(fc.oneof(fc.constantFrom('secret', 'x'), fc.integer(), fc.constant(null)), { maxLength: 3 }) }),
+    fc.constantFrom<unknown>({ labels: 'secret' }, { labels: null }, {}, null, 'secret', { labels: { 0: 'secret', length: 1 } }),
+  ), { nil: undefined }),
+  result: fc.oneof(value, hostileString, fc.constantFrom<unknown>(10n, () => 1, Symbol('s'))),
+  cyclic: fc.boolean(),
 })
 
 /** one normaliser per argument (the compiler rejects a duplicate key, YAML being a map) */
@@ -131,10 +177,23 @@ function dedupe(list: Omit<ArgNormalizer, 'span'>[]): Omit<ArgNormalizer, 'span'
   return list.filter((n, i) => list.findIndex(m => m.arg === n.arg) === i)
 }
 
+/** a cyclic copy of `v` when asked (an object that holds itself), else `v` */
+function withCycle(v: unknown, cyclic: boolean): unknown {
+  if (!cyclic || v === null || typeof v !== 'object') return v
+  const o = Array.isArray(v) ? [...v, undefined] : { ...v }
+  if (Array.isArray(o)) o[o.length - 1] = o
+  else Object.defineProperty(o, 'a', { value: { inner: o }, enumerable: true, writable: true, configurable: true })
+  return o
+}
+
 function normalise(e: Record<string, unknown>): Record<string, unknown> {
   const out = { ...e }
   if (typeof out['reason'] === 'string' && out['reason'].startsWith('evaluation error:')) out['reason'] = 'evaluation error'
   return JSON.parse(JSON.stringify(out)) as Record<string, unknown>
+}
+
+function reasonless(e: Record<string, unknown>): Record<string, unknown> {
+  return typeof e['reason'] === 'string' && e['reason'].startsWith('evaluation error:') ? { ...e, reason: 'evaluation error' } : e
 }
 
 describe('emitted evaluate agrees with the reference interpreter', () => {
@@ -158,9 +217,17 @@ describe('emitted evaluate agrees with the reference interpreter', () => {
           if (policy.failMode === 'closed' && TOOLS.includes(c.tool) && !visible.includes(c.tool) && c.args !== null && typeof c.args === 'object' && !Array.isArray(c.args)) {
             expect(compiled!['decision']).toBe('deny')
           }
+          // the same call's result through the result rules, with the session in the options
+          const withSession = { ...options, ...(c.session !== undefined ? { session: c.session as never } : {}) }
+          expect(normalise(mod.evaluate(c.tool, c.args, c.context, withSession) as never)).toEqual(normalise(oracle.evaluate(c.tool, c.args, c.context, withSession) as never))
+          const result = withCycle(c.result, c.cyclic)
+          let compiledResult: Record<string, unknown>
+          expect(() => { compiledResult = mod.evaluateResult!(c.tool, c.args, result, c.context, withSession) as unknown as Record<string, unknown> }).not.toThrow()
+          const referenceResult = oracle.evaluateResult(c.tool, c.args, result, c.context, withSession) as unknown as Record<string, unknown>
+          expect(reasonless(compiledResult!)).toEqual(reasonless(referenceResult))
         }
       }),
       { seed: 20261124, numRuns: 300 },
     )
-  }, 240_000)
+  }, 600_000) // a shared, loaded machine: 300 modules written to disk and imported
 })
