@@ -46,7 +46,7 @@ const strReplace = String.prototype.replace;
 const strSplit = String.prototype.split;
 const strIndexOf = String.prototype.indexOf;
 const defProp = Object.defineProperty;
-const objectKeys = Object.keys;
+const normKeys = Object.keys;
 const reIgnorable = new RegExp("[\\\\p{Default_Ignorable_Code_Point}\\\\p{Bidi_Control}]", "gu");
 const reOddSpace = new RegExp("(?![\\\\t\\\\n\\\\v\\\\f\\\\r ])\\\\p{White_Space}", "gu");
 const SHELLS = ["sh", "bash", "zsh", "dash", "ksh", "ash", "mksh", "fish"];
@@ -192,7 +192,7 @@ function normalizeOne(kind, s) {
 }
 function normalizeArgs(a, spec, words) {
   const out = {};
-  const keys = objectKeys(a);
+  const keys = normKeys(a);
   for (let i = 0; i < keys.length; i++) setOwn(out, keys[i], a[keys[i]]);
   for (let i = 0; i < spec.length; i++) {
     const name = spec[i][0], kinds = spec[i][1];
