@@ -403,7 +403,25 @@ const largest = Math.max(...sizes.map(s => s.minifiedGzip))
 targets.push({ name: 'emitted module, minified + gzipped (largest shipped policy)', value: largest, unit: 'bytes', target: '< 4096', met: largest < 4096 })
 for (const s of sizes) log(`    ${s.policy}: ${s.bytes} B, ${s.minified} B minified, ${s.minifiedGzip} B min+gz`)
 
+// quantifiers compile to module-level loops: a decision over a recipient list allocates nothing more.
+// The tool is untyped so the figure is the rules' own: with `to: { type: array }` in a schema, the
+// generated argument validator allocates about 56 B per call by itself, quantifiers or not.
+const QUANTIFIED = `tools:
+  send_email: null
+rules:
+  - id: recipients-on-domain
+    tool: send_email
+    when: "args.to.some(r => !r.endsWith('@approved.example.com'))"
+    action: deny
+  - id: recipients-on-domain-too
+    tool: send_email
+    conditions:
+      - { field: arguments.to.*, operator: not_ends_with, value: "@approved.example.com" }
+    action: deny
+`
+const quantified = await load(QUANTIFIED, 'quantified.policy.yaml')
 const allocProbes = [
+  { label: 'quantifiers send_email allow (3 recipients, both dialects)', module: quantified.file, tool: 'send_email', args: { to: ['a@approved.example.com', 'b@approved.example.com', 'c@approved.example.com'], body: 'hi' } },
   { label: 'groq-tools-context fetch_external_api allow', module: shipped['groq-tools-context'].file, tool: 'fetch_external_api', args: { url: 'https://api.stripe.invalid/v1/charges' }, context: { hourly_calls: 3, recipient_hourly_count: 0, local_hour: 12 } },
   { label: 'groq-tools-context send_sms allow', module: shipped['groq-tools-context'].file, tool: 'send_sms', args: { to: '+15550100', body: 'hi' }, context: { hourly_calls: 3, recipient_hourly_count: 0, local_hour: 12 } },
   { label: 'gemini-safety delete_file allow', module: shipped['gemini-safety'].file, tool: 'delete_file', args: { path: '/tmp/a.txt' }, context: { hourly_count: 2 } },

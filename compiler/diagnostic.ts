@@ -13,6 +13,11 @@ export interface Diagnostic {
   message: string
   /** Offsets into the YAML text; converted to line/column only at the edges. */
   span: Span
+  /**
+   * The file the span is in, when it is not the compiled file itself: a file the policy extends
+   * (its path as joined onto the extending file's directory).
+   */
+  file?: string
   /** e.g. "did you mean `conditions`?" */
   help?: string
 }

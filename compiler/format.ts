@@ -44,8 +44,12 @@ function lineText(source: string, line: number): string {
  * Each diagnostic as `file:line:col: error|warning: message` (column 1-based), a code frame with the
  * span underlined, and `help: ...` when there is a hint. Diagnostics are separated by a blank line.
  */
-export function formatDiagnostics(diagnostics: readonly Diagnostic[], source: string, filename: string): string {
-  return diagnostics.map(d => formatOne(d, source, filename)).join('\n\n')
+export function formatDiagnostics(diagnostics: readonly Diagnostic[], source: string, filename: string, files: readonly { filename: string; source: string }[] = []): string {
+  // a diagnostic in an extended file is shown in that file's text, under its name
+  return diagnostics.map(d => {
+    const other = d.file === undefined ? undefined : files.find(f => f.filename === d.file)
+    return other ? formatOne(d, other.source, other.filename) : formatOne(d, source, d.file ?? filename)
+  }).join('\n\n')
 }
 
 function formatOne(d: Diagnostic, source: string, filename: string): string {

@@ -8,9 +8,11 @@
 import { analyze } from './analyze.js'
 import type { Diagnostic } from './diagnostic.js'
 import { emit } from './emit/index.js'
+import type { Resolver } from './extends.js'
 import type { Policy } from './ir.js'
 
 export type { Diagnostic } from './diagnostic.js'
+export type { Resolver } from './extends.js'
 export type * from './ir.js'
 
 /** Build-time constants folded into the code (`env.production` in a `when`). */
@@ -29,6 +31,26 @@ export interface CompileOptions {
    * @default false
    */
   ts?: boolean
+  /**
+   * Build the instrumented module behind `vetoc test --coverage`: it also exports `coverage`
+   * (counters per condition point and rule) and `resetCoverage()`. Never for production: the
+   * normal build is unchanged by this option's absence.
+   * @default false
+   */
+  coverage?: boolean
+  /**
+   * Reads the files named by `extends:`: given a path (the `extends` entry joined onto the directory
+   * of the file that names it), returns its text, or null when there is no such file. Without it, a
+   * policy that extends another is an error; `compile` itself reads nothing.
+   * @default undefined
+   */
+  resolve?: Resolver
+}
+
+/** A file the compiled policy extends: what the edges need to show a diagnostic in it, and to watch it. */
+export interface PolicyFile {
+  filename: string
+  source: string
 }
 
 /** A version-3 source map whose `sources` is `[filename]` and whose `sourcesContent` is the YAML. */
@@ -55,18 +77,21 @@ export interface CompileResult {
   policy: Policy | null
   /** SHA-256 hex of the canonical form, when there are no errors. */
   digest: string | null
+  /** Every file read through `resolve`, in merge order (also on errors, so each can be watched). */
+  files: PolicyFile[]
 }
 
 export { analyze } from './analyze.js'
 export { formatDiagnostics, position } from './format.js'
 
 export function compile(source: string, options: CompileOptions): CompileResult {
-  const analysis = analyze(source, { filename: options.filename, ...(options.env !== undefined ? { env: options.env } : {}) })
-  const failed: CompileResult = { code: '', types: '', map: null, diagnostics: analysis.diagnostics, policy: null, digest: null }
+  const analysis = analyze(source, { filename: options.filename, ...(options.env !== undefined ? { env: options.env } : {}), ...(options.resolve !== undefined ? { resolve: options.resolve } : {}) })
+  const files = analysis.files.map(f => ({ filename: f.filename, source: f.source }))
+  const failed: CompileResult = { code: '', types: '', map: null, diagnostics: analysis.diagnostics, policy: null, digest: null, files }
   if (analysis.policy === null) return failed
   let out
   try {
-    out = emit(analysis.policy, { source, filename: options.filename, ...(options.ts ? { ts: true } : {}) })
+    out = emit(analysis.policy, { source, filename: options.filename, files: analysis.files, ...(options.ts ? { ts: true } : {}), ...(options.coverage ? { coverage: true } : {}) })
   } catch (e) {
     const diagnostics: Diagnostic[] = [...analysis.diagnostics, {
       code: 'internal-error',
@@ -79,7 +104,7 @@ export function compile(source: string, options: CompileOptions): CompileResult 
   }
   const diagnostics = [...analysis.diagnostics, ...out.diagnostics].sort((a, b) => a.span.start - b.span.start)
   if (out.diagnostics.some(d => d.severity === 'error')) return { ...failed, diagnostics }
-  const result: CompileResult = { code: out.code, types: out.types, map: out.map, diagnostics, policy: analysis.policy, digest: out.digest }
+  const result: CompileResult = { code: out.code, types: out.types, map: out.map, diagnostics, policy: analysis.policy, digest: out.digest, files }
   if (out.ts !== undefined) result.ts = out.ts
   return result
 }

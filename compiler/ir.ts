@@ -39,6 +39,11 @@ export interface Policy {
   /** Decision for a tool this policy does not govern. */
   unknownTools: Action
   failMode: FailMode
+  /**
+   * `regex_input_limit`: the longest string a polynomial (degree 2) regex of this policy runs on;
+   * a degree-d regex gets limit^(2/d) (see `RegexLit.inputLimit`).
+   */
+  regexInputLimit: number
   /** How long a review's approval id stays valid (SPEC 4.3: `approval_ttl`); absent: 15 minutes. */
   approvalTtlMs?: number
   /** Governed tools, in order of first appearance (under `tools:`, then in rules). */
@@ -276,6 +281,12 @@ export type Expr =
   | AllOf
   | AnyOf
   | Detect
+  | Quantifier
+  | Var
+  | UrlOf
+  | UrlPart
+  | PrivateAddress
+  | InCidr
   | SessionLabels
 
 /** A JSON scalar literal. */
@@ -285,11 +296,18 @@ export interface Lit {
   span: Span
 }
 
-/** A regex, compiled once at module load. Flags never include `g` or `y` (rejected by `check`). */
+/**
+ * A regex, compiled once at module load. Flags never include `g` or `y` (rejected by `check`).
+ * Where it runs (`matches`, `s.match(re)`, `re.test(s)`), a string longer than `inputLimit` is not
+ * tested: the test throws instead (so the call goes to the fail mode, with a reason that names the
+ * bound). `check` sets `inputLimit` on a regex whose worst case is polynomial (from the policy's
+ * `regexInputLimit`); a linear regex has none and runs on any input.
+ */
 export interface RegexLit {
   kind: 'regex'
   source: string
   flags: string
+  inputLimit?: number
   span: Span
 }
 
@@ -352,7 +370,18 @@ export interface Unary {
 /**
  * - `===`, `!==`: JS strict equality.
  * - `==`, `!=`: `a == null` is true iff a is null or undefined; otherwise as `===` (no coercion).
- * - `<`, `<=`, `>`, `>=`: both numbers, or both strings (compared as JS does); any other pair is `false`.
+ * - `<`, `<=`, `>`, `>=`: two strings compare as JS compares strings; any other pair compares
+ *   ord(a) with ord(b) as numbers, false when either is undefined. ord(x), the number a value spells
+ *   (one rule for both dialects):
+ *   - a number: itself (±Infinity included); NaN throws;
+ *   - a string in the JSON number grammar /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/: Number(x)
+ *     (`"1e309"` is Infinity, `"-0"` is -0);
+ *   - any other string that starts like a number, /^\s*[+-]?(\d|\.\d|inf|nan)/i (`" 11"`, `"0x10"`,
+ *     `"Infinity"`, `"11abc"`): throws, so the call goes to the fail mode instead of silently not
+ *     matching;
+ *   - undefined, null, a boolean, any other string: undefined (not a number: the comparison is false);
+ *   - anything else (a bigint, a `Number` object, an array, an object): throws.
+ *   The policy's own comparisons therefore never dodge a cap by the spelling of a number.
  * - `+`: both numbers add, both strings concatenate; otherwise throw.
  * - `-`, `*`, `/`, `%`: both numbers; otherwise throw.
  * - `in`, `instanceof` and everything else do not exist (compile errors).
@@ -425,12 +454,12 @@ export type OpName =
  *             || (Array.isArray(v) && v.some(e => e === value))
  * - starts_with / ends_with: typeof v === 'string' && typeof value === 'string' && v.startsWith/endsWith(value)
  * - matches: typeof v === 'string' && regex.test(v)   (`value` is a RegexLit)
- * - greater_than ...: num(v) and num(value) both defined and compare so, where num(x) is x for a finite
- *   number, Number(x) for a string matching the JSON number grammar
- *   /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/ whose Number() is finite, else undefined
+ * - greater_than ...: ord(v) (see `Binary`: it may throw) defined and comparing so with the bound,
+ *   a literal number (or JSON-number string) checked by `lower`
  * - in: `value` is an ArrayLit of literals; some element e has e === v
  * - exists: v !== undefined   (`value` is null)
- * `negate` gives exactly `!positive`, for every v, absent ones included. Never throws.
+ * `negate` gives exactly `!positive`, for every v, absent ones included. Only the comparisons throw
+ * (for a number spelled other than as JSON, see `Binary`), and then both forms throw.
  */
 export interface Op {
   kind: 'op'
@@ -470,5 +499,91 @@ export interface Detect {
   kind: 'detect'
   detector: 'secret' | 'pii'
   arg: Expr
+  span: Span
+}
+// ---- SPEC 4.4: quantifiers, URL parts, addresses ----
+
+/**
+ * `xs.some(x => body)` / `xs.every(x => body)`, and a `*` segment of a condition path (`some`).
+ * Evaluate `array` once. If it is not an array (`Array.isArray`): `false` for both. Else read its
+ * `length` once, and for each index i below it that is an OWN property of the array (holes are
+ * skipped, as `Array.prototype.some` does), bind `param` to the element and evaluate `body`:
+ * - `some`: true as soon as a body is truthy; false after the last element (empty: false);
+ * - `every`: false as soon as a body is falsy; true after the last element (empty: true).
+ * `param` is visible in `body` only; an inner quantifier's `param` hides an outer one of the same
+ * name (lowering refuses such shadowing, so in practice names within one rule are distinct).
+ */
+export interface Quantifier {
+  kind: 'quantifier'
+  quantifier: 'some' | 'every'
+  array: Expr
+  param: string
+  body: Expr
+  span: Span
+}
+
+/** The element bound by the innermost enclosing `Quantifier` whose `param` is `name`. */
+export interface Var {
+  kind: 'var'
+  name: string
+  span: Span
+}
+
+/** The URL parts `url(s)` yields and condition paths may end with. */
+export type UrlPartName = 'protocol' | 'hostname' | 'port' | 'pathname' | 'search'
+
+/**
+ * `url(s)`: when `s` is a string that the WHATWG URL parser (`new URL(s)`, no base) accepts, a new
+ * frozen plain object with exactly the own properties `protocol`, `hostname`, `port`, `pathname`,
+ * `search`, each the parser's string (so `hostname` is lower-cased, IDN in ASCII, IPv4 in dotted
+ * decimal whatever its spelling, IPv6 in brackets and compressed); otherwise `null`. Never throws.
+ * Each evaluation yields a distinct object (the parse itself may be reused).
+ */
+export interface UrlOf {
+  kind: 'url'
+  arg: Expr
+  span: Span
+}
+
+/**
+ * The conditions dialect's `<path>.hostname` (and the other `UrlPartName`s): for v = `object`,
+ * - a string: `url(v)`'s part, or `undefined` when `url(v)` is null;
+ * - anything else: the own property `part` of v, as `Member` reads it.
+ */
+export interface UrlPart {
+  kind: 'urlPart'
+  object: Expr
+  part: UrlPartName
+  span: Span
+}
+
+/**
+ * `isPrivateAddress(h)` and the `private_address` operator. True iff `h` is a string that names a
+ * host which is `localhost` or ends in `.localhost` (case-insensitive, one trailing dot allowed), or
+ * an IP address in `PRIVATE_RANGES` (compiler/net.ts). An IP address is read as the WHATWG URL parser
+ * reads a host: `h` (in brackets when it holds a `:` and has none) must be all of `http://<h>/`'s
+ * host, and the parsed host must be an IPv4 or IPv6 address; so `2130706433`, `0x7f.1`, `127.1`,
+ * `[::ffff:127.0.0.1]` are all 127.0.0.1. An IPv4 address matches IPv4 ranges and also their
+ * IPv4-mapped IPv6 form (::ffff:a.b.c.d), as `node:net`'s BlockList does; an IPv6 address that
+ * embeds an IPv4 one (IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96, 6to4 2002::/16) is also tested
+ * by that IPv4 address. Anything else (not a string, a name other than localhost, an address with a
+ * zone, a port or a path) is false. Hostnames are never resolved. Never throws.
+ */
+export interface PrivateAddress {
+  kind: 'privateAddress'
+  arg: Expr
+  span: Span
+}
+
+/**
+ * `ipInRange(h, cidr)` and the `in_cidr` operator: true iff `h` reads as an IP address (as for
+ * `PrivateAddress`, without the `localhost` names and the embedded-IPv4 rule) inside one of `cidrs`
+ * (each `address/prefix`, checked when the policy compiles), with `node:net` BlockList semantics:
+ * IPv4 addresses and ranges are their IPv4-mapped IPv6 forms. False for anything else; never throws.
+ */
+export interface InCidr {
+  kind: 'inCidr'
+  arg: Expr
+  cidrs: string[]
   span: Span
 }

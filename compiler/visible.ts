@@ -12,7 +12,8 @@
  *   (`warn`/`log` rules and limit rules included) has a static condition that does not hold (no call
  *   can be allowed or reviewed).
  * All static conditions of the tool's rules are evaluated (as `evaluate` evaluates every condition);
- * if one throws, the fail mode decides: `closed` hides the tool, `open` shows it. A call to a hidden
+ * if one throws, the fail mode decides as it does in `evaluate`: `closed` hides the tool (every call
+ * would be denied), `open` skips that rule (it does not hold). A call to a hidden
  * tool is still evaluated, and denied (test/property/visible.test.ts).
  */
 import type { Expr, Policy, Rule } from './ir.js'

@@ -4,7 +4,7 @@
  * when its content changes).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { compile, type Env } from '../compiler/index.js'
+import { compile, type Env, type PolicyFile } from '../compiler/index.js'
 import type { Diagnostic } from '../compiler/diagnostic.js'
 import { formatDiagnostics, position } from '../compiler/format.js'
 
@@ -43,9 +43,20 @@ export interface Message {
   loc?: { file: string; line: number; column: number }
 }
 
+/** `watch`: the files the policy extends, for the host to watch so an edit to one rebuilds the policy. */
 export type Outcome =
-  | { ok: true; code: string; map: object | null; warnings: Message[] }
-  | { ok: false; error: Message; warnings: Message[] }
+  | { ok: true; code: string; map: object | null; warnings: Message[]; watch: string[] }
+  | { ok: false; error: Message; warnings: Message[]; watch: string[] }
+
+/** `extends:` files: read from disk; a missing one is null, which the compiler reports at the entry. */
+function readExtended(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw e
+  }
+}
 
 function strictly(d: Diagnostic): Diagnostic {
   return d.severity === 'error' ? d : { ...d, severity: 'error', message: `${d.message} (a warning, an error under \`strict\`)` }
@@ -62,10 +73,12 @@ export function createContext(options: Options = {}): { filter: { include: RegEx
   const exclude = list(options.exclude)
   const lastDts = new Map<string, string>()
 
-  const toMessage = (diagnostics: Diagnostic[], source: string, file: string): Message => {
+  const toMessage = (diagnostics: Diagnostic[], source: string, file: string, files: readonly PolicyFile[]): Message => {
     const first = diagnostics[0]!
-    const p = position(source, first.span.start)
-    return { message: formatDiagnostics(diagnostics, source, file), loc: { file, line: p.line, column: p.column } }
+    // the location is the first error's, in whichever file it is
+    const where = first.file === undefined ? undefined : files.find(f => f.filename === first.file)
+    const p = position(where?.source ?? source, first.span.start)
+    return { message: formatDiagnostics(diagnostics, source, file, files), loc: { file: where?.filename ?? file, line: p.line, column: p.column } }
   }
 
   const writeDts = (file: string, types: string): void => {
@@ -83,13 +96,14 @@ export function createContext(options: Options = {}): { filter: { include: RegEx
     },
     transform(source, id) {
       const file = id.split('?')[0]!
-      const out = compile(source, { filename: file, ...(options.env ? { env: options.env } : {}) })
+      const out = compile(source, { filename: file, resolve: readExtended, ...(options.env ? { env: options.env } : {}) })
+      const watch = out.files.map(f => f.filename)
       const warnings = out.diagnostics.filter(d => d.severity === 'warning')
       // under `strict` a warning is reported as what it now is, an error, and says why
       const errors = options.strict ? out.diagnostics.map(strictly) : out.diagnostics.filter(d => d.severity === 'error')
-      if (errors.length > 0) return { ok: false, error: toMessage(errors, source, file), warnings: options.strict ? [] : warnings.map(w => toMessage([w], source, file)) }
+      if (errors.length > 0) return { ok: false, error: toMessage(errors, source, file, out.files), warnings: options.strict ? [] : warnings.map(w => toMessage([w], source, file, out.files)), watch }
       if (options.dts !== false) writeDts(file, out.types)
-      return { ok: true, code: out.code, map: out.map, warnings: warnings.map(w => toMessage([w], source, file)) }
+      return { ok: true, code: out.code, map: out.map, warnings: warnings.map(w => toMessage([w], source, file, out.files)), watch }
     },
   }
 }

@@ -20,6 +20,8 @@ export const factory: UnpluginFactory<Options | undefined, false> = (options = {
         // hosts without native filters call every module: check again
         if (!ctx.matches(id)) return null
         const out = ctx.transform(source, id)
+        // an edit to an extended file rebuilds (and in vite dev hot-updates) every policy extending it
+        for (const f of out.watch) this.addWatchFile(f)
         for (const w of out.warnings) this.warn(w)
         if (!out.ok) {
           // one call with every error: Rollup and Vite throw here, esbuild collects and goes on

@@ -12,6 +12,7 @@ import { compile, type Env } from '../compiler/index.js'
 import { formatDiagnostics } from '../compiler/format.js'
 import { runServeCommand } from './approvals/cli.js'
 import { runLogCommand } from './records/cli.js'
+import { runReplayCommand, runTestCommand } from './testing/cli.js'
 import type { CompiledPolicy } from './types.js'
 
 export interface Io {
@@ -25,7 +26,12 @@ usage:
   vetoc compile <file.yaml ...> --out <dir> [--ts] [--env key=value ...]
   vetoc check <file.yaml ...> [--env key=value ...]
   vetoc eval <file.yaml> --tool <name> --args '<json>' [--context '<json>'] [--now <ISO time>] [--params '<json>']
+  vetoc test [paths...] [--coverage] [--min-coverage N] [--coverage-dir coverage]
+              run *.policy.test.yaml files (default: every one under the current folder)
+  vetoc replay <decisions.jsonl> --policy <candidate.yaml> [--expect-no-change] [--policy-name <name>]
+              re-decide recorded calls with a candidate policy and count what would change
   vetoc log verify <decisions.jsonl>
+  vetoc log disagreements <decisions.jsonl>    calls where a shadow policy disagreed
   vetoc serve --redis <url> [--prefix vetoc] [--host 127.0.0.1] [--port 0] [--reviewer <name> ...]
               [--webhook-secret-env <VAR>]     the approval page for guards sharing a Redis store
   vetoc log export <decisions.jsonl> [--format csv|jsonl] [--tool <name>] [--decision allow|review|deny]
@@ -60,6 +66,16 @@ function readPolicy(file: string): string {
   }
 }
 
+/** `extends:` files, read for the compiler: a missing file is null (a diagnostic), other failures throw (also a diagnostic). */
+function readExtended(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8')
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw new Error((e as NodeJS.ErrnoException).code ?? (e as Error).message)
+  }
+}
+
 function json(text: string | undefined, what: string): unknown {
   if (text === undefined) return undefined
   try {
@@ -81,6 +97,8 @@ async function main(argv: string[], io: Io): Promise<number> {
   }
   if (command === 'log') return runLogCommand(rest, io)
   if (command === 'serve') return runServeCommand(rest, io)
+  if (command === 'test') return runTestCommand(rest, io, m => new UsageError(m))
+  if (command === 'replay') return runReplayCommand(rest, io, m => new UsageError(m))
   if (command === 'compile' || command === 'check') {
     const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { out: { type: 'string' }, ts: { type: 'boolean' }, env: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } } })
     if (values.help) { io.stdout(HELP); return 0 }
@@ -90,8 +108,8 @@ async function main(argv: string[], io: Io): Promise<number> {
     let failed = false
     for (const file of positionals) {
       const source = readPolicy(file)
-      const out = compile(source, { filename: file, env, ts: values.ts === true })
-      if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
+      const out = compile(source, { filename: file, env, ts: values.ts === true, resolve: readExtended })
+      if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
       if (out.diagnostics.some(d => d.severity === 'error')) {
         failed = true
         continue
@@ -126,8 +144,8 @@ async function main(argv: string[], io: Io): Promise<number> {
     }
     const file = positionals[0]!
     const source = readPolicy(file)
-    const out = compile(source, { filename: file, env: parseEnv(values.env) })
-    if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file)}\n`)
+    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtended })
+    if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
     if (out.diagnostics.some(d => d.severity === 'error')) return 1
     const dir = join(tmpdir(), 'vetoc-eval')
     mkdirSync(dir, { recursive: true })
@@ -137,7 +155,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     const options = { ...(now !== undefined ? { now } : {}), ...(params !== undefined ? { params: params as Record<string, unknown> } : {}) }
     const ev = mod.evaluate(values.tool, args, context, options)
     const decision: Record<string, unknown> = { decision: ev.decision }
-    for (const k of ['rule', 'reason', 'severity', 'warnings', 'limits'] as const) if (ev[k] !== undefined) decision[k] = ev[k]
+    for (const k of ['rule', 'reason', 'severity', 'warnings', 'limits', 'errors'] as const) if (ev[k] !== undefined) decision[k] = ev[k]
     io.stdout(`${JSON.stringify(decision, null, 2)}\n`)
     return 0
   }

@@ -10,13 +10,14 @@ import { createFileSink, redact, redactText, type DecisionRecord, type RecordSin
 import { createResultStep, type ResultDecision } from './results/step.js'
 import { createMemorySessionStore } from './sessions/memory.js'
 import { invalidSessionId, type SessionStore } from './sessions/store.js'
+import { createShadow, type ShadowDisagreement } from './shadow.js'
 import { ownEntry, snapshot } from './snapshot.js'
 import type { Action, CompiledPolicy, Decision, EvaluateOptions, LimitStore, PendingLimit } from './types.js'
 
 export type { ResultDecision } from './results/step.js'
 
 /** The fields a record gains beyond the decision. */
-export type RecordExtra = Pick<DecisionRecord, 'session' | 'labels' | 'on' | 'result' | 'adds'>
+export type RecordExtra = Pick<DecisionRecord, 'session' | 'labels' | 'on' | 'result' | 'adds' | 'shadow'>
 
 export interface GuardDecision extends Decision {
   /** set when the policy asked for review */
@@ -84,6 +85,20 @@ export interface GuardOptions {
   params?: Record<string, unknown>
   /** Adds context per call (e.g. the user id); merged over the caller's context. @default none */
   context?: (tool: string, args: unknown) => Record<string, unknown> | Promise<Record<string, unknown>>
+  /**
+   * `'full'`: records keep the arguments, context and edited arguments unredacted (and say
+   * `capture: "full"`), so `vetoc replay` re-decides exactly what ran. Only for logs kept somewhere
+   * as safe as the secrets they will then hold. @default 'redacted'
+   */
+  capture?: 'redacted' | 'full'
+  /**
+   * Shadow mode: a candidate compiled policy evaluated on every call that never decides; each
+   * disagreement with the live policy is written into the call's record as `shadow`
+   * (`vetoc log disagreements`). @default none
+   */
+  shadow?: CompiledPolicy
+  /** Where the shadow candidate's limit counters live. @default an in-memory store */
+  shadowStore?: LimitStore
   /** Extra argument paths to redact in records, per tool (`'*'` for every tool). @default {} */
   redact?: Record<string, readonly string[]>
   /** Called with internal errors that did not change a decision (e.g. a sink that threw). @default console.error */
@@ -233,10 +248,13 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
 
   /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
   const redactPaths = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
+  const full = options.capture === 'full'
+  const shadow = options.shadow ? createShadow(options.shadow, options.shadowStore) : undefined
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra: RecordExtra = {}): void => {
     if (!sink) return
     try {
       const paths = redactPaths(tool)
+      const hide = (v: unknown, p?: string[]): unknown => (full ? v : redact(v, p))
       const copy = snapshot(args)
       sink.write({
         time: new Date(at).toISOString(),
@@ -248,13 +266,14 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.severity !== undefined ? { severity: d.severity } : {}),
         ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
-        args: copy.ok ? redact(recordedArgs(tool, copy.value), paths) : UNREADABLE,
-        ...(context !== undefined ? { context: redact(context) } : {}),
+        args: copy.ok ? hide(recordedArgs(tool, copy.value), paths) : UNREADABLE,
+        ...(context !== undefined ? { context: hide(context) } : {}),
+        ...(full ? { capture: 'full' as const } : {}),
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
         ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
         ...(d.channel !== undefined ? { channel: d.channel } : {}),
         ...(d.resolvedAt !== undefined ? { resolvedAt: d.resolvedAt } : {}),
-        ...(d.editedArgs !== undefined ? { editedArgs: redact(d.editedArgs, paths) } : {}),
+        ...(d.editedArgs !== undefined ? { editedArgs: hide(d.editedArgs, paths) } : {}),
         ...extra,
       })
     } catch (e) {
@@ -352,7 +371,20 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     return out
   }
 
-  const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions, session: string | undefined, labels: readonly string[]): Promise<{ d: GuardDecision; context: unknown }> => {
+  /** The candidate's verdict on a call the live policy decided `live` (before any review was answered). */
+  const judgeShadow = async (tool: string, args: unknown, ctx: unknown, at: number, live: GuardDecision, evalOptions: EvaluateOptions): Promise<ShadowDisagreement | undefined> => {
+    if (!shadow) return undefined
+    try {
+      const disagreement = await storeCall(shadow.judge(tool, args, ctx, evalOptions, at, live))
+      // the candidate's reason is policy text but may quote arguments: redacted like any record text
+      return disagreement?.candidate.reason !== undefined ? { ...disagreement, candidate: { ...disagreement.candidate, reason: redactText(disagreement.candidate.reason) } } : disagreement
+    } catch (e) {
+      onError(new Error(`shadow policy not evaluated: ${message(e)}`))
+      return undefined
+    }
+  }
+
+  const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions, session: string | undefined, labels: readonly string[]): Promise<{ d: GuardDecision; context: unknown; shadow?: ShadowDisagreement }> => {
     let ctx = await contextOf(tool, args, context)
     const evalOptions: EvaluateOptions = { params, now: at, ...(session !== undefined ? { session: { id: session, labels } } : {}) }
     const unavailable = (e: unknown): { d: GuardDecision; context: unknown } => ({ d: storeDown(e), context: ctx })
@@ -389,8 +421,9 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       if (ev.severity !== undefined) d.severity = ev.severity
       if (ev.warnings !== undefined) d.warnings = ev.warnings
     }
+    const disagreement = await judgeShadow(tool, args, ctx, at, d, evalOptions)
     if (d.decision === 'review') d = await review(tool, args, ctx, d, [...limits, ...counts], at, call, evalOptions)
-    return { d, context: ctx }
+    return { d, context: ctx, ...(disagreement !== undefined ? { shadow: disagreement } : {}) }
   }
 
   const guard = (async (tool: string, raw: unknown, context?: unknown, call?: CallOptions): Promise<GuardDecision> => {
@@ -407,7 +440,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       return d
     }
     const args = copy.value
-    let out: { d: GuardDecision; context: unknown }
+    let out: { d: GuardDecision; context: unknown; shadow?: ShadowDisagreement }
     let labels: string[] | undefined
     try {
       if (session.invalid !== undefined) out = { d: { decision: failAction, reason: `${session.invalid} (fail mode ${info.failMode})` }, context }
@@ -426,7 +459,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     } catch (e) {
       out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
     }
-    record(tool, args, out.context, out.d, at, session.id !== undefined ? { session: session.id, ...(labels !== undefined ? { labels } : {}) } : {})
+    record(tool, args, out.context, out.d, at, { ...(session.id !== undefined ? { session: session.id, ...(labels !== undefined ? { labels } : {}) } : {}), ...(out.shadow !== undefined ? { shadow: out.shadow } : {}) })
     return out.d
   }) as Guard
   guard.result = createResultStep({
@@ -482,6 +515,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       await sink?.close?.()
       await store.close?.()
       await sessions.close?.()
+      await shadow?.close()
     } catch (e) {
       onError(new Error(`close failed: ${message(e)}`))
     }

@@ -56,6 +56,11 @@ export interface Evaluation extends Decision {
   ruleIndex: number
   /** Present (non-empty) only when the decision is not deny and limit rules apply to this call. */
   limits?: PendingLimit[]
+  /**
+   * Under `fail_mode: open`, the rules skipped because their evaluation threw, each as
+   * "rule `id` skipped: error" (the reason says the same, so the record carries it).
+   */
+  errors?: string[]
 }
 
 export interface EvaluateOptions {

@@ -5,14 +5,14 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { interpret } from './oracle/interpret.js'
-import { compileModule } from './support/compiled.js'
+import { compileModule, readPolicyFile } from './support/compiled.js'
 import { argsOf, expected, loadCorpus, nowOf, observed } from './support/corpus.js'
 import { compile } from '../compiler/index.js'
 
 for (const c of loadCorpus()) {
   describe(`corpus ${c.name}`, async () => {
     const source = readFileSync(c.policyPath, 'utf8')
-    const result = compile(source, { filename: c.policyPath })
+    const result = compile(source, { filename: c.policyPath, resolve: readPolicyFile })
     it('compiles as the case says', () => {
       expect(result.diagnostics.filter(d => d.severity === 'error')).toHaveLength(c.compiles ? 0 : 1)
     })

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { compile, formatDiagnostics } from '../compiler/index.js'
+import { readPolicyFile } from './support/compiled.js'
 
 const README = readFileSync('README.md', 'utf8')
 const blocks = [...README.matchAll(/^( *)```yaml\n([\s\S]*?)^\1```$/gm)].map(m => ({
@@ -20,7 +21,8 @@ describe('README examples', () => {
   for (const b of blocks) {
     it(`the yaml block at README.md:${b.line} compiles`, () => {
       const source = b.text.trimStart().startsWith('- ') ? `rules:\n${b.text.replace(/^/gm, '  ')}` : b.text
-      const out = compile(source, { filename: `README.md:${b.line}.policy.yaml` })
+      // `extends:` paths in the README are relative to the repository root, where README.md is
+      const out = compile(source, { filename: `README.md:${b.line}.policy.yaml`, resolve: readPolicyFile })
       const errors = out.diagnostics.filter(d => d.severity === 'error')
       expect(formatDiagnostics(errors, source, `README.md block at line ${b.line}`)).toBe('')
       expect(out.code).toContain('export function evaluate(')

@@ -3,6 +3,7 @@
  */
 import type { Diagnostic } from '../diagnostic.js'
 import type { Expr, Policy, RegexLit } from '../ir.js'
+import { children } from '../ir-walk.js'
 import { checkRegex } from './regex.js'
 import { checkNormalize } from './normalize.js'
 import { checkTypes } from './types.js'
@@ -11,11 +12,11 @@ const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g
 
 export function check(policy: Policy, source: string, out: Diagnostic[]): void {
   for (const rule of policy.rules) {
-    for (const rx of regexes([rule.condition, rule.limit?.key ?? null])) checkRegex(rx, out)
+    for (const rx of regexes([rule.condition, rule.limit?.key ?? null])) checkRegex(rx, out, policy.regexInputLimit)
   }
-  for (const field of policy.context) for (const rx of regexes([field.count?.key ?? null])) checkRegex(rx, out)
+  for (const field of policy.context) for (const rx of regexes([field.count?.key ?? null])) checkRegex(rx, out, policy.regexInputLimit)
   // the argument validators run the schemas' own regexes on every call: judged the same way
-  for (const tool of policy.tools) for (const rx of tool.schemaRegexes ?? []) checkRegex(rx, out)
+  for (const tool of policy.tools) for (const rx of tool.schemaRegexes ?? []) checkRegex(rx, out, null)
   checkNormalize(policy, out)
   checkTypes(policy, out)
   const used = new Set<string>()
@@ -30,9 +31,16 @@ export function check(policy: Policy, source: string, out: Diagnostic[]): void {
       out.push({ code: 'never-matches', severity: 'warning', message: `rule \`${rule.id}\` applies to every governed tool, but the policy governs none`, span: rule.span, help: 'name the tools under `tools:` or in the rule' })
     }
   }
+  out.push(...bidiWarnings(source))
+}
+
+/** Invisible bidirectional controls in a policy file's text (each file of a policy is scanned). */
+export function bidiWarnings(source: string): Diagnostic[] {
+  const out: Diagnostic[] = []
   for (const m of source.matchAll(BIDI)) {
     out.push({ code: 'bidi-text', severity: 'warning', message: `invisible bidirectional control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`, span: { start: m.index, end: m.index + 1 }, help: 'such characters can make the text read differently from what the compiler sees; remove it' })
   }
+  return out
 }
 
 function* regexes(exprs: (Expr | null)[]): Generator<RegexLit> {
@@ -51,6 +59,7 @@ function* regexes(exprs: (Expr | null)[]): Generator<RegexLit> {
       case 'op': stack.push(e.subject); if (e.value) stack.push(e.value); break
       case 'all': case 'any': stack.push(...e.items); break
       case 'detect': stack.push(e.arg); break
+      default: stack.push(...children(e))
     }
   }
 }

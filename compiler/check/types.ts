@@ -6,6 +6,8 @@
  */
 import type { Diagnostic } from '../diagnostic.js'
 import type { Expr, FieldDecl, JsonSchema, Member, Policy, Rule, ScalarType, Span } from '../ir.js'
+import { children } from '../ir-walk.js'
+import { URL_PARTS } from '../net.js'
 import { didYouMean } from '../lower/suggest.js'
 import { canonicalSchema } from './normalize.js'
 
@@ -123,6 +125,12 @@ function fieldsType(decls: readonly { name: string; type: ScalarType }[], absent
 /** Text of a Root/Member chain with static keys, for narrowing and messages; undefined otherwise. */
 function pathKey(e: Expr): string | undefined {
   if (e.kind === 'root') return e.name
+  // a quantifier's element: lowering keeps parameter names distinct within a rule and apart from roots
+  if (e.kind === 'var') return e.name
+  if (e.kind === 'url') {
+    const inner = pathKey(e.arg)
+    return inner === undefined ? undefined : `url(${inner})`
+  }
   if (e.kind === 'labels') return 'session.labels'
   if (e.kind === 'member' && typeof e.key === 'string') {
     const base = pathKey(e.object)
@@ -133,7 +141,13 @@ function pathKey(e: Expr): string | undefined {
 
 type Facts = Map<string, Tag[]>
 
+/** `url(s)`: a frozen object of five strings, or null. */
+const URL_TYPE: Ty = { any: false, tags: new Set<Tag>(['object', 'null']), fields: new Map(URL_PARTS.map(p => [p, t('string')])) }
+
 class Checker {
+  /** the types of the enclosing quantifiers' elements */
+  readonly vars = new Map<string, Ty>()
+
   constructor(
     readonly roots: { args: Ty; context: Ty; params: Ty; result: Ty },
     readonly out: Diagnostic[],
@@ -222,7 +236,62 @@ class Checker {
         // any value may be searched: strings and numbers are read, anything else holds nothing
         this.type(e.arg, facts)
         return t('boolean')
+      case 'quantifier': return this.quantifier(e, facts)
+      case 'var': {
+        let ty: Ty = { ...(this.vars.get(e.name) ?? ANY), label: e.name }
+        const drop = facts.get(e.name)
+        if (drop) ty = without(ty, drop)
+        return ty
+      }
+      case 'url': {
+        const arg = this.type(e.arg, facts)
+        if (!arg.any && solid(arg).length > 0 && !arg.tags.has('string')) this.error('type-mismatch', `\`url\` of ${describe(arg)} is always null`, e.arg.span, '`url` parses a string')
+        const key = pathKey(e)
+        const drop = key === undefined ? undefined : facts.get(key)
+        return drop ? without(URL_TYPE, drop) : URL_TYPE
+      }
+      case 'urlPart': return this.urlPart(e, facts)
+      case 'privateAddress': case 'inCidr': {
+        const arg = this.type(e.arg, facts)
+        if (!arg.any && solid(arg).length > 0 && !arg.tags.has('string')) {
+          const name = e.kind === 'inCidr' ? 'an address range test' : 'a private-address test'
+          this.error('type-mismatch', `${name} on ${describe(arg)} can never hold`, e.span, 'address tests read a host or IP address string, such as `url(args.url)?.hostname`')
+        }
+        return t('boolean')
+      }
     }
+  }
+
+  quantifier(e: Extract<Expr, { kind: 'quantifier' }>, facts: Facts): Ty {
+    const arr = this.type(e.array, facts)
+    const present = solid(arr)
+    if (!arr.any && present.length > 0 && !present.includes('array')) {
+      const what = e.param.endsWith('*') ? `\`*\` in \`${e.param}\`` : `\`${e.quantifier}\``
+      this.error('type-mismatch', `${what} needs an array, but ${describe(arr)}`, e.array.span, `on anything but an array \`${e.quantifier}\` is false`)
+    }
+    const item = arr.any || !arr.tags.has('array') ? ANY : schemaType((arr.schema ?? {})['items'])
+    const outer = this.vars.get(e.param)
+    this.vars.set(e.param, item)
+    // facts about an earlier element of the same name say nothing about this one
+    const inner: Facts = new Map([...facts].filter(([k]) => k !== e.param && !k.startsWith(`${e.param}.`)))
+    try {
+      this.type(e.body, inner)
+    } finally {
+      if (outer) this.vars.set(e.param, outer)
+      else this.vars.delete(e.param)
+    }
+    return t('boolean')
+  }
+
+  /** `<path>.hostname` in a condition: a URL string's part, or an object's own property. */
+  urlPart(e: Extract<Expr, { kind: 'urlPart' }>, facts: Facts): Ty {
+    const obj = this.type(e.object, facts)
+    if (obj.any) return ANY
+    let out: Ty = t()
+    if (obj.tags.has('string')) out = union(out, t('string', 'undefined'))
+    const rest = without(obj, ['string'])
+    if (rest.tags.size > 0) out = union(out, this.property(rest, e.part, { kind: 'member', object: e.object, key: e.part, optional: true, span: e.span }))
+    return out
   }
 
   member(e: Member, facts: Facts): Ty {
@@ -408,6 +477,7 @@ function describe(ty: Ty): string {
 function usesArgs(e: Expr | null): boolean {
   if (e === null) return false
   switch (e.kind) {
+    case 'quantifier': case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': return children(e).some(usesArgs)
     case 'root': return e.name === 'args' || e.name === 'result'
     case 'lit': case 'regex': case 'labels': return false
     case 'array': return e.items.some(usesArgs)

@@ -101,6 +101,11 @@ export function trustedAjv(source: string, helpers: Readonly<Record<string, Code
   if (missing) return { unsupported: missing[1]! }
   out = out.replace(/export const (v\d+) = (validate\d+);/g, 'const $1 = $2;')
   if (/\bexport\b|\bimport\b/.test(out.replace(/"(?:[^"\\]|\\.)*"/g, '""'))) return { unsupported: 'module syntax' }
-  parse(out, { ecmaVersion: 'latest', sourceType: 'module' })
+  // Ajv writes schema text into comments (a schema's `$id` into `/*# sourceURL=... *\/`), where no
+  // quoting protects it: `lower` refuses `$id`, and a validator that still carries a comment is
+  // refused here, so no schema text ever stands outside a string literal
+  let comments = 0
+  parse(out, { ecmaVersion: 'latest', sourceType: 'module', onComment: () => { comments++ } })
+  if (comments > 0) return { unsupported: 'a comment in the generated validator (`$id`?)' }
   return { [CODE]: out }
 }

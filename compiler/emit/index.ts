@@ -10,22 +10,31 @@
  */
 import { addMapping, GenMapping, setSourceContent, toEncodedMap } from '@jridgewell/gen-mapping'
 import type { Diagnostic } from '../diagnostic.js'
+import { locate, type SourceFile } from '../extends.js'
 import { lineIndex } from '../format.js'
 import { digestOf } from '../ir-util.js'
 import type { Action, Expr, Policy, Rule, Span, ToolDecl } from '../ir.js'
 import { comment, join, js, jsonValue, Scope, text, type Code } from './code.js'
 import { HELPERS } from './runtime.js'
+import { langExpr, quantifierCall, type LangBuilder, type LangCx } from './lang.js'
+import { ADDRESS_HELPERS, URL_HELPERS } from './net.js'
+import { children } from '../ir-walk.js'
 import { resultFunctions } from './results.js'
 import { buildValidators } from './validate.js'
 import { detectorHelpers } from './detectors.js'
 import { canonicalArgsFunction, NORMALIZE_HELPERS, normalizeSpecs, usesNormalize } from './normalize.js'
 import { visibleFunction } from './visible.js'
 import { declarations } from './types.js'
+import { CoveragePoints, coverageExports } from './coverage.js'
 
 export interface EmitOptions {
   source: string
   filename: string
   ts?: boolean
+  /** Build an instrumented module that counts condition outcomes (see `compiler/emit/coverage.ts`). */
+  coverage?: boolean
+  /** Files the policy extends: spans at or past a file's `base` point into it (source map `sources`). */
+  files?: readonly SourceFile[]
 }
 
 export interface Emitted {
@@ -51,9 +60,14 @@ interface Line {
   span?: Span
 }
 
-class ModuleBuilder {
+class ModuleBuilder implements LangBuilder {
   readonly scope = new Scope()
+  /** set only for an instrumented build: the coverage points met so far */
+  coverage: CoveragePoints | null = null
   readonly consts: Line[] = []
+  usesUrl = false
+  usesAddress = false
+  readonly nets = new Map<string, Code>()
   /** declared params: name → the module constant holding its default */
   readonly params = new Map<string, Code>()
   /**
@@ -108,10 +122,14 @@ function cost(e: Expr | null): number {
     case 'op': return 2 + cost(e.subject) + (e.op === 'matches' ? 20 : e.value?.kind === 'array' ? e.value.items.length : 0)
     case 'all': case 'any': return e.items.reduce((s, i) => s + cost(i), 0)
     case 'detect': return 40 + cost(e.arg)
+    case 'quantifier': return 5 + cost(e.array) + 4 * cost(e.body)
+    case 'var': return 0
+    case 'url': case 'urlPart': return 30 + children(e).reduce((s, i) => s + cost(i), 0)
+    case 'privateAddress': case 'inCidr': return 40 + cost(e.arg)
   }
 }
 
-interface ToolCx {
+interface ToolCx extends LangCx {
   tool: string
   b: ModuleBuilder
 }
@@ -131,7 +149,11 @@ function constValue(e: Expr): unknown {
  * (same truthiness, no match array allocated).
  */
 function expr(e: Expr, cx: ToolCx, bool = false): Code {
+  const lang = langExpr(e, cx, cx.b, expr)
+  if (lang !== undefined) return lang
   switch (e.kind) {
+    case 'quantifier': return quantifierCall(e, cx, cx.b, expr, usesN)
+    case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': break
     case 'lit': return js`${e.value}`
     case 'regex': return cx.b.regex(e.source, e.flags, e.span)
     case 'array':
@@ -188,12 +210,16 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'logical': {
       const op = e.op === '&&' ? js`&&` : e.op === '||' ? js`||` : js`??`
+      if (cx.b.coverage && e.op !== '??') return js`(${cx.b.coverage.wrap(e.left, expr(e.left, cx, true))} ${op} ${cx.b.coverage.wrap(e.right, expr(e.right, cx, bool))})`
       return js`(${expr(e.left, cx, bool || e.op !== '??')} ${op} ${expr(e.right, cx, bool)})`
     }
     case 'conditional': return js`(${expr(e.test, cx, true)} ? ${expr(e.then, cx, bool)} : ${expr(e.otherwise, cx, bool)})`
     case 'call': {
-      const recv = expr(e.receiver, cx)
-      const arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
+      let recv = expr(e.receiver, cx)
+      let arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
+      // a polynomial regex runs only on strings within its bound (SPEC: regex_input_limit)
+      if (e.method === 'match' && e.args[0]?.kind === 'regex') recv = bounded(recv, e.args[0])
+      if (e.method === 'test' && e.receiver.kind === 'regex') arg = bounded(arg, e.receiver)
       const opt = e.optional
       switch (e.method) {
         case 'match': return bool ? js`mFound(${recv}, ${arg}, ${opt})` : js`mMatch(${recv}, ${arg}, ${opt})`
@@ -215,25 +241,31 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
         case 'contains': pos = js`opContains(${v}, ${expr(e.value!, cx)})`; break
         case 'starts_with': pos = js`opStarts(${v}, ${expr(e.value!, cx)})`; break
         case 'ends_with': pos = js`opEnds(${v}, ${expr(e.value!, cx)})`; break
-        case 'matches': pos = js`opMatches(${v}, ${expr(e.value!, cx)})`; break
+        case 'matches': pos = js`opMatches(${e.value!.kind === 'regex' ? bounded(v, e.value!) : v}, ${expr(e.value!, cx)})`; break
         case 'in': pos = js`opIn(${v}, ${expr(e.value!, cx)})`; break
         case 'exists': pos = js`(${v} !== undefined)`; break
         default: {
           const bound = e.value!.kind === 'lit' ? numberOf(e.value!.value) : undefined
           const cmp = e.op === 'greater_than' ? js`>` : e.op === 'greater_than_or_equal' ? js`>=` : e.op === 'less_than' ? js`<` : js`<=`
           // the lowered value is always a literal number (or a JSON-number string), checked by `lower`
-          pos = bound === undefined ? js`false` : js`((n = num(${v})) !== undefined && n ${cmp} ${bound})`
+          pos = bound === undefined ? js`false` : js`((n = cmpNum(${v})) !== undefined && n ${cmp} ${bound})`
         }
       }
-      return e.negate ? js`!${pos}` : pos
+      const out = e.negate ? js`!${pos}` : pos
+      return cx.b.coverage ? cx.b.coverage.wrap(e, out) : out
     }
     case 'all': return e.items.length === 0 ? js`true` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` && `)})`
-    case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` || `)})`
+    case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${cx.b.coverage ? cx.b.coverage.wrap(i, expr(i, cx, true)) : expr(i, cx, true)}`), js` || `)})`
     case 'detect':
       cx.b.detectors[e.detector] = true
       return js`detect(${expr(e.arg, cx)}, ${e.detector === 'secret' ? js`DET_SECRET` : js`DET_PII`}, 0)`
   }
   throw new Error('internal: unknown expression')
+}
+
+/** `value`, checked against the input bound of `re` when it has one (see `RegexLit` in compiler/ir.ts). */
+function bounded(value: Code, re: Expr): Code {
+  return re.kind === 'regex' && re.inputLimit !== undefined ? js`within(${value}, ${re.inputLimit}, ${`/${re.source}/${re.flags}`})` : value
 }
 
 function numberOf(v: unknown): number | undefined {
@@ -262,6 +294,9 @@ function usesN(e: Expr | null): boolean {
     case 'call': return usesN(e.receiver) || e.args.some(usesN)
     case 'all': case 'any': return e.items.some(usesN)
     case 'detect': return usesN(e.arg)
+    // a quantifier's body runs in its own function, which declares its own `n`
+    case 'quantifier': return usesN(e.array)
+    case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': return children(e).some(usesN)
   }
 }
 
@@ -276,24 +311,31 @@ function decisionObject(fields: { decision: Action; rule?: string; reason?: stri
 
 function ruleCondition(rule: Rule, cx: ToolCx): Code {
   const parts: Code[] = []
-  if (rule.condition) parts.push(expr(rule.condition, cx, true))
+  const cov = cx.b.coverage
+  // a condition-dialect condition counts itself; any other whole condition is a point of its own
+  if (rule.condition) parts.push(cov && rule.condition.kind !== 'op' ? cov.wrap(rule.condition, expr(rule.condition, cx, true)) : expr(rule.condition, cx, true))
   if (rule.outsideHours) {
     const h = rule.outsideHours
-    parts.push(js`outside(${cx.b.format(h.tz)}, now ??= nowOf(o), ${h.from}, ${h.to})`)
+    const hours = js`outside(${cx.b.format(h.tz)}, now ??= nowOf(o), ${h.from}, ${h.to})`
+    parts.push(cov ? cov.wrap(h, hours) : hours)
   }
   return parts.length === 0 ? js`true` : join(parts, js` && `)
 }
 
 /** `rules`: the rules that apply to `tool`, in file order. */
-function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, normalize: Code | undefined): Line[] {
-  const cx: ToolCx = { tool: tool.name, b }
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean, normalize: Code | undefined): Line[] {
+  const cx: ToolCx = { tool: tool.name, b, vars: new Map() }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
   // `normalize:` (compiler/emit/normalize.ts): the string kinds before validation, `shell` after it
   if (normalize) lines.push({ code: js`  let k = normalizeArgs(a, ${normalize}, false); if (isBad(k)) return badArgs(${tool.name}, k.bad); a = k;`, span: tool.normalize![0]!.span })
   // the fast check accepts only what the validator accepts; the validator decides the rest (and
-  // says why it rejects)
-  if (validator) lines.push({ code: fastValidator ? js`  if (!${fastValidator}(a) && !${validator}(a)) return invalid(${tool.name}, ${validator}.errors);` : js`  if (!${validator}(a)) return invalid(${tool.name}, ${validator}.errors);`, span: tool.span })
+  // says why it rejects). A validator that throws (a getter on the arguments) has not accepted them:
+  // deny, whatever the fail mode, since no rule has run yet
+  if (validator) {
+    const test = fastValidator ? js`!${fastValidator}(a) && !${validator}(a)` : js`!${validator}(a)`
+    lines.push({ code: js`  try { if (${test}) return invalid(${tool.name}, ${validator}.errors); } catch (e) { return unvalidated(${tool.name}, e); }`, span: tool.span })
+  }
   if (normalize && tool.normalize!.some(n => n.kinds.includes('shell'))) lines.push({ code: js`  k = normalizeArgs(a, ${normalize}, true); if (isBad(k)) return badArgs(${tool.name}, k.bad); a = k;` })
   const stateless = rules.filter(r => !r.limit)
   const limitRules = rules.filter(r => r.limit)
@@ -306,10 +348,17 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   // file order. The allow path evaluates every condition anyway, so this costs it nothing.
   const flag = new Map<number, Code>()
   const byCost = [...rules].sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
+  // Under `fail_mode: open` a rule whose condition throws is skipped (as if it did not match) and
+  // the error is noted on the decision: the other rules still decide (SPEC 1.5)
+  if (open) lines.push({ code: js`  let x = null;` })
   for (const r of byCost) {
     const f = b.scope.name('m')
     flag.set(r.index, f)
-    lines.push({ code: js`  const ${f} = ${r.condition === null && !r.outsideHours ? js`true` : js`!!(${ruleCondition(r, cx)})`};`, span: r.span })
+    // the instrumented build (`coverage`) counts a rule whose condition held; the normal build is unchanged
+    const counted = (held: Code): Code => (b.coverage ? b.coverage.rule(r.index, held) : held)
+    if (r.condition === null && !r.outsideHours) lines.push({ code: js`  const ${f} = ${counted(js`true`)};`, span: r.span })
+    else if (open) lines.push({ code: js`  let ${f}; try { ${f} = ${counted(js`!!(${ruleCondition(r, cx)})`)}; } catch (e) { ${f} = false; x = skip(x, ${r.id}, e); }`, span: r.span })
+    else lines.push({ code: js`  const ${f} = ${counted(js`!!(${ruleCondition(r, cx)})`)};`, span: r.span })
   }
   const warnRules = stateless.filter(r => r.warn)
   if (warnRules.length > 0) {
@@ -318,7 +367,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   }
   // `finish(d, null, null)` is `d`: return the frozen decision directly when there can be no
   // warnings and no pending limits
-  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`})` : d)
+  const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL || open ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`}${open ? js`, x` : js``})` : d)
   const deny = stateless.filter(r => r.action === 'deny')
   for (const r of deny) lines.push({ code: js`  if (${flag.get(r.index)!}) return ${ret(js`R[${r.index}]`, warnRules.length > 0, false)};`, span: r.span })
   if (limitRules.length > 0) {
@@ -328,7 +377,8 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
       const key = lim.key ? js`keyOf(${expr(lim.key, cx)})` : js`""`
       const fields = [js`rule: ${r.id}`, js`index: ${r.index}`, js`action: ${r.action}`, js`warn: ${r.warn}`, js`max: ${lim.max}`, js`perMs: ${lim.perMs}`, js`key: ${key}`, js`message: ${r.message}`]
       if (r.severity) fields.push(js`severity: ${r.severity}`)
-      lines.push({ code: js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
+      // under `open` the key is computed before `l` exists, so a key that throws leaves no trace
+      lines.push({ code: open && lim.key ? js`  if (${flag.get(r.index)!}) { try { const p = { ${join(fields)} }; (l ??= []).push(p); } catch (e) { x = skip(x, ${r.id}, e); } }` : js`  if (${flag.get(r.index)!}) (l ??= []).push({ ${join(fields)} });`, span: r.span })
     }
   }
   for (const action of ['review', 'allow'] as const) {
@@ -355,7 +405,7 @@ function countersFunction(policy: Policy, b: ModuleBuilder): Line[] {
   for (const tool of policy.tools) {
     const mine = counted.filter(f => f.count!.tools === '*' || f.count!.tools.includes(tool.name))
     if (mine.length === 0) continue
-    const cx: ToolCx = { tool: tool.name, b }
+    const cx: ToolCx = { tool: tool.name, b, vars: new Map() }
     const items = mine.map(f => js`{ name: ${f.name}, perMs: ${f.count!.perMs}, key: ${f.count!.key ? js`keyOf(${expr(f.count!.key, cx)})` : js`""`} }`)
     lines.push({ code: js`    case ${tool.name}: return [${join(items)}];`, span: mine[0]!.span })
   }
@@ -392,6 +442,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const diagnostics: Diagnostic[] = []
   const digest = digestOf(policy)
   const b = new ModuleBuilder()
+  if (options.coverage) b.coverage = new CoveragePoints()
   for (const p of policy.params) b.params.set(p.name, b.constant(js`deepFreeze(${jsonValue(p.default)})`, 'param'))
 
   const ruleDecisions = policy.rules.map(r => {
@@ -409,15 +460,15 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', normSpecs.get(tool.name)) })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', policy.failMode === 'open', normSpecs.get(tool.name)) })
   }
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)
-  const visible = visibleFunction(policy, rulesOf, (r, tool) => expr(r.condition!, { tool, b }, true))
+  const visible = visibleFunction(policy, rulesOf, (r, tool) => expr(r.condition!, { tool, b, vars: new Map() }, true))
   const resultLines = resultFunctions(policy, {
     constant: (value, prefix) => b.constant(value, prefix),
     name: prefix => b.scope.name(prefix),
-    condition: (rule, tool) => ruleCondition(rule, { tool, b }),
+    condition: (rule, tool) => ruleCondition(rule, { tool, b, vars: new Map() }),
     usesN: rule => usesN(rule.condition),
   })
 
@@ -445,12 +496,16 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: comment(`generated by vetoc from ${options.filename.split(/[\\/]/).pop() ?? options.filename}: do not edit`) })
   lines.push({ code: comment(`policy ${policy.name}, sha256 ${digest}`) })
   lines.push({ code: HELPERS })
+  // before the constants: address ranges are parsed at load by these helpers
+  if (b.usesUrl) lines.push({ code: URL_HELPERS })
+  if (b.usesAddress) lines.push({ code: ADDRESS_HELPERS })
   if (usesNormalize(policy)) lines.push({ code: NORMALIZE_HELPERS })
   if (b.detectors.secret || b.detectors.pii) lines.push({ code: detectorHelpers(b.detectors) })
   lines.push({ code: js`const FAIL = ${failDecision};` })
   lines.push({ code: js`function malformed(a) { return { decision: FAIL, reason: "malformed arguments: expected an object, got " + kind(a), ruleIndex: -1 }; }` })
   lines.push({ code: js`function invalid(tool, errors) { return { decision: "deny", reason: invalidReason(tool, errors), ruleIndex: -1 }; }` })
-  lines.push({ code: js`function failed(e) { let m; try { m = e instanceof Error ? e.message : String(e); } catch { m = "unprintable error"; } return { decision: FAIL, reason: "evaluation error: " + m, ruleIndex: -1 }; }` })
+  lines.push({ code: js`function unvalidated(tool, e) { return { decision: "deny", reason: "invalid arguments for \`" + tool + "\`: validation failed: " + errText(e), ruleIndex: -1 }; }` })
+  lines.push({ code: js`function failed(e) { return { decision: FAIL, reason: "evaluation error: " + errText(e), ruleIndex: -1 }; }` })
   lines.push({ code: js`function params(o) { const p = {}; ${join(policy.params.map(p => js`p[${p.name}] = param(o, ${p.name}, ${b.params.get(p.name)!});`), js` `)} return p; }` })
   const consts = b.consts.slice()
   if (validators.code) lines.push({ code: validators.code })
@@ -483,17 +538,20 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: visible })
   lines.push(...resultLines)
   lines.push({ code: js`export const policy = deepFreeze(${jsonValue(info)});` })
+  if (b.coverage) lines.push({ code: coverageExports(b.coverage, policy.rules.length) })
 
   const map = new GenMapping({ file: `${baseName(options.filename)}.js` })
-  setSourceContent(map, options.filename, options.source)
+  const sources: SourceFile[] = [{ filename: options.filename, source: options.source, base: 0 }, ...(options.files ?? [])]
+  const positionOf = new Map(sources.map(f => [f, lineIndex(f.source)]))
+  for (const f of sources) setSourceContent(map, f.filename, f.source)
   let line = 0
   const out: string[] = []
-  const positionOf = lineIndex(options.source)
   for (const l of lines) {
     const t = text(l.code)
     if (l.span) {
-      const p = positionOf(l.span.start)
-      addMapping(map, { generated: { line: line + 1, column: 0 }, source: options.filename, original: { line: p.line, column: p.column } })
+      const { file, offset } = locate(sources, l.span.start)
+      const p = positionOf.get(file)!(offset)
+      addMapping(map, { generated: { line: line + 1, column: 0 }, source: file.filename, original: { line: p.line, column: p.column } })
     }
     out.push(t)
     line += t.split('\n').length

@@ -21,10 +21,20 @@ function ownLen(o) { return typeof o === "string" || isArray(o) ? o.length : own
 function ownKey(o, k) { return k === "length" ? ownLen(o) : typeof k === "string" ? own(o, k) : typeof k === "number" ? own(o, String(k)) : undefined; }
 function fail(m) { throw new TypeError(m); }
 function eq(a, b) { return a === null || a === undefined ? b === null || b === undefined : a === b; }
-function lt(a, b) { return (typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string") ? a < b : false; }
-function le(a, b) { return (typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string") ? a <= b : false; }
-function gt(a, b) { return (typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string") ? a > b : false; }
-function ge(a, b) { return (typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string") ? a >= b : false; }
+const numberLike = /^\\s*[+-]?(\\d|\\.\\d|inf|nan)/i;
+function cmpNum(x) {
+  if (typeof x === "number") return x === x ? x : fail("cannot compare NaN");
+  if (typeof x === "string") {
+    if (jsonNumber.test(x)) return Number(x);
+    return numberLike.test(x) ? fail("cannot compare the string \`" + (x.length > 40 ? x.slice(0, 40) + "..." : x) + "\` as a number: only JSON number spellings compare as numbers") : undefined;
+  }
+  if (x === undefined || x === null || typeof x === "boolean") return undefined;
+  return fail("cannot compare a value of type " + kind(x) + " as a number");
+}
+function lt(a, b) { if (typeof a === "string" && typeof b === "string") return a < b; const x = cmpNum(a), y = cmpNum(b); return x !== undefined && y !== undefined && x < y; }
+function le(a, b) { if (typeof a === "string" && typeof b === "string") return a <= b; const x = cmpNum(a), y = cmpNum(b); return x !== undefined && y !== undefined && x <= y; }
+function gt(a, b) { if (typeof a === "string" && typeof b === "string") return a > b; const x = cmpNum(a), y = cmpNum(b); return x !== undefined && y !== undefined && x > y; }
+function ge(a, b) { if (typeof a === "string" && typeof b === "string") return a >= b; const x = cmpNum(a), y = cmpNum(b); return x !== undefined && y !== undefined && x >= y; }
 function add(a, b) { if ((typeof a === "number" && typeof b === "number") || (typeof a === "string" && typeof b === "string")) return a + b; return fail("\`+\` needs two numbers or two strings"); }
 function arith(a, b, op) {
   if (typeof a !== "number" || typeof b !== "number") return fail("\`" + op + "\` needs two numbers");
@@ -32,6 +42,7 @@ function arith(a, b, op) {
 }
 function neg(a) { return typeof a === "number" ? -a : fail("unary \`-\` needs a number"); }
 function pos(a) { return typeof a === "number" ? a : fail("unary \`+\` needs a number"); }
+function within(s, n, src) { return typeof s === "string" && s.length > n ? fail("the input (" + s.length + " characters) is longer than the " + n + " characters regex \`" + src + "\` may run on (regex_input_limit): not tested") : s; }
 function mMatch(s, re, opt) { if (typeof s === "string") return reExec.call(re, s); if (opt && s == null) return undefined; return fail("\`match\` needs a string, got " + kind(s)); }
 function mFound(s, re, opt) { if (typeof s === "string") return reTest.call(re, s); if (opt && s == null) return undefined; return fail("\`match\` needs a string, got " + kind(s)); }
 function mTest(re, s) { return typeof s === "string" ? reTest.call(re, s) : fail("\`test\` needs a string, got " + kind(s)); }
@@ -47,11 +58,6 @@ function mIncludes(s, x, opt) {
   return fail("\`includes\` needs a string or an array, got " + kind(s));
 }
 function mCase(s, opt, f, name) { if (typeof s === "string") return f.call(s); if (opt && s == null) return undefined; return fail("\`" + name + "\` needs a string, got " + kind(s)); }
-function num(x) {
-  if (typeof x === "number") return Number.isFinite(x) ? x : undefined;
-  if (typeof x === "string" && jsonNumber.test(x)) { const n = Number(x); return Number.isFinite(n) ? n : undefined; }
-  return undefined;
-}
 function opContains(v, x) {
   if (typeof v === "string") return typeof x === "string" && strIncludes.call(v, x);
   if (isArray(v)) { for (let i = 0; i < v.length; i++) if (hasOwn.call(v, i) && v[i] === x) return true; }
@@ -72,14 +78,17 @@ function outside(fmt, now, from, to) {
   return from < to ? !(t >= from && t < to) : !(t >= from || t < to);
 }
 function param(o, k, d) { const v = own(own(o, "params"), k); return v === undefined ? d : v; }
-function finish(d, w, l) {
-  if (w === null && l === null) return d;
+function errText(e) { try { return e instanceof Error ? String(e.message) : String(e); } catch { return "unprintable error"; } }
+function skip(x, id, e) { (x ??= []).push("rule \`" + id + "\` skipped: " + errText(e)); return x; }
+function finish(d, w, l, x) {
+  if (w === null && l === null && (x === null || x === undefined)) return d;
   const r = { decision: d.decision, ruleIndex: d.ruleIndex };
   if (d.rule !== undefined) r.rule = d.rule;
   if (d.reason !== undefined) r.reason = d.reason;
   if (d.severity !== undefined) r.severity = d.severity;
   if (w !== null) r.warnings = w;
   if (l !== null) r.limits = l;
+  if (x !== null && x !== undefined) { r.errors = x; r.reason = (d.reason === undefined ? "" : d.reason + " ") + "(fail_mode open: " + x.join("; ") + ")"; }
   return r;
 }
 function labelsOf(o) {

@@ -71,6 +71,8 @@ export interface Evaluation extends Decision {
   ruleIndex: number;
   /** limit rules the guard must check and count (absent when the decision is deny or none apply) */
   limits?: PendingLimit[];
+  /** under fail_mode open: the rules skipped because their evaluation threw, each with its error (also in reason) */
+  errors?: string[];
 }
 /** a counter the guard reads before evaluation (into context[name]) and counts after an allowed call */
 export interface PendingCount { name: string; perMs: number; key: string }

@@ -22,10 +22,12 @@ export function visibleFunction(policy: Policy, rulesOf: ReadonlyMap<string, Rul
     }
     const flags = new Map<number, Code>()
     const lines: Code[] = []
+    // as in `evaluate`: under `closed` a throwing condition denies every call (the catch below hides
+    // the tool); under `open` only that rule is skipped (it does not hold)
     v.evaluated.forEach((r, j) => {
       const f = numberedName('s', j)
       flags.set(r.index, f)
-      lines.push(js`    const ${f} = !!(${condition(r, tool.name)});`)
+      lines.push(policy.failMode === 'open' ? js`    let ${f}; try { ${f} = !!(${condition(r, tool.name)}); } catch (e) { ${f} = false; }` : js`    const ${f} = !!(${condition(r, tool.name)});`)
     })
     const holds = (r: Rule): Code => flags.get(r.index) ?? js`true`
     if (v.denies.length > 0) lines.push(js`    if (${join(v.denies.map(holds), js` || `)}) return false;`)

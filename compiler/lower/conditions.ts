@@ -1,6 +1,7 @@
 /** The conditions dialect (Veto's `field`/`operator`/`value`) → IR operator nodes. */
-import type { Expr, OpName } from '../ir.js'
-import { scalarOffset, type YNode, type YScalar } from '../parse/index.js'
+import type { Expr, OpName, Span, UrlPartName } from '../ir.js'
+import { cidrProblem, URL_PARTS } from '../net.js'
+import { scalarOffset, type YEntry, type YNode, type YScalar } from '../parse/index.js'
 import { ALL_OPERATORS, CONDITION_KEYS, DETECTOR_OPERATORS, FIELD_ROOTS, FORBIDDEN_KEYS, Lowerer, spanHead } from './lowerer.js'
 import { didYouMean } from './suggest.js'
 
@@ -26,24 +27,33 @@ function lowerCondition(lw: Lowerer, node: YNode, resultRule: boolean): Expr | n
   if (!fE) lw.error('missing-key', 'a condition needs a `field`', spanHead(node))
   if (!oE) lw.error('missing-key', 'a condition needs an `operator`', spanHead(node))
   if (!fE || !oE) return null
-  const subject = fieldPath(lw, fE.value, resultRule)
+  const path = fieldPath(lw, fE.value, resultRule)
   const opName = lw.choice(oE.value, ALL_OPERATORS, 'operator')
-  if (!subject || opName === undefined) return null
+  if (!path || opName === undefined) return null
+  const test = lowerTest(lw, path.subject, opName, vE, oE.value, node.span)
+  return test === null ? null : path.wrap(test)
+}
+
+/** The operator applied to one subject value (inside any `*` quantifiers of the path). */
+function lowerTest(lw: Lowerer, subject: Expr, opName: string, vE: YEntry | undefined, opNode: YNode, span: Span): Expr | null {
   const negate = opName.startsWith('not_')
   const op = (negate ? opName.slice(4) : opName) as OpName
-  const span = node.span
   const detector = DETECTOR_OPERATORS[op]
   if (detector !== undefined) {
     if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
     const found: Expr = { kind: 'detect', detector, arg: subject, span }
     return negate ? { kind: 'unary', op: '!', arg: found, span } : found
   }
+  if (op === ('private_address' as OpName) || op === ('in_cidr' as OpName)) {
+    const test = addressTest(lw, subject, op, opName, vE, opNode, span)
+    return test === null || !negate ? test : { kind: 'unary', op: '!', arg: test, span }
+  }
   if (op === 'exists') {
     if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
     return { kind: 'op', op, negate, subject, value: null, span }
   }
   if (!vE) {
-    lw.error('missing-key', `operator \`${opName}\` needs a \`value\``, oE.value.span)
+    lw.error('missing-key', `operator \`${opName}\` needs a \`value\``, opNode.span)
     return null
   }
   const v = vE.value
@@ -85,12 +95,55 @@ function lowerCondition(lw: Lowerer, node: YNode, resultRule: boolean): Expr | n
   return { kind: 'op', op, negate, subject, value: { kind: 'lit', value: v.value, span: v.span }, span }
 }
 
-function fieldPath(lw: Lowerer, node: YNode, resultRule: boolean): Expr | null {
+/** `in_cidr` (a CIDR or a list, each checked now) and `private_address` (no value). */
+function addressTest(lw: Lowerer, subject: Expr, op: string, opName: string, vE: YEntry | undefined, opNode: YNode, span: Span): Expr | null {
+  if (op === 'private_address') {
+    if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
+    return { kind: 'privateAddress', arg: subject, span }
+  }
+  if (!vE) {
+    lw.error('missing-key', `operator \`${opName}\` needs a \`value\`: a CIDR or a list of them`, opNode.span)
+    return null
+  }
+  const items = vE.value.kind === 'seq' ? vE.value.items : [vE.value]
+  const cidrs: string[] = []
+  let ok = items.length > 0
+  if (!ok) lw.error('invalid-cidr', `\`${opName}\` needs at least one CIDR`, vE.value.span)
+  for (const item of items) {
+    if (item.kind !== 'scalar' || typeof item.value !== 'string') {
+      lw.error('invalid-cidr', `the value of \`${opName}\` must be a CIDR string or a list of them`, item.span, 'e.g. `10.0.0.0/8` or `[10.0.0.0/8, "fd00::/8"]`')
+      ok = false
+      continue
+    }
+    const problem = cidrProblem(item.value)
+    if (problem !== null) {
+      lw.error('invalid-cidr', `invalid CIDR \`${item.value}\``, item.span, problem)
+      ok = false
+    } else cidrs.push(item.value)
+  }
+  return ok ? { kind: 'inCidr', arg: subject, cidrs, span } : null
+}
+
+/**
+ * A field path: the value it reads (`subject`), and `wrap`, which puts a test of that value inside
+ * one `some` quantifier per `*` segment (SPEC 4.4: the condition holds for some element). A last
+ * segment naming a URL part (`hostname` ...) reads that part of a URL string.
+ */
+function fieldPath(lw: Lowerer, node: YNode, resultRule: boolean): { subject: Expr; wrap: (test: Expr) => Expr } | null {
+  const frames: { array: Expr; param: string; span: Span }[] = []
+  const subject = pathExpr(lw, node, frames, resultRule)
+  if (subject === null) return null
+  const wrap = (test: Expr): Expr => frames.reduceRight<Expr>((body, f) => ({ kind: 'quantifier', quantifier: 'some', array: f.array, param: f.param, body, span: f.span }), test)
+  return { subject, wrap }
+}
+
+function pathExpr(lw: Lowerer, node: YNode, frames: { array: Expr; param: string; span: Span }[], resultRule: boolean): Expr | null {
   if (node.kind !== 'scalar' || typeof node.value !== 'string' || node.value === '') {
     lw.error('invalid-type', '`field` must be a dotted path such as `arguments.path`', node.span)
     return null
   }
-  const parts = node.value.split('.')
+  const text = node.value
+  const parts = text.split('.')
   const at = (i: number): number => scalarOffset(node, i)
   if (parts[0] === 'session') {
     // the session exposes its labels only: `field: session.labels`
@@ -109,18 +162,28 @@ function fieldPath(lw: Lowerer, node: YNode, resultRule: boolean): Expr | null {
     lw.error('unknown-field-root', `unknown field root \`${parts[0]}\``, node.span, didYouMean(parts[0]!, [...Object.keys(FIELD_ROOTS), 'session', ...(resultRule ? ['result'] : [])]) ?? 'a field starts with `arguments`, `args`, `context`, `params`, `tool_name`, `session` or (in result rules) `result`')
     return null
   }
+  const before = lw.diagnostics.length
   let offset = node.value.indexOf('.') < 0 ? node.value.length : node.value.indexOf('.')
   let e: Expr = { kind: 'root', name: root, span: { start: at(0), end: at(offset) } }
-  for (const seg of parts.slice(1)) {
+  const rest = parts.slice(1)
+  rest.forEach((seg, i) => {
     const segStart = offset + 1
     offset = segStart + seg.length
+    const span = { start: at(0), end: at(offset) }
     if (seg === '' || FORBIDDEN_KEYS.has(seg)) {
       lw.error('invalid-field', seg === '' ? 'empty segment in field path' : `property \`${seg}\` is not allowed`, { start: at(segStart), end: at(Math.max(offset, segStart + 1)) })
-      return null
+      return
     }
-    e = { kind: 'member', object: e, key: seg, optional: true, span: { start: at(0), end: at(offset) } }
-  }
-  return e
+    if (seg === '*') {
+      // the element's name is the path up to this `*`: unique within the path, and what messages show
+      const param = text.slice(0, offset)
+      frames.push({ array: e, param, span })
+      e = { kind: 'var', name: param, span }
+    } else if (i === rest.length - 1 && i > 0 && (URL_PARTS as readonly string[]).includes(seg)) {
+      e = { kind: 'urlPart', object: e, part: seg as UrlPartName, span }
+    } else e = { kind: 'member', object: e, key: seg, optional: true, span }
+  })
+  return lw.diagnostics.length > before ? null : e
 }
 
 /** Python-flavoured regex strings (Veto's rules): a leading inline flag group becomes JS flags. */

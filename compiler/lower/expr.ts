@@ -5,6 +5,7 @@
 import { parseExpressionAt, type Node as AcornNode } from 'acorn'
 import type { Diagnostic } from '../diagnostic.js'
 import type { Call, Expr, Span } from '../ir.js'
+import { functionCall, FUNCTIONS, QUANTIFIERS, quantifier } from './lang.js'
 import { didYouMean } from './suggest.js'
 
 export type EnvValues = Record<string, string | number | boolean | null>
@@ -14,6 +15,8 @@ export interface ExprContext {
   at: (offset: number) => number
   env: EnvValues | undefined
   diagnostics: Diagnostic[]
+  /** Parameters of the enclosing `some`/`every` arrows, innermost last (SPEC 4.4). */
+  bound?: string[]
   /** true inside a result rule (`on: result`), where `result` is readable */
   resultRule?: boolean
 }
@@ -30,6 +33,8 @@ const METHODS: Record<string, { arity: number }> = {
   toLowerCase: { arity: 0 },
   toUpperCase: { arity: 0 },
   trim: { arity: 0 },
+  some: { arity: 1 },
+  every: { arity: 1 },
 }
 
 /** The detector functions of SPEC 4.2: `containsSecret(x)`, `containsPii(x)`. */
@@ -120,6 +125,7 @@ function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
       return { kind: 'array', items, span: sp(cx, n) }
     }
     case 'Identifier': {
+      if (cx.bound?.includes(n.name as string)) return { kind: 'var', name: n.name as string, span: sp(cx, n) }
       const root = ROOTS[n.name as string]
       if (root !== undefined) return { kind: 'root', name: root, span: sp(cx, n) }
       if (n.name === 'result') {
@@ -233,16 +239,18 @@ function call(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
   const callee = n.callee as AnyNode
   if (n.optional) return reject(cx, n, 'optional calls `f?.()` are not allowed in a `when` expression')
   if (callee.type === 'Identifier' && Object.prototype.hasOwnProperty.call(DETECTORS, callee.name)) return detector(n, callee.name as string, cx)
+  if (callee.type === 'Identifier' && Object.prototype.hasOwnProperty.call(FUNCTIONS, callee.name)) return functionCall(n, cx, walk, x => sp(cx, x))
   if (callee.type !== 'MemberExpression' || callee.computed) {
     const name = callee.type === 'Identifier' ? `\`${callee.name}\`` : 'this function'
-    const near = callee.type === 'Identifier' ? didYouMean(callee.name as string, Object.keys(DETECTORS)) : undefined
-    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, near ?? `allowed: the methods ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')} and the functions ${Object.keys(DETECTORS).map(f => `\`${f}\``).join(', ')}`)
+    const near = callee.type === 'Identifier' ? didYouMean(callee.name as string, [...Object.keys(DETECTORS), ...Object.keys(FUNCTIONS)]) : undefined
+    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, near ?? `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}; functions: ${[...Object.keys(FUNCTIONS), ...Object.keys(DETECTORS)].map(m => `\`${m}\``).join(', ')}`)
   }
   const method = (callee.property as AnyNode).name as string
   const spec = METHODS[method]
   if (spec === undefined) {
     return reject(cx, callee.property, `method \`${method}\` is not allowed in a \`when\` expression`, didYouMean(method, Object.keys(METHODS)) ?? `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}`)
   }
+  if (QUANTIFIERS.has(method)) return quantifier(n, cx, walk, x => sp(cx, x), chained || hasOptionalLink(callee))
   const args = n.arguments as AnyNode[]
   if (args.length !== spec.arity) {
     return reject(cx, n, `\`${method}\` takes ${spec.arity === 0 ? 'no arguments' : `${spec.arity} argument`}, got ${args.length}`)

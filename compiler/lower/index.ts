@@ -5,9 +5,10 @@
 import type { Diagnostic } from '../diagnostic.js'
 import type { Action, FailMode, RegexLit, FieldDecl, JsonSchema, JsonValue, ParamDecl, Policy, Rule, ScalarType, Span, ToolDecl } from '../ir.js'
 import type { YNode } from '../parse/index.js'
-import { ACTIONS, DECISIONS, Lowerer, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
+import { ACTIONS, CONTEXT_FIELD_KEYS, DECISIONS, DEFAULT_REGEX_INPUT_LIMIT, FAIL_MODES, Lowerer, PARAM_KEYS, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
 import { lowerRule } from './rule.js'
 import { lowerNormalize } from './normalize.js'
+import { refuseSchemaIds, schemaRegexes } from './schema.js'
 import { duration, lowerCounter } from './stateful.js'
 import { closest } from './suggest.js'
 
@@ -44,7 +45,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     const da = s?.get('default_action')
     if (da) def = actionOf(lw, da.value, 'default action') ?? def
     const fm = s?.get('fail_mode')
-    if (fm) failMode = (lw.choice(fm.value, ['closed', 'open'], 'fail mode') as FailMode | undefined) ?? failMode
+    if (fm) failMode = (lw.choice(fm.value, FAIL_MODES, 'fail mode') as FailMode | undefined) ?? failMode
     const gt = s?.get('global_tags')
     if (gt) globalTags = lw.stringList(gt.value, '`global_tags`') ?? []
   }
@@ -53,7 +54,14 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
   const ut = top.get('unknown_tools')
   if (ut) unknownTools = actionOf(lw, ut.value, 'unknown_tools decision') ?? unknownTools
   const fm = top.get('fail_mode')
-  if (fm) failMode = (lw.choice(fm.value, ['closed', 'open'], 'fail mode') as FailMode | undefined) ?? failMode
+  if (fm) failMode = (lw.choice(fm.value, FAIL_MODES, 'fail mode') as FailMode | undefined) ?? failMode
+  let regexInputLimit = DEFAULT_REGEX_INPUT_LIMIT
+  const ril = top.get('regex_input_limit')
+  if (ril) {
+    const v = ril.value
+    if (v.kind === 'scalar' && typeof v.value === 'number' && Number.isSafeInteger(v.value) && v.value >= 1) regexInputLimit = v.value
+    else lw.error('invalid-value', '`regex_input_limit` must be a positive whole number of characters', v.span, `the default is ${DEFAULT_REGEX_INPUT_LIMIT}: a polynomial regex then runs on strings of up to that many characters`)
+  }
   let approvalTtlMs = 15 * 60_000
   const ttl = top.get('approval_ttl')
   if (ttl) approvalTtlMs = duration(lw, ttl.value) ?? approvalTtlMs
@@ -80,6 +88,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
           if (p) {
             if (p.value.kind !== 'map') lw.error('invalid-type', `the parameters of tool \`${e.key}\` must be a JSON Schema object`, p.value.span)
             else {
+              refuseSchemaIds(lw, p.value, e.key)
               decl.schema = toJson(p.value) as JsonSchema
               const found: RegexLit[] = []
               schemaRegexes(p.value, found)
@@ -118,7 +127,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     else for (const e of v.entries) {
       if (e.value.kind === 'map') {
         // `name: { count: { per, tools, key } }`: a counter the guard fills
-        const m = lw.entries(e.value, ['count'], `context field \`${e.key}\``)
+        const m = lw.entries(e.value, CONTEXT_FIELD_KEYS, `context field \`${e.key}\``)
         const cE = m?.get('count')
         if (m !== null && !cE) lw.error('missing-key', `context field \`${e.key}\` needs a type or \`count\``, e.keySpan, 'e.g. `hourly_calls: { count: { per: 1h } }`')
         const count = cE ? lowerCounter(lw, cE.value) : null
@@ -136,7 +145,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     const v = paramsEntry.value
     if (v.kind !== 'map') lw.error('invalid-type', '`params` must be a mapping from name to `{ type, default }`', v.span)
     else for (const e of v.entries) {
-      const m = lw.entries(e.value, ['type', 'default', 'description'], `param \`${e.key}\``)
+      const m = lw.entries(e.value, PARAM_KEYS, `param \`${e.key}\``)
       if (m === null) continue
       const te = m.get('type')
       const type = te ? ((lw.choice(te.value, SCALAR_TYPES, 'param type') as ScalarType | undefined) ?? 'unknown') : 'unknown'
@@ -188,7 +197,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
       lw.error('unknown-tool', `counter \`${f.name}\` counts tool \`${t}\`, which the policy does not govern`, f.count.span, near !== undefined ? `did you mean \`${near}\`?` : 'declare it under `tools:` or name it in a rule')
     }
   }
-  const policy: Policy = { name, default: def, unknownTools, failMode, approvalTtlMs, tools, context, params, rules, span: whole }
+  const policy: Policy = { name, default: def, unknownTools, failMode, regexInputLimit, approvalTtlMs, tools, context, params, rules, span: whole }
   return { policy, diagnostics: lw.diagnostics }
 }
 
@@ -218,24 +227,3 @@ function valueHasType(v: JsonValue, t: ScalarType): boolean {
     case 'unknown': return true
   }
 }
-
-/** Every `pattern` string and `patternProperties` key in a schema, where the YAML writes it. */
-function schemaRegexes(node: YNode, out: RegexLit[]): void {
-  if (node.kind === 'seq') for (const item of node.items) schemaRegexes(item, out)
-  if (node.kind !== 'map') return
-  for (const e of node.entries) {
-    if (e.key === 'pattern' && e.value.kind === 'scalar' && typeof e.value.value === 'string') {
-      out.push({ kind: 'regex', source: e.value.value, flags: 'u', span: e.value.span })
-      continue
-    }
-    if (e.key === 'patternProperties' && e.value.kind === 'map') {
-      for (const pe of e.value.entries) {
-        out.push({ kind: 'regex', source: pe.key, flags: 'u', span: pe.keySpan })
-        schemaRegexes(pe.value, out)
-      }
-      continue
-    }
-    schemaRegexes(e.value, out)
-  }
-}
-

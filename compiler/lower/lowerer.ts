@@ -10,10 +10,18 @@ export interface LowerOptions {
   env?: EnvValues
 }
 
-export const POLICY_KEYS: readonly string[] = ['version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
+export const POLICY_KEYS: readonly string[] = ['extends', 'version', 'name', 'description', 'default', 'unknown_tools', 'fail_mode', 'regex_input_limit', 'tools', 'context', 'params', 'rules', 'settings', 'approval_ttl']
+/**
+ * The default `regex_input_limit`: the longest input on which a degree-2 regex's worst case stays
+ * near 10 ms on Node 20 (measured by `bench/regex-bound.ts`; the figures are in the README).
+ */
+export const DEFAULT_REGEX_INPUT_LIMIT = 4096
 export const SETTINGS_KEYS: readonly string[] = ['default_action', 'fail_mode', 'global_tags']
 export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'normalize', 'adds', 'returns']
 export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours', 'on', 'redact', 'adds']
+export const CONTEXT_FIELD_KEYS: readonly string[] = ['count']
+export const PARAM_KEYS: readonly string[] = ['type', 'default', 'description']
+export const FAIL_MODES: readonly string[] = ['closed', 'open']
 export const CONDITION_KEYS: readonly string[] = ['field', 'operator', 'value']
 export const LIMIT_KEYS: readonly string[] = ['max', 'per', 'key']
 export const COUNTER_KEYS: readonly string[] = ['per', 'tool', 'tools', 'key']
@@ -33,7 +41,9 @@ export const SCALAR_TYPES: readonly string[] = ['string', 'number', 'boolean', '
 export const OPERATORS: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
 /** Condition operators that run a detector (SPEC 4.2); they take no `value`. */
 export const DETECTOR_OPERATORS: Record<string, 'secret' | 'pii'> = { contains_secret: 'secret', contains_pii: 'pii' }
-export const ALL_OPERATORS: readonly string[] = [...OPERATORS, ...Object.keys(DETECTOR_OPERATORS)].flatMap(o => [o, `not_${o}`])
+/** SPEC 4.4 operators; they lower to address-test nodes rather than `Op` (compiler/lower/conditions.ts). */
+export const ADDRESS_OPERATORS: readonly string[] = ['in_cidr', 'private_address']
+export const ALL_OPERATORS: readonly string[] = [...OPERATORS, ...ADDRESS_OPERATORS, ...Object.keys(DETECTOR_OPERATORS)].flatMap(o => [o, `not_${o}`])
 export const NORMALIZE_KINDS: readonly string[] = ['path', 'url', 'shell', 'text', 'lower', 'trim']
 export const FIELD_ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { arguments: 'args', args: 'args', context: 'context', params: 'params', tool_name: 'tool' }
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])

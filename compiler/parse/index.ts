@@ -43,10 +43,67 @@ export interface ParseResult {
 const BACKSLASH_HELP =
   'inside double quotes YAML reads a backslash as an escape; write the value in single quotes (`\'...\'`), where a backslash is literal'
 
+/** Deepest nesting of maps and sequences a policy may use (flow or block). */
+export const MAX_DEPTH = 64
+/** yaml's own bound on alias expansion (`maxAliasCount` of `toJS`): aliases × the aliases inside their anchors. */
+export const MAX_ALIAS_COUNT = 1000
+/**
+ * How many aliases a policy may use: each one is looked up among the anchors and aliases before it
+ * (the yaml package's alias cache is a list), so their number bounds that work.
+ */
+export const MAX_ALIASES = 5000
+/** How many nodes aliases may add to the tree in all, once expanded. */
+export const MAX_EXPANDED_NODES = 100_000
+
+/** The tags of YAML's core schema (plus `!`, which only says "a string"); any other tag is refused. */
+const CORE_TAGS: Record<string, (v: unknown) => boolean> = {
+  'tag:yaml.org,2002:str': v => typeof v === 'string',
+  'tag:yaml.org,2002:int': v => typeof v === 'number',
+  'tag:yaml.org,2002:float': v => typeof v === 'number',
+  'tag:yaml.org,2002:bool': v => typeof v === 'boolean',
+  'tag:yaml.org,2002:null': v => v === null,
+  'tag:yaml.org,2002:map': () => true,
+  'tag:yaml.org,2002:seq': () => true,
+  '!': v => typeof v === 'string',
+}
+
+/**
+ * Where the flow brackets (`[`, `{`) of the text first nest deeper than `MAX_DEPTH`, counting every
+ * bracket, quoted or not: an over-count, never an under-count. The yaml package's lexer needs memory
+ * and time that grow much faster than the depth of flow nesting (a few thousand `[` exhaust the
+ * heap), so such a text is refused before it reaches the lexer. Brackets inside strings only ever
+ * make the count larger; no real policy has 64 unclosed brackets in its strings.
+ */
+function flowTooDeep(source: string): number {
+  let depth = 0
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i)
+    if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) return i
+    } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--
+  }
+  return -1
+}
+
 export function parse(source: string): ParseResult {
   const diagnostics: Diagnostic[] = []
+  const deep = flowTooDeep(source)
+  if (deep >= 0) {
+    diagnostics.push({ code: 'yaml-too-deep', severity: 'error', message: `the policy nests brackets more than ${MAX_DEPTH} levels deep`, span: { start: deep, end: deep + 1 }, help: 'a policy needs only a few levels; flatten the structure' })
+    return { root: null, diagnostics }
+  }
+  // YAML allows only printable characters; the yaml package lets some through as text
+  for (const m of source.matchAll(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g)) {
+    diagnostics.push({ code: 'control-character', severity: 'error', message: `control character U+${m[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')} in the policy`, span: { start: m.index, end: m.index + 1 }, help: 'a policy is text; write the character as an escape (`"\\u0000"`) inside a double-quoted string' })
+  }
+  // U+FFFD is what a reader puts where the bytes were not valid UTF-8
+  for (const m of source.matchAll(/\ufffd/g)) {
+    diagnostics.push({ code: 'replacement-character', severity: 'warning', message: 'replacement character U+FFFD: the file may not be valid UTF-8', span: { start: m.index, end: m.index + 1 }, help: 'save the policy as UTF-8; if the character is meant, write it as `"\\uFFFD"`' })
+  }
   const lineCounter = new LineCounter()
-  const doc = parseDocument(source, { lineCounter, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false, strict: true })
+  // duplicate keys are found in `convert` with a set: the yaml package's `uniqueKeys` compares each
+  // key with every earlier one, quadratic in the size of a map
+  const doc = parseDocument(source, { lineCounter, keepSourceTokens: true, uniqueKeys: false, prettyErrors: false, strict: true })
   for (const e of doc.errors) {
     const [start, end] = e.pos
     const message = firstLine(e.message)
@@ -60,10 +117,52 @@ export function parse(source: string): ParseResult {
     }
   }
   for (const w of doc.warnings) {
+    // an unresolved tag is reported (as an error) where the tagged node is converted
+    if (w.code === 'TAG_RESOLVE_FAILED') continue
     diagnostics.push({ code: 'yaml-warning', severity: 'warning', message: firstLine(w.message), span: { start: w.pos[0], end: Math.max(w.pos[1], w.pos[0] + 1) } })
   }
-  const root = doc.contents === null ? null : convert(doc, doc.contents as YamlNode, source, 0)
+  const cx: Cx = {
+    doc,
+    source,
+    diagnostics,
+    // what `doc.toJS()` hands to the yaml package's alias resolution: with it, `maxAliasCount` and
+    // the alias cache apply (without it every alias walks the whole document and nothing is bounded)
+    yaml: { anchors: new Map(), doc, keep: true, mapAsMap: false, mapKeyWarned: true, maxAliasCount: MAX_ALIAS_COUNT },
+    expanded: 0,
+    aliases: 0,
+    aliased: new Map(),
+    failed: false,
+  }
+  const root = doc.contents === null ? null : convert(cx, doc.contents as YamlNode, 0)
   return { root, diagnostics }
+}
+
+interface Cx {
+  doc: Document
+  source: string
+  diagnostics: Diagnostic[]
+  yaml: object
+  /** nodes added by expanding aliases so far */
+  expanded: number
+  /** aliases met so far */
+  aliases: number
+  /** each anchored node, converted once; an alias reuses it (counted in `expanded`) */
+  aliased: Map<YamlNode, { node: YNode; size: number }>
+  /** set by a resource bound: the rest of the tree is not converted (it reads as nulls) */
+  failed: boolean
+}
+
+function sizeOf(n: YNode): number {
+  if (n.kind === 'scalar') return 1
+  if (n.kind === 'seq') return n.items.reduce((s, i) => s + sizeOf(i), 1)
+  return n.entries.reduce((s, e) => s + sizeOf(e.value), 1)
+}
+
+const NULL_AT = (span: Span): YScalar => ({ kind: 'scalar', value: null, raw: '', style: 'plain', span })
+
+function refuse(cx: Cx, code: string, message: string, span: Span, help?: string): YScalar {
+  cx.diagnostics.push({ code, severity: 'error', message, span: { start: span.start, end: Math.max(span.end, span.start + 1) }, ...(help !== undefined ? { help } : {}) })
+  return NULL_AT(span)
 }
 
 function firstLine(message: string): string {
@@ -77,43 +176,85 @@ function spanOf(node: { range?: [number, number, number] | null | undefined }): 
   return r ? { start: r[0], end: r[1] } : { start: 0, end: 0 }
 }
 
-function convert(doc: Document, node: YamlNode, source: string, depth: number): YNode {
-  if (depth > 64) return { kind: 'scalar', value: null, raw: '', style: 'plain', span: spanOf(node) }
+function convert(cx: Cx, node: YamlNode, depth: number): YNode {
+  const span = spanOf(node)
+  if (cx.failed) return NULL_AT(span)
+  if (depth > MAX_DEPTH) {
+    cx.failed = true
+    return refuse(cx, 'yaml-too-deep', `the policy nests more than ${MAX_DEPTH} levels deep`, span, 'a policy needs only a few levels; flatten the structure')
+  }
   if (isAlias(node)) {
-    const target = node.resolve(doc)
-    if (target) return convert(doc, target as YamlNode, source, depth + 1)
-    return { kind: 'scalar', value: null, raw: '', style: 'plain', span: spanOf(node) }
+    if (++cx.aliases > MAX_ALIASES) {
+      cx.failed = true
+      return refuse(cx, 'yaml-alias-limit', `more than ${MAX_ALIASES} aliases`, span, 'write the values out, or use fewer aliases')
+    }
+    let target: YamlNode | undefined
+    try {
+      target = node.resolve(cx.doc, cx.yaml as never) as YamlNode | undefined
+    } catch (e) {
+      cx.failed = true
+      return refuse(cx, 'yaml-alias-limit', `too many aliases: ${firstLine(String((e as Error).message))}`, span, `aliases may expand to at most ${MAX_ALIAS_COUNT} copies of what they name; write the values out, or use fewer levels of aliases`)
+    }
+    if (!target) return refuse(cx, 'yaml-syntax', `yaml syntax: unresolved alias \`*${node.source}\``, span)
+    let done = cx.aliased.get(target)
+    if (done === undefined) {
+      const converted = convert(cx, target, depth + 1)
+      done = { node: converted, size: sizeOf(converted) }
+      cx.aliased.set(target, done)
+    }
+    cx.expanded += done.size
+    if (cx.expanded > MAX_EXPANDED_NODES) {
+      cx.failed = true
+      return refuse(cx, 'yaml-alias-limit', `aliases expand to more than ${MAX_EXPANDED_NODES} nodes`, span, 'write the values out, or use fewer aliases')
+    }
+    return done.node
+  }
+  const tag = (node as { tag?: string }).tag
+  if (tag !== undefined && !Object.hasOwn(CORE_TAGS, tag)) {
+    return refuse(cx, 'yaml-tag', `the tag \`${tag.replace(/^tag:yaml\.org,2002:/, '!!')}\` is not allowed`, span, 'a policy uses YAML\'s core schema only (strings, numbers, booleans, null, maps, sequences); remove the tag')
   }
   if (isMap(node)) {
     const entries: YEntry[] = []
+    const seen = new Set<string>()
     for (const item of node.items) {
       if (!isPair(item)) continue
       const k = item.key as YamlNode | null
-      const keySpan = k && 'range' in k ? spanOf(k) : spanOf(node)
-      const key = isScalar(k) ? String(k.value) : k === null ? '' : String(k)
+      const keySpan = k && 'range' in k ? spanOf(k) : span
+      if (!isScalar(k)) {
+        refuse(cx, 'yaml-key', k === null ? 'a mapping entry has no key' : 'a mapping key must be a plain value, not a map, a sequence or an alias', keySpan, 'write the key as a string')
+        continue
+      }
+      if (k.value === '<<' && k.type === Scalar.PLAIN) {
+        refuse(cx, 'yaml-merge-key', 'merge keys (`<<`) are not supported', keySpan, 'write the entries out; to use `<<` as a key, quote it')
+        continue
+      }
+      if (k.tag !== undefined && !Object.hasOwn(CORE_TAGS, k.tag)) {
+        refuse(cx, 'yaml-tag', `the tag \`${k.tag.replace(/^tag:yaml\.org,2002:/, '!!')}\` is not allowed`, keySpan, 'a policy uses YAML\'s core schema only; remove the tag')
+        continue
+      }
+      const key = String(k.value)
+      if (seen.has(key)) {
+        refuse(cx, 'duplicate-key', 'duplicate key in a mapping', keySpan, 'each key may appear once; remove or merge the repeated key')
+        continue
+      }
+      seen.add(key)
       const v = item.value as YamlNode | null
-      const value: YNode = v === null
-        ? { kind: 'scalar', value: null, raw: '', style: 'plain', span: { start: keySpan.end, end: keySpan.end } }
-        : convert(doc, v, source, depth + 1)
+      const value: YNode = v === null ? NULL_AT({ start: keySpan.end, end: keySpan.end }) : convert(cx, v, depth + 1)
       entries.push({ key, keySpan, value })
     }
-    return { kind: 'map', entries, span: spanOf(node) }
+    return { kind: 'map', entries, span }
   }
   if (isSeq(node)) {
-    return {
-      kind: 'seq',
-      items: node.items.map(i => (i === null ? { kind: 'scalar', value: null, raw: '', style: 'plain', span: spanOf(node) } : convert(doc, i as YamlNode, source, depth + 1))),
-      span: spanOf(node),
-    }
+    return { kind: 'seq', items: node.items.map(i => (i === null ? NULL_AT(span) : convert(cx, i as YamlNode, depth + 1))), span }
   }
   if (isScalar(node)) {
-    const span = spanOf(node)
     const v = node.value
+    if (tag !== undefined && !CORE_TAGS[tag]!(v)) return refuse(cx, 'yaml-tag', `\`${cx.source.slice(span.start, span.end)}\` is not a valid \`${tag.replace(/^tag:yaml\.org,2002:/, '!!')}\``, span)
     const value = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : String(v)
     const style = node.type === Scalar.QUOTE_SINGLE ? 'single' : node.type === Scalar.QUOTE_DOUBLE ? 'double' : node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL ? 'block' : 'plain'
-    return { kind: 'scalar', value, raw: source.slice(span.start, span.end), style, span }
+    return { kind: 'scalar', value, raw: cx.source.slice(span.start, span.end), style, span }
   }
-  return { kind: 'scalar', value: null, raw: '', style: 'plain', span: spanOf(node) }
+  return NULL_AT(span)
 }
 
 /**

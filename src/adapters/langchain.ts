@@ -7,13 +7,15 @@
  *   `humanInTheLoopMiddleware`); resume it with `new Command({ resume: { approved, by?, args? } })`.
  *   The answer is bound to the review's approval id, so the record says who approved, and an edited
  *   call (`args`) is evaluated again before it runs.
+ * - result rules (`on: result`) run on the tool's message before the model reads it: `deny`
+ *   withholds it, `redact` replaces its content.
  * The session is the thread (`configurable.thread_id`) unless `session` says otherwise.
  * Import it from `vetoc/langchain`; the main entry never loads LangChain.
  */
 import { interrupt } from '@langchain/langgraph'
 import { createMiddleware, ToolMessage } from 'langchain'
 import type { Guard, GuardDecision } from '../guard.js'
-import { argumentsOf, decide, defaultBlockedMessage, rejectCall, type AdapterOptions } from './common.js'
+import { argumentsOf, decide, defaultBlockedMessage, guardResult, rejectCall, stringifyResult, withheldText, type AdapterOptions } from './common.js'
 
 export interface LangChainGuardOptions extends Omit<AdapterOptions, 'session'> {
   /** The session id for a call; default: the thread id. */
@@ -72,7 +74,14 @@ export function vetocMiddleware(guard: Guard, options: LangChainGuardOptions = {
       }
       if (d.decision !== 'allow') return blocked(d)
       const args = d.editedArgs !== undefined ? d.editedArgs : read.args
-      return handler({ ...request, toolCall: { ...call, args: args as Record<string, unknown> } })
+      const out = await handler({ ...request, toolCall: { ...call, args: args as Record<string, unknown> } })
+      // result rules between the tool and the model: a ToolMessage's content is what the model reads
+      if (!ToolMessage.isInstance(out)) return out
+      const resultOptions: AdapterOptions = { ...(context !== undefined ? { context } : {}), ...(session !== undefined ? { session } : {}), ...(options.withheldMessage ? { withheldMessage: options.withheldMessage } : {}) }
+      const r = await guardResult(guard, name, args, out.content, resultOptions)
+      if (r.action === 'deny') return new ToolMessage({ content: withheldText(r, name, resultOptions), tool_call_id: id, name, status: 'error' })
+      if (r.action === 'redact') return new ToolMessage({ content: stringifyResult(r.result), tool_call_id: id, name })
+      return out
     },
   })
 }

@@ -8,6 +8,7 @@
  * - the tool's `invoke` runs only what the guard allowed. A reviewed call reaches `invoke` only once a
  *   person approved it in the run state: that approval is recorded against the review's bound
  *   approval id, so the record says the call ran approved (`resolvedBy`, channel `agents-sdk`).
+ * Result rules (`on: result`) run on what `invoke` returns, before the model reads it.
  * The guard sees each call once: its decision is kept by call id from `needsApproval` to `invoke`.
  * Arguments the SDK cannot parse as JSON never reach a tool hook: the SDK itself answers the model
  * with a parse error and does not run the tool, so vetoc leaves no record of such a call.
@@ -15,7 +16,7 @@
  */
 import type { FunctionTool, RunContext, ToolInputGuardrailDefinition } from '@openai/agents'
 import type { Guard, GuardDecision } from '../guard.js'
-import { argumentsOf, decide, defaultBlockedMessage, parseArguments, rejectCall, type AdapterOptions } from './common.js'
+import { argumentsOf, decide, defaultBlockedMessage, guardResult, parseArguments, rejectCall, stringifyResult, withheldText, type AdapterOptions } from './common.js'
 
 export interface AgentToolsOptions extends Omit<AdapterOptions, 'session'> {
   /** The session (the app's conversation or thread id) for every call, or how to read it from the run context. @default none */
@@ -25,6 +26,12 @@ export interface AgentToolsOptions extends Omit<AdapterOptions, 'session'> {
 }
 
 type AnyTool = FunctionTool<any, any, any>
+
+/** The parsed arguments of a call, for the result rules (`undefined` when they do not parse). */
+function argsOf(input: string): unknown {
+  const read = argumentsOf(input)
+  return 'reason' in read ? undefined : read.args
+}
 const MAX_PENDING = 10_000
 
 /**
@@ -81,7 +88,15 @@ export function guardAgentTools<T extends AnyTool>(guard: Guard, tools: readonly
       }
       if (d.decision !== 'allow') return (options.blockedMessage ?? defaultBlockedMessage)(d, t.name)
       const run = d.editedArgs !== undefined ? JSON.stringify(d.editedArgs) : input
-      return t.invoke(ctx, run, details)
+      const output = await t.invoke(ctx, run, details)
+      // result rules between the tool and the model: `deny` withholds the output, `redact` replaces it
+      const session = sessionOf(ctx)
+      const c = context(ctx)
+      const resultOptions: AdapterOptions = { ...(c !== undefined ? { context: c } : {}), ...(session !== undefined ? { session } : {}), ...(options.withheldMessage ? { withheldMessage: options.withheldMessage } : {}) }
+      const r = await guardResult(guard, t.name, d.editedArgs !== undefined ? d.editedArgs : argsOf(input), output, resultOptions)
+      if (r.action === 'deny') return withheldText(r, t.name, resultOptions)
+      if (r.action === 'redact') return typeof output === 'string' ? stringifyResult(r.result) : (r.result as typeof output)
+      return output
     }
     const wrapped: AnyTool = {
       ...t,

@@ -40,6 +40,10 @@ export interface DecisionRecord {
   result?: 'pass' | 'redact' | 'deny'
   /** on result records: the labels this step added to the session */
   adds?: string[]
+  /** `full` when the guard ran with `capture: 'full'`: `args`, `context` and `editedArgs` are not redacted */
+  capture?: 'full'
+  /** shadow mode: the candidate policy disagreed with the live one on this call */
+  shadow?: { policy: string; digest: string; live: { decision: string; rule?: string }; candidate: { decision: string; rule?: string; reason?: string } }
   /** hash of the previous record (`GENESIS` for the first) */
   prev: string
   /** SHA-256 of this record's canonical JSON without `hash` */

@@ -1,9 +1,9 @@
 /** `vetoc log verify|export`. Exit status: 0 success, 1 a log that does not verify or is not a log, 2 usage errors. */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { exportLog, verifyLog, type ExportOptions } from './index.js'
+import { exportLog, verifyLog, type DecisionRecord, type ExportOptions } from './index.js'
 
-const USAGE = 'vetoc: usage: vetoc log verify <file.jsonl> | vetoc log export <file.jsonl> [--format csv|jsonl] [--tool T] [--decision allow|review|deny] [--rule R] [--since TIME] [--until TIME]\n'
+const USAGE = 'vetoc: usage: vetoc log verify <file.jsonl> | vetoc log disagreements <file.jsonl> | vetoc log export <file.jsonl> [--format csv|jsonl] [--tool T] [--decision allow|review|deny] [--rule R] [--since TIME] [--until TIME]\n'
 
 export async function runLogCommand(argv: string[], io: { stdout: (s: string) => void; stderr: (s: string) => void }): Promise<number> {
   const [sub, ...rest] = argv
@@ -15,12 +15,12 @@ export async function runLogCommand(argv: string[], io: { stdout: (s: string) =>
     return 2
   }
   const { values, positionals } = parsed
-  if ((sub !== 'verify' && sub !== 'export') || positionals.length !== 1) {
+  if ((sub !== 'verify' && sub !== 'export' && sub !== 'disagreements') || positionals.length !== 1) {
     io.stderr(USAGE)
     return 2
   }
-  if (sub === 'verify' && Object.keys(values).length > 0) {
-    io.stderr(`vetoc: \`log verify\` takes no options\n${USAGE}`)
+  if (sub !== 'export' && Object.keys(values).length > 0) {
+    io.stderr(`vetoc: \`log ${sub}\` takes no options\n${USAGE}`)
     return 2
   }
   const file = positionals[0]!
@@ -30,6 +30,10 @@ export async function runLogCommand(argv: string[], io: { stdout: (s: string) =>
   } catch (e) {
     io.stderr(`vetoc: cannot read \`${file}\`: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`)
     return 2
+  }
+  if (sub === 'disagreements') {
+    io.stdout(disagreements(text, file))
+    return 0
   }
   const v = verifyLog(text)
   if (sub === 'verify') {
@@ -73,4 +77,30 @@ export async function runLogCommand(argv: string[], io: { stdout: (s: string) =>
   if (!v.ok) io.stderr(`${file}:${v.line}: warning: the log does not verify (${v.reason}); exported anyway\n`)
   io.stdout(out)
   return 0
+}
+
+/**
+ * The records where a shadow candidate disagreed with the live policy: one line each
+ * (`file:line tool live [rule] -> candidate [rule]`), then a count.
+ */
+export function disagreements(text: string, file: string): string {
+  const out: string[] = []
+  let records = 0
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return
+    let r: DecisionRecord
+    try {
+      r = JSON.parse(line) as DecisionRecord
+    } catch {
+      return
+    }
+    if (r === null || typeof r !== 'object') return
+    records++
+    const s = r.shadow
+    if (s === null || typeof s !== 'object' || typeof s.live !== 'object' || typeof s.candidate !== 'object' || s.live === null || s.candidate === null) return
+    const rule = (x: { rule?: unknown }): string => (typeof x.rule === 'string' ? ` [${x.rule}]` : '')
+    out.push(`${file}:${i + 1} ${String(r.tool)} ${String(s.live.decision)}${rule(s.live)} -> ${String(s.candidate.decision)}${rule(s.candidate)} (candidate ${String(s.policy)})`)
+  })
+  out.push(`${out.length} of ${records} records disagree`)
+  return `${out.join('\n')}\n`
 }

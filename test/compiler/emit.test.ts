@@ -131,6 +131,6 @@ describe('reads see own properties only', () => {
     const out = compile(`fail_mode: open\ntools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    action: deny\n    when: "args.x == 1"\n`, { filename: 'p.yaml' })
     const mod = await importCode(out.code)
     const hostile = Object.defineProperty({}, 'x', { enumerable: true, get() { throw new Error('boom') } })
-    expect(mod.evaluate('t', hostile)).toMatchObject({ decision: 'allow', reason: 'evaluation error: boom' })
+    expect(mod.evaluate('t', hostile)).toMatchObject({ decision: 'allow', errors: ['rule `r` skipped: boom'] })
   })
 })

@@ -3,7 +3,9 @@
  * small and obvious. It is the oracle the emitted code is held to; it never runs on the hot path.
  */
 import AjvModule from 'ajv'
-import type { Action, Expr, OpName, Policy, Rule } from '../../compiler/ir.js'
+import { BlockList, isIP } from 'node:net'
+import { PRIVATE_RANGES } from '../../compiler/net.js'
+import type { Action, Expr, OpName, Policy, RegexLit, Rule } from '../../compiler/ir.js'
 import { counterFields, toolVisibility } from '../../compiler/visible.js'
 import type { EvaluateOptions, Evaluation, PendingLimit, ResultEvaluation } from '../../src/types.js'
 import { detectValue } from './detectors.js'
@@ -12,6 +14,14 @@ import { InvalidArgument, normalizeArgs } from './normalize.js'
 const Ajv = AjvModule.default
 const hasOwn = (o: object, k: string | number): boolean => Object.prototype.hasOwnProperty.call(o, k)
 const JSON_NUMBER = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/
+
+function errorText(e: unknown): string {
+  try {
+    return e instanceof Error ? String(e.message) : String(e)
+  } catch {
+    return 'unprintable error'
+  }
+}
 
 function kind(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v
@@ -22,6 +32,8 @@ interface Env {
   context: unknown
   params: Record<string, unknown>
   tool: string
+  /** the elements bound by enclosing quantifiers */
+  vars?: ReadonlyMap<string, unknown>
   /** the evaluate options, where `session.labels` is read */
   options: unknown
   result?: unknown
@@ -43,6 +55,79 @@ function sessionLabels(options: unknown): readonly string[] {
   return Object.freeze(out)
 }
 
+// ---- SPEC 4.4, read directly: WHATWG URL for parsing, node:net for addresses ----
+
+function parseUrl(s: unknown): { protocol: string; hostname: string; port: string; pathname: string; search: string } | null {
+  if (typeof s !== 'string' || !URL.canParse(s)) return null
+  const u = new URL(s)
+  return Object.freeze({ protocol: u.protocol, hostname: u.hostname, port: u.port, pathname: u.pathname, search: u.search })
+}
+
+/** The IP address `h` names, as `[address, 'ipv4' | 'ipv6']`, when `h` is nothing but a host that is an IP literal. */
+function hostName(h: unknown): string | null {
+  if (typeof h !== 'string' || h === '') return null
+  const host = h.includes(':') && !h.startsWith('[') ? `[${h}]` : h
+  if (!URL.canParse(`http://${host}/`)) return null
+  const u = new URL(`http://${host}/`)
+  // nothing but the host: no user, port, path, query or fragment came out of `h`
+  return u.href === `http://${u.hostname}/` ? u.hostname : null
+}
+
+function address(host: string | null): [string, 'ipv4' | 'ipv6'] | null {
+  if (host === null) return null
+  const bare = host.startsWith('[') ? host.slice(1, -1) : host
+  const v = isIP(bare)
+  return v === 4 ? [bare, 'ipv4'] : v === 6 ? [bare, 'ipv6'] : null
+}
+
+function blockList(cidrs: readonly string[]): BlockList {
+  const list = new BlockList()
+  for (const c of cidrs) {
+    const [a, p] = c.split('/') as [string, string]
+    list.addSubnet(a, Number(p), isIP(a) === 4 ? 'ipv4' : 'ipv6')
+  }
+  return list
+}
+
+/** The private ranges, plus every IPv6 range that embeds a private IPv4 one (compat, NAT64, 6to4). */
+const PRIVATE = (() => {
+  const list = blockList(PRIVATE_RANGES)
+  for (const c of PRIVATE_RANGES) {
+    const [a, p] = c.split('/') as [string, string]
+    if (isIP(a) !== 4) continue
+    const n = a.split('.').map(Number)
+    const hex = (x: number, y: number): string => ((x << 8) | y).toString(16)
+    const hi = hex(n[0]!, n[1]!)
+    const lo = hex(n[2]!, n[3]!)
+    const bits = Number(p)
+    list.addSubnet(`::${hi}:${lo}`, 96 + bits, 'ipv6')
+    list.addSubnet(`64:ff9b::${hi}:${lo}`, 96 + bits, 'ipv6')
+    list.addSubnet(`2002:${hi}:${lo}::`, 16 + bits, 'ipv6')
+  }
+  return list
+})()
+
+const netCache = new Map<string, BlockList>()
+
+function inCidr(h: unknown, cidrs: readonly string[]): boolean {
+  const a = address(hostName(h))
+  if (a === null) return false
+  const key = cidrs.join(' ')
+  let list = netCache.get(key)
+  if (!list) netCache.set(key, (list = blockList(cidrs)))
+  return list.check(a[0], a[1])
+}
+
+function isPrivateAddress(h: unknown): boolean {
+  const host = hostName(h)
+  if (host === null) return false
+  if (/^(.*\.)?localhost\.?$/.test(host)) return true
+  const a = address(host)
+  return a !== null && PRIVATE.check(a[0], a[1])
+}
+
+const URL_PART_NAMES = ['protocol', 'hostname', 'port', 'pathname', 'search'] as const
+
 function read(obj: unknown, key: unknown): unknown {
   if (key === 'length' && (typeof obj === 'string' || Array.isArray(obj))) return obj.length
   let k: string
@@ -53,13 +138,31 @@ function read(obj: unknown, key: unknown): unknown {
   return undefined
 }
 
-function num(x: unknown): number | undefined {
-  if (typeof x === 'number') return Number.isFinite(x) ? x : undefined
-  if (typeof x === 'string' && JSON_NUMBER.test(x)) {
-    const n = Number(x)
-    return Number.isFinite(n) ? n : undefined
+/** The number a value spells for an ordering comparison (`Binary` in compiler/ir.ts), or undefined; throws for other spellings. */
+function ord(x: unknown): number | undefined {
+  switch (typeof x) {
+    case 'number':
+      if (Number.isNaN(x)) throw new TypeError('NaN does not compare')
+      return x
+    case 'string':
+      if (JSON_NUMBER.test(x)) return Number(x)
+      if (/^\s*[+-]?(\d|\.\d|inf|nan)/i.test(x)) throw new TypeError(`${x} is a number not spelled as JSON`)
+      return undefined
+    case 'undefined':
+    case 'boolean':
+      return undefined
+    default:
+      if (x === null) return undefined
+      throw new TypeError(`a ${typeof x} does not compare as a number`)
   }
-  return undefined
+}
+
+function order(a: unknown, b: unknown, op: '<' | '<=' | '>' | '>='): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return op === '<' ? a < b : op === '<=' ? a <= b : op === '>' ? a > b : a >= b
+  const x = ord(a)
+  const y = ord(b)
+  if (x === undefined || y === undefined) return false
+  return op === '<' ? x < y : op === '<=' ? x <= y : op === '>' ? x > y : x >= y
 }
 
 function bothComparable(a: unknown, b: unknown): boolean {
@@ -79,8 +182,8 @@ function positiveOp(op: OpName, v: unknown, value: unknown): boolean {
     case 'in': return (value as unknown[]).some(e => e === v)
     case 'exists': return v !== undefined
     default: {
-      const a = num(v)
-      const b = num(value)
+      const a = ord(v)
+      const b = ord(value)
       if (a === undefined || b === undefined) return false
       if (op === 'greater_than') return a > b
       if (op === 'greater_than_or_equal') return a >= b
@@ -88,6 +191,11 @@ function positiveOp(op: OpName, v: unknown, value: unknown): boolean {
       return a <= b
     }
   }
+}
+
+/** A polynomial regex never runs on a string longer than its bound (`RegexLit` in compiler/ir.ts). */
+function withinBound(s: unknown, re: RegexLit): void {
+  if (re.inputLimit !== undefined && typeof s === 'string' && s.length > re.inputLimit) throw new RangeError(`input longer than ${re.inputLimit} characters`)
 }
 
 function ev(e: Expr, env: Env): unknown {
@@ -112,10 +220,7 @@ function ev(e: Expr, env: Env): unknown {
         case '!==': return a !== b
         case '==': return a === null || a === undefined ? b === null || b === undefined : a === b
         case '!=': return !(a === null || a === undefined ? b === null || b === undefined : a === b)
-        case '<': return bothComparable(a, b) ? (a as number) < (b as number) : false
-        case '<=': return bothComparable(a, b) ? (a as number) <= (b as number) : false
-        case '>': return bothComparable(a, b) ? (a as number) > (b as number) : false
-        case '>=': return bothComparable(a, b) ? (a as number) >= (b as number) : false
+        case '<': case '<=': case '>': case '>=': return order(a, b, e.op)
         case '+':
           if (bothComparable(a, b)) return (a as number) + (b as number)
           throw new TypeError('+ needs two numbers or two strings')
@@ -133,7 +238,9 @@ function ev(e: Expr, env: Env): unknown {
     case 'conditional': return ev(e.test, env) ? ev(e.then, env) : ev(e.otherwise, env)
     case 'call': {
       const r = ev(e.receiver, env)
+      if (e.method === 'match' && e.args[0]?.kind === 'regex') withinBound(r, e.args[0])
       const args = e.args.map(a => ev(a, env))
+      if (e.method === 'test' && e.receiver.kind === 'regex') withinBound(args[0], e.receiver)
       if (e.method === 'test') {
         if (typeof args[0] !== 'string') throw new TypeError('test needs a string')
         return (r as RegExp).test(args[0])
@@ -157,6 +264,7 @@ function ev(e: Expr, env: Env): unknown {
     }
     case 'op': {
       const v = ev(e.subject, env)
+      if (e.value?.kind === 'regex') withinBound(v, e.value)
       const value = e.value === null ? null : ev(e.value, env)
       const p = positiveOp(e.op, v, value)
       return e.negate ? !p : p
@@ -164,6 +272,32 @@ function ev(e: Expr, env: Env): unknown {
     case 'all': return e.items.every(i => Boolean(ev(i, env)))
     case 'any': return e.items.some(i => Boolean(ev(i, env)))
     case 'detect': return detectValue(e.detector, ev(e.arg, env))
+    case 'quantifier': {
+      const xs = ev(e.array, env)
+      if (!Array.isArray(xs)) return false
+      const len = xs.length
+      for (let i = 0; i < len; i++) {
+        if (!hasOwn(xs, i)) continue
+        const vars = new Map(env.vars ?? [])
+        vars.set(e.param, xs[i])
+        const holds = Boolean(ev(e.body, { ...env, vars }))
+        if (e.quantifier === 'some' && holds) return true
+        if (e.quantifier === 'every' && !holds) return false
+      }
+      return e.quantifier === 'every'
+    }
+    case 'var':
+      if (!env.vars?.has(e.name)) throw new Error(`oracle: unbound ${e.name}`)
+      return env.vars.get(e.name)
+    case 'url': return parseUrl(ev(e.arg, env))
+    case 'urlPart': {
+      const v = ev(e.object, env)
+      if (typeof v !== 'string') return read(v, e.part)
+      const u = parseUrl(v)
+      return u === null ? undefined : u[URL_PART_NAMES[URL_PART_NAMES.indexOf(e.part)]!]
+    }
+    case 'privateAddress': return isPrivateAddress(ev(e.arg, env))
+    case 'inCidr': return inCidr(ev(e.arg, env), e.cidrs)
   }
 }
 
@@ -285,7 +419,15 @@ export function interpret(policy: Policy): Oracle {
       args = first
     }
     const validate = validators.get(tool)
-    if (validate && !validate(args)) return { decision: 'deny', reason: reasonOf(tool, validate.errors as never), ruleIndex: -1 }
+    if (validate) {
+      let ok: boolean
+      try {
+        ok = validate(args) as boolean
+      } catch (e) {
+        return { decision: 'deny', reason: `invalid arguments for \`${tool}\`: validation failed: ${errorText(e)}`, ruleIndex: -1 }
+      }
+      if (!ok) return { decision: 'deny', reason: reasonOf(tool, validate.errors as never), ruleIndex: -1 }
+    }
     if (decl.normalize?.some(n => n.kinds.includes('shell'))) {
       const words = normalizeArgs(decl, args as object, true)
       if (words instanceof InvalidArgument) return invalid(words)
@@ -294,8 +436,22 @@ export function interpret(policy: Policy): Oracle {
     const params = paramsOf(options)
     const env: Env = { args, context, params, tool, options }
     const rules = policy.rules.filter(r => r.on !== 'result' && (r.tools === '*' || r.tools.includes(tool)))
-    // every applicable rule is evaluated on every call (so a throw never depends on order)
-    const held = new Map(rules.map(r => [r, holds(r, env, options)]))
+    // every applicable rule is evaluated on every call (so a throw never depends on order); under
+    // `fail_mode: open` a rule that throws is skipped, and the error noted
+    const errors: string[] = []
+    const skipped = (r: Rule, e: unknown): false => {
+      errors.push(`rule \`${r.id}\` skipped: ${errorText(e)}`)
+      return false
+    }
+    const attempt = (r: Rule): boolean => {
+      if (policy.failMode === 'closed') return holds(r, env, options)
+      try {
+        return holds(r, env, options)
+      } catch (e) {
+        return skipped(r, e)
+      }
+    }
+    const held = new Map(rules.map(r => [r, attempt(r)]))
     const matching = rules.filter(r => !r.limit && held.get(r))
     const warnings = matching.filter(r => r.warn).map(r => r.id)
     let result: Evaluation | undefined
@@ -314,12 +470,26 @@ export function interpret(policy: Policy): Oracle {
       const limits: PendingLimit[] = []
       for (const r of rules.filter(x => x.limit)) {
         if (!held.get(r)) continue
-        const kv = r.limit!.key ? ev(r.limit!.key, env) : ''
-        const key = r.limit!.key === null ? '' : typeof kv === 'string' ? kv : kv === undefined ? 'undefined' : JSON.stringify(kv)
+        const keyOf = (): string => {
+          if (r.limit!.key === null) return ''
+          const kv = ev(r.limit!.key, env)
+          return typeof kv === 'string' ? kv : kv === undefined ? 'undefined' : JSON.stringify(kv)
+        }
+        let key: string
+        if (policy.failMode === 'closed') key = keyOf()
+        else {
+          try {
+            key = keyOf()
+          } catch (e) {
+            skipped(r, e)
+            continue
+          }
+        }
         limits.push({ rule: r.id, index: r.index, action: r.action, warn: r.warn, max: r.limit!.max, perMs: r.limit!.perMs, key, message: r.message, ...(r.severity ? { severity: r.severity } : {}) })
       }
       if (limits.length > 0 && result.decision !== 'deny') result = { ...result, limits }
     }
+    if (errors.length > 0) result = { ...result, errors, reason: `${result.reason === undefined ? '' : `${result.reason} `}(fail_mode open: ${errors.join('; ')})` }
     return result
   }
 
@@ -365,11 +535,16 @@ export function interpret(policy: Policy): Oracle {
       return policy.tools.map(t => t.name).filter(tool => {
         const v = toolVisibility(policy, rulesFor(tool), counters)
         const env: Env = { args: undefined, context, params, tool, options }
-        let held: Map<Rule, boolean>
-        try {
-          held = new Map(v.evaluated.map(r => [r, Boolean(ev(r.condition!, env))]))
-        } catch {
-          return policy.failMode === 'open'
+        // as `evaluate`: under `closed` a throwing condition denies every call (hidden); under
+        // `open` only that rule is skipped
+        const held = new Map<Rule, boolean>()
+        for (const r of v.evaluated) {
+          try {
+            held.set(r, Boolean(ev(r.condition!, env)))
+          } catch {
+            if (policy.failMode === 'closed') return false
+            held.set(r, false)
+          }
         }
         const holds = (r: Rule): boolean => held.get(r) ?? true
         if (v.denies.some(holds)) return false
@@ -401,7 +576,7 @@ export function interpret(policy: Policy): Oracle {
       try {
         return run(tool, args, context, options)
       } catch (e) {
-        return { decision: failAction, reason: `evaluation error: ${e instanceof Error ? e.message : String(e)}`, ruleIndex: -1 }
+        return { decision: failAction, reason: `evaluation error: ${errorText(e)}`, ruleIndex: -1 }
       }
     },
   }

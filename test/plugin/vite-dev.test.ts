@@ -163,3 +163,50 @@ describe('vite dev server: HMR', () => {
     expect(payload.type).toBe('full-reload')
   })
 })
+
+describe('vite dev server: policy packs', () => {
+  it('a policy extending the shipped SSRF pack denies the metadata address, and an edit to the pack hot-updates the policy', async () => {
+    const pack = readFileSync('policies/packs/ssrf.policy.yaml', 'utf8')
+    const app = 'extends: [./ssrf.policy.yaml]\ntools:\n  fetch_url:\n    parameters: { type: object, properties: { url: { type: string } }, required: [url] }\n'
+    const main = [
+      "import { evaluate } from './app.policy.yaml'",
+      "console.log(evaluate('fetch_url', { url: 'http://169.254.169.254/' }).decision)",
+      "if (import.meta.hot) import.meta.hot.accept('./app.policy.yaml', mod => console.log(mod.evaluate('fetch_url', { url: 'https://example.com/' }).decision))",
+      '',
+    ].join('\n')
+    const { dir, server, base, sent } = await serve({ 'ssrf.policy.yaml': pack, 'app.policy.yaml': app, 'main.js': main })
+    expect((await get(base, '/main.js')).status).toBe(200)
+    const before = await get(base, '/app.policy.yaml?import')
+    expect(before.status).toBe(200)
+    const first = await importServed(dir, before.text)
+    expect(first.evaluate('fetch_url', { url: 'http://169.254.169.254/latest/meta-data/' })).toMatchObject({ decision: 'deny', rule: 'ssrf-private-address' })
+    expect(first.evaluate('fetch_url', { url: 'http://0x7f.1/' }).decision).toBe('deny')
+    expect(first.evaluate('fetch_url', { url: 'https://api.stripe.com/v1/charges' }).decision).toBe('allow')
+    expect(first.evaluate('fetch_url', { url: 'https://example.com/' }).decision).toBe('allow')
+    // the pack is a dependency of the policy module in vite's graph
+    const policyModule = server.environments.client.moduleGraph.getModuleById(join(dir, 'app.policy.yaml'))!
+    expect(policyModule.transformResult).not.toBeNull()
+    sent.length = 0
+
+    // edit only the pack: a new rule
+    writeFileSync(join(dir, 'ssrf.policy.yaml'), `${pack}  - id: no-example\n    tool: fetch_url\n    when: "url(args.url)?.hostname === 'example.com'"\n    action: deny\n`)
+    const update = await waitFor('the hot update', () => sent.find(p => p.type === 'update' || p.type === 'full-reload'))
+    expect(update).toMatchObject({ type: 'update', updates: [{ type: 'js-update', path: '/main.js', acceptedPath: '/app.policy.yaml' }] })
+    expect(policyModule.transformResult).toBeNull()
+    const after = await get(base, `/app.policy.yaml?import&t=${(update as { updates: { timestamp: number }[] }).updates[0]!.timestamp}`)
+    expect(after.status).toBe(200)
+    expect((await importServed(dir, after.text)).evaluate('fetch_url', { url: 'https://example.com/' })).toMatchObject({ decision: 'deny', rule: 'no-example' })
+
+    // a broken pack reaches the overlay with the pack's own file and line
+    sent.length = 0
+    writeFileSync(join(dir, 'ssrf.policy.yaml'), pack.replace('  - id: ssrf-scheme', '  - id: ssrf-scheme\n    actoin: deny'))
+    const again = await waitFor('the update after breaking the pack', () => sent.find(p => p.type === 'update' || p.type === 'full-reload'))
+    const broken = await get(base, `/app.policy.yaml?import&t=${(again as { updates: { timestamp: number }[] }).updates[0]!.timestamp}`)
+    expect(broken.status).toBe(500)
+    const payload = await waitFor('the error payload', () => sent.find(p => p.type === 'error'))
+    const err = (payload as Extract<HotPayload, { type: 'error' }>).err as { message: string; loc: { file: string; line: number } }
+    expect(err.message).toContain(`${join(dir, 'ssrf.policy.yaml')}:`)
+    expect(err.message).toContain('unknown key `actoin`')
+    expect(err.loc.file).toBe(join(dir, 'ssrf.policy.yaml'))
+  })
+})

@@ -16,10 +16,13 @@ const KEYS = ['a', 'b', 's', 'n', 'list', 'length', '__proto__', 'constructor', 
 const SAFE_REGEXES: [string, string][] = [['^a', ''], ['b$', 'i'], ['^\\d+$', ''], ['x|y', ''], ['^$', ''], ['é', 'u'], ['^[a-c]{2}', 's']]
 const TOOLS = ['t1', 't2', '__proto__']
 
-const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0')
 // values the normalisers and detectors care about: paths, URLs, shell lines, look-alike text, secrets, PII
 const canonString = fc.constantFrom('/tmp/../etc/passwd', '....//etc/hosts', '/../x', 'a\u0000b', '//a//./b/', '../x/../../y', 'http://evil%2ecom/a/../b', 'HTTPS://ＥＶＩＬ。com:443/x', 'not a url', 'rm -fr /', "bash -c 'rm -r -f /'", 'ls $HOME', 'echo "a b" \\c;ls', "sudo\u00a0rm -r x", 'echo {a,b}', "eval 'ls -la'", 'a\'b', 'adm\ufeffin', '\u202eabc', 'ﬁ\u3000x', ' Trim Me ', 'AKIAABCDEFGHIJKLMNOP', 'mail me: ana@example.com', 'card 4111 1111 1111 1111', 'card 4111 1111 1111 1112', 'call +15550100199', 'password=hunter2', '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----')
-const scalar = fc.oneof(hostileString, canonString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.5, -0, NaN, Infinity), fc.boolean(), fc.constant(null))
+const HOSTS = ['127.0.0.1', '2130706433', '0x7f.1', '[::ffff:127.0.0.1]', '::ffff:7f00:1', '::1', '169.254.169.254', 'localhost', 'LOCALHOST.', 'a.localhost', '10.1.2.3', '8.8.8.8', '[2002:a9fe:a9fe::]', '64:ff9b::10.0.0.1', '::10.0.0.1', 'api.stripe.com', 'http://127.0.0.1/', 'https://api.stripe.com/v1/charges', 'http://[fe80::1]:80/x?y', 'http://0x7f.1/', 'http://2130706433/', 'https://user@203.0.113.9:8443/p?q', 'file:///etc/passwd', 'evil@127.0.0.1', '127.0.0.1:80', '1.2.3', '256.1.1.1', 'fd00::1', '[fe80::1%25eth0]', '::', '0', '203.0.113.9', '2001:db8::5', '①②⑦.0.0.1', '100.64.1.1', '172.31.255.255', '172.32.0.1', 'ff02::1', '1.2.3.4.', ' 127.0.0.1 ', '127.0.0.1/x']
+const CIDRS = ['10.0.0.0/8', '127.0.0.0/8', '0.0.0.0/0', '203.0.113.0/24', '8.8.8.8/32', '2001:db8::/32', '::/0', '::ffff:0:0/96', 'fe80::/10', '::1/128', '172.16.0.0/12', '64:ff9b::/96']
+const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0', '1e309', ' 11', '0x10', 'Infinity', 'NaN', '11abc', '-1e400', ...HOSTS)
+// numbers spelled every way a caller can: none may dodge a comparison (SPEC 1.3)
+const scalar = fc.oneof(hostileString, canonString, fc.integer({ min: -3, max: 200 }), fc.constantFrom<unknown>(0.5, -0, NaN, Infinity, -Infinity, 11n, Object(11), Object('11')), fc.boolean(), fc.constant(null))
 const literal = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.boolean(), fc.constant(null))
 
 const rootExpr = fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }, { kind: 'root', name: 'tool', span: S }, { kind: 'root', name: 'params', span: S })
@@ -32,7 +35,23 @@ const resultPath: fc.Arbitrary<Expr> = fc.tuple(fc.array(fc.constantFrom(...KEYS
   .map(([keys, optional]) => keys.reduce<Expr>((o, k) => ({ kind: 'member', object: o, key: k, optional, span: S }), { kind: 'root', name: 'result', span: S }))
 const labelsExpr: Expr = { kind: 'labels', span: S }
 
-const regex = fc.constantFrom(...SAFE_REGEXES).map(([source, flags]): Expr => ({ kind: 'regex', source, flags, span: S }))
+
+// some regexes carry an input bound, as `check` gives a polynomial one: a longer string must throw
+const regex = fc.tuple(fc.constantFrom(...SAFE_REGEXES), fc.option(fc.constantFrom(0, 1, 2), { nil: undefined, freq: 3 }))
+  .map(([[source, flags], inputLimit]): Expr => ({ kind: 'regex', source, flags, ...(inputLimit !== undefined ? { inputLimit } : {}), span: S }))
+
+const quantifierKind = fc.constantFrom<'some' | 'every'>('some', 'every')
+/** One quantifier, or two nested ones whose inner body reads both elements (and a hidden outer name). */
+const quantifier: fc.Arbitrary<Expr> = fc.oneof(
+  fc.tuple(quantifierKind, path, body('x')).map(([quantifier, array, b]): Expr => ({ kind: 'quantifier', quantifier, array, param: 'x', body: b, span: S })),
+  fc.tuple(quantifierKind, quantifierKind, path, fc.constantFrom(...KEYS), fc.constantFrom('y', 'x').chain(n => fc.tuple(fc.constant(n), body(n))), opExpr(varPath('x'))).map(([q1, q2, array, key, [innerName, inner], outerTest]): Expr => ({
+    kind: 'quantifier', quantifier: q1, array, param: 'x', span: S,
+    body: {
+      kind: 'logical', op: '||', left: outerTest, span: S,
+      right: { kind: 'quantifier', quantifier: q2, array: { kind: 'member', object: { kind: 'var', name: 'x', span: S }, key, optional: true, span: S }, param: innerName, body: inner, span: S },
+    },
+  })),
+)
 
 function expressions(path: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
   return fc.letrec<{ expr: Expr }>(tie => ({
@@ -61,11 +80,35 @@ function expressions(path: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
       const found: Expr = { kind: 'detect', detector, arg, span: S }
       return negate ? { kind: 'unary', op: '!', arg: found, span: S } : found
     }),
+    quantifier,
+    fc.tuple(fc.oneof(path, literal.map((value): Expr => ({ kind: 'lit', value, span: S }))), fc.constantFrom('protocol', 'hostname', 'port', 'pathname', 'search', 'href', '__proto__'), fc.boolean())
+      .map(([arg, key, bare]): Expr => (bare ? { kind: 'url', arg, span: S } : { kind: 'member', object: { kind: 'url', arg, span: S }, key, optional: true, span: S })),
+    addressTest(path),
   ),
   })).expr
 }
 const expr = expressions(path)
 const resultExpr = expressions(fc.oneof(path, resultPath))
+
+function urlParts(subject: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
+  return fc.tuple(subject, fc.constantFrom<'protocol' | 'hostname' | 'port' | 'pathname' | 'search'>('protocol', 'hostname', 'port', 'pathname', 'search')).map(([object, part]): Expr => ({ kind: 'urlPart', object, part, span: S }))
+}
+
+/** `isPrivateAddress` / `ipInRange` of a path, a URL string's host, or a literal. */
+function addressTest(subject: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
+  const arg = fc.oneof(subject, urlParts(subject), fc.constantFrom(...HOSTS).map((value): Expr => ({ kind: 'lit', value, span: S })))
+  return fc.tuple(arg, fc.boolean(), fc.subarray(CIDRS, { minLength: 1, maxLength: 3 })).map(([a, priv, cidrs]): Expr => (priv ? { kind: 'privateAddress', arg: a, span: S } : { kind: 'inCidr', arg: a, cidrs, span: S }))
+}
+
+/** A path rooted at a quantifier's element. */
+function varPath(name: string): fc.Arbitrary<Expr> {
+  return fc.array(fc.constantFrom(...KEYS), { maxLength: 2 }).map(keys => keys.reduce<Expr>((o, k) => ({ kind: 'member', object: o, key: k, optional: true, span: S }), { kind: 'var', name, span: S }))
+}
+
+function body(name: string): fc.Arbitrary<Expr> {
+  return fc.oneof(opExpr(varPath(name)), addressTest(varPath(name)), opExpr(urlParts(varPath(name))), fc.tuple(varPath(name), hostileString).map(([receiver, x]): Expr => ({ kind: 'call', method: 'endsWith', receiver, args: [{ kind: 'lit', value: x, span: S }], optional: true, span: S })))
+}
+
 
 function opExpr(subject: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
   const ops: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
@@ -82,7 +125,7 @@ function opExpr(subject: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
     })
 }
 
-const condition = fc.oneof(expr, opExpr(path), fc.array(opExpr(path), { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'all', items, span: S })), fc.array(fc.array(opExpr(path), { minLength: 1, maxLength: 2 }).map((items): Expr => ({ kind: 'all', items, span: S })), { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'any', items, span: S })))
+const condition = fc.oneof(expr, opExpr(path), quantifier, addressTest(path), fc.array(opExpr(path), { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'all', items, span: S })), fc.array(fc.array(opExpr(path), { minLength: 1, maxLength: 2 }).map((items): Expr => ({ kind: 'all', items, span: S })), { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'any', items, span: S })))
 
 const resultCondition = fc.oneof(resultExpr, opExpr(resultPath), opExpr(fc.constant(labelsExpr)), fc.array(opExpr(fc.oneof(resultPath, path)), { minLength: 1, maxLength: 3 }).map((items): Expr => ({ kind: 'all', items, span: S })))
 const redactItem = fc.oneof(
@@ -121,6 +164,7 @@ const policyArb = fc.record({
   default: p.default,
   unknownTools: p.unknownTools,
   failMode: p.failMode,
+  regexInputLimit: 4096,
   tools: TOOLS.map((name, i) => ({ name, redact: [], span: S, ...(normalize[i] && normalize[i]!.length > 0 ? { normalize: dedupe(normalize[i]!).map(n => ({ ...n, span: S })) } : {}), ...(p.typed && i === 0 ? { schema: { type: 'object', properties: { s: { type: 'string' }, n: { type: 'number' }, list: { type: 'array', items: { type: 'string' } } }, required: ['s'] } } : {}) })),
   context: [],
   params: [{ name: 'cap', type: 'number', default: 3, span: S }],
@@ -188,6 +232,11 @@ function withCycle(v: unknown, cyclic: boolean): unknown {
 
 function normalise(e: Record<string, unknown>): Record<string, unknown> {
   const out = { ...e }
+  // error texts are each implementation's own; which rules were skipped, and that it shows, must agree
+  if (Array.isArray(out['errors'])) {
+    out['errors'] = (out['errors'] as string[]).map(m => m.replace(/ skipped: [^]*$/, ' skipped')).sort()
+    out['reason'] = String(out['reason']).replace(/ ?\(fail_mode open: [^]*\)$/, ' (fail_mode open)')
+  }
   if (typeof out['reason'] === 'string' && out['reason'].startsWith('evaluation error:')) out['reason'] = 'evaluation error'
   return JSON.parse(JSON.stringify(out)) as Record<string, unknown>
 }

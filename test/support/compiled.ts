@@ -1,6 +1,6 @@
 /** Compiles a policy and imports the emitted module from disk, as an application would. */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { compile, type CompileResult, type Env } from '../../compiler/index.js'
@@ -20,8 +20,13 @@ export async function importCode(code: string): Promise<CompiledPolicy> {
   return (await import(pathToFileURL(file).href)) as CompiledPolicy
 }
 
+/** The resolver the CLI and the plugin give the compiler: files from disk, null when missing. */
+export function readPolicyFile(path: string): string | null {
+  return existsSync(path) ? readFileSync(path, 'utf8') : null
+}
+
 export async function compileModule(source: string, filename = 'test.policy.yaml', env?: Env): Promise<{ module: CompiledPolicy; result: CompileResult }> {
-  const result = compile(source, { filename, ...(env ? { env } : {}) })
+  const result = compile(source, { filename, resolve: readPolicyFile, ...(env ? { env } : {}) })
   const errors = result.diagnostics.filter(d => d.severity === 'error')
   if (errors.length > 0) throw new Error(`policy does not compile: ${errors.map(e => e.message).join('; ')}`)
   return { module: await importCode(result.code), result }
