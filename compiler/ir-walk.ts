@@ -15,5 +15,6 @@ export function children(e: Expr): Expr[] {
     case 'quantifier': return [e.array, e.body]
     case 'url': case 'privateAddress': case 'inCidr': return [e.arg]
     case 'urlPart': return [e.object]
+    case 'detect': return [e.arg]
   }
 }

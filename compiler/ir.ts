@@ -69,6 +69,8 @@ export interface ToolDecl {
    * as the generated validator compiles them.
    */
   schemaRegexes?: RegexLit[]
+  /** SPEC 4.2 `normalize:`: the arguments whose canonical value rules and validation see, in YAML order. */
+  normalize?: ArgNormalizer[]
   /**
    * `adds:` — session labels this tool carries (SPEC 4.2). The session gains them once a call of the
    * tool was allowed and its handler returned (the guard's `result` step), never on a decision alone.
@@ -76,6 +78,51 @@ export interface ToolDecl {
   adds?: string[]
   /** `returns:` — the JSON Schema of the handler's return value; result rules reading `result` are typed against it. */
   returns?: JsonSchema
+  span: Span
+}
+
+/**
+ * SPEC 4.2 `normalize:` kinds. Each maps a string to its canonical string (`shell`: to a string
+ * array), or finds it invalid:
+ * - `path`: POSIX, lexical. Invalid if it holds NUL. Split on `/`; empty and `.` segments dropped;
+ *   `..` removes the segment before it. An absolute path (leading `/`) whose `..` would climb above
+ *   `/` is invalid; a relative one keeps its leading `..` segments (they depend on a working
+ *   directory the policy cannot know). Result: `/` + segments joined by `/` (absolute; `/` alone when
+ *   none are left), or the segments joined by `/` (relative; `.` when none are left). Symlinks are
+ *   not resolved.
+ * - `url`: `new URL(s).href` (WHATWG: scheme and host lower-cased, percent-encoded host bytes
+ *   decoded, IDN hosts to ASCII, every IPv4 spelling to dotted decimal, default port dropped, dot
+ *   segments resolved). Invalid when `new URL(s)` throws.
+ * - `text`: NFKC, then every code point that is Default_Ignorable_Code_Point or Bidi_Control
+ *   removed and every other White_Space code point outside ASCII made U+0020, then NFKC again (so
+ *   a removed character cannot leave an unnormalised pair behind).
+ * - `lower`: `s.toLowerCase()`. `trim`: `s.trim()`.
+ * - `shell`: the words of a shell command line (see `shellWords` in compiler/emit/normalize.ts, and
+ *   its reference in test/oracle/shell.ts): blanks separate words; quotes and backslashes are
+ *   removed as POSIX sh reads them; each unquoted control operator (`;`, `|`, `&&`, `>`, `(`, ...)
+ *   is a word of its own; a `#` at the start of a word comments out the rest of its line. Then:
+ *   the script of `sh`/`bash`/`zsh`/`dash`/`ksh` `-c <script>` (also `-lc`, `-ec` ...) and the
+ *   arguments of `eval` are replaced by their own words (at most 8 levels deep), and after every
+ *   cluster of short flags (`-fr`: `-` and two or more ASCII letters) its letters follow as single
+ *   flags (`-fr`, `-f`, `-r`). Invalid: an unterminated quote, a trailing backslash, and what only a
+ *   running shell could expand (`$name`, `${`, `$(`, `` ` ``, `$'...'`, brace expansion with `,` or
+ *   `..`), nesting deeper than 8, or more than 10,000 words.
+ */
+export type NormalizeKind = 'path' | 'url' | 'shell' | 'text' | 'lower' | 'trim'
+
+/**
+ * `normalize: { <arg>: <kind> | [<kind>, ...] }` of one argument (a top-level property of the
+ * arguments object). At run time, before validation, `evaluate` replaces the arguments by a copy
+ * (own enumerable properties only) in which each normalised argument that is present and a string
+ * has had its kinds applied in order; a value that is not a string is left as it is (the schema, if
+ * any, rejects it). `shell`, always last, is applied after validation (the schema describes the
+ * string the model sends; rules read the words). A kind that finds the value invalid makes the
+ * decision `deny` (whatever the fail mode, as for arguments the schema rejects), with a reason that
+ * names the argument.
+ */
+export interface ArgNormalizer {
+  arg: string
+  kinds: NormalizeKind[]
   span: Span
 }
 
@@ -233,6 +280,7 @@ export type Expr =
   | Op
   | AllOf
   | AnyOf
+  | Detect
   | Quantifier
   | Var
   | UrlOf
@@ -436,6 +484,23 @@ export interface AnyOf {
   span: Span
 }
 
+/**
+ * `containsSecret(x)` / `containsPii(x)` in `when`; `contains_secret` / `contains_pii` in conditions
+ * (whose `not_` forms lower to `!`). True when x, or any string or finite number found in x through
+ * own enumerable properties and array elements, holds a match of one of the detector's patterns
+ * (compiler/detectors.ts; a `luhn` candidate only when its digits pass the Luhn check). Numbers are
+ * read as `String(n)`. Anything else (null, absent, booleans, object keys) holds nothing. The search
+ * is depth-first, array elements in index order (own ones only) and object properties in
+ * `Object.keys` order, and stops at the first hit; reaching an object or array at depth
+ * `DETECT_MAX_DEPTH` (x itself is depth 0; cycles end there too) before a hit throws, and so may
+ * a throwing getter.
+ */
+export interface Detect {
+  kind: 'detect'
+  detector: 'secret' | 'pii'
+  arg: Expr
+  span: Span
+}
 // ---- SPEC 4.4: quantifiers, URL parts, addresses ----
 
 /**

@@ -141,6 +141,12 @@ export interface Guard {
    * so every call a model proposed leaves a record.
    */
   reject(tool: string, args: unknown, reason: string, context?: unknown): GuardDecision
+  /**
+   * SPEC 4.2: the governed tools some call could be allowed or reviewed for under `context`
+   * (decided statically by the compiled `visibleTools`, with this guard's params). Never throws: if
+   * the module cannot answer, fail mode closed lists none and open lists every governed tool.
+   */
+  visibleTools(context?: unknown): string[]
   /** Writes out buffered records. */
   flush(): Promise<void>
   /** Flushes records and releases the store. */
@@ -242,6 +248,15 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     reason: e instanceof LimitKeysFullError ? `limit key bound reached (fail mode ${info.failMode}): ${e.message}` : `limit store unavailable (fail mode ${info.failMode}): ${message(e)}`,
   })
 
+  /** What the record shows of the arguments: the canonical value rules read (`normalize:`), `shell` arguments as text. */
+  const recordedArgs = (tool: string, args: unknown): unknown => {
+    try {
+      return compiled.canonicalArgs ? compiled.canonicalArgs(tool, args, { words: false }) : args
+    } catch {
+      return args
+    }
+  }
+
   /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
   const redactPaths = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
   const full = options.capture === 'full'
@@ -262,7 +277,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         ...(d.reason !== undefined ? { reason: d.reason } : {}),
         ...(d.severity !== undefined ? { severity: d.severity } : {}),
         ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
-        args: copy.ok ? hide(copy.value, paths) : UNREADABLE,
+        args: copy.ok ? hide(recordedArgs(tool, copy.value), paths) : UNREADABLE,
         ...(context !== undefined ? { context: hide(context) } : {}),
         ...(full ? { capture: 'full' as const } : {}),
         ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
@@ -487,6 +502,16 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     const d: GuardDecision = { decision: 'deny', reason }
     record(tool, args, context, d, now())
     return d
+  }
+  guard.visibleTools = (context?: unknown): string[] => {
+    try {
+      if (typeof compiled.visibleTools !== 'function') return [...info.tools]
+      const listed = compiled.visibleTools(context, { params })
+      return Array.isArray(listed) ? listed.filter(t => typeof t === 'string') : []
+    } catch (e) {
+      onError(new Error(`visibleTools failed (fail mode ${info.failMode}): ${message(e)}`))
+      return failAction === 'allow' ? [...info.tools] : []
+    }
   }
   guard.flush = async () => {
     try {

@@ -136,8 +136,14 @@ export interface CompiledPolicy {
   evaluateResult?(tool: string, args: unknown, result: unknown, context?: unknown, options?: EvaluateOptions): ResultEvaluation
   /** the context counters that apply to a call (absent in modules without them) */
   counters?(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null
-  /** the canonical arguments (after `normalize:`), which approvals are bound to (absent: the arguments) */
-  canonicalArgs?(tool: string, args: unknown): unknown
+  /** SPEC 4.2: the governed tools some call could be allowed or reviewed for under `context` (absent in older modules) */
+  visibleTools?(context?: unknown, options?: EvaluateOptions): string[]
+  /**
+   * The arguments as rules see them after `normalize:`, which approvals are bound to; unchanged when
+   * nothing applies (absent in older modules: the arguments). `{ words: false }` leaves `shell`
+   * arguments as (normalised) text, the form records keep.
+   */
+  canonicalArgs?(tool: string, args: unknown, options?: { words?: boolean }): unknown
 }
 
 /**

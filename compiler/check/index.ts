@@ -5,6 +5,7 @@ import type { Diagnostic } from '../diagnostic.js'
 import type { Expr, Policy, RegexLit } from '../ir.js'
 import { children } from '../ir-walk.js'
 import { checkRegex } from './regex.js'
+import { checkNormalize } from './normalize.js'
 import { checkTypes } from './types.js'
 
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g
@@ -16,6 +17,7 @@ export function check(policy: Policy, source: string, out: Diagnostic[]): void {
   for (const field of policy.context) for (const rx of regexes([field.count?.key ?? null])) checkRegex(rx, out, policy.regexInputLimit)
   // the argument validators run the schemas' own regexes on every call: judged the same way
   for (const tool of policy.tools) for (const rx of tool.schemaRegexes ?? []) checkRegex(rx, out, null)
+  checkNormalize(policy, out)
   checkTypes(policy, out)
   const used = new Set<string>()
   for (const rule of policy.rules) if (rule.tools !== '*') for (const t of rule.tools) used.add(t)
@@ -56,6 +58,7 @@ function* regexes(exprs: (Expr | null)[]): Generator<RegexLit> {
       case 'call': stack.push(e.receiver, ...e.args); break
       case 'op': stack.push(e.subject); if (e.value) stack.push(e.value); break
       case 'all': case 'any': stack.push(...e.items); break
+      case 'detect': stack.push(e.arg); break
       default: stack.push(...children(e))
     }
   }

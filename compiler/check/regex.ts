@@ -29,6 +29,11 @@ function analyse(source: string, flags: string): RecheckResult {
   return v
 }
 
+/** The super-linear analysis verdict for a pattern (cached): `safe`, `vulnerable` or `unknown`. */
+export function regexVerdict(source: string, flags: string): RecheckResult['status'] {
+  return analyse(source, flags).status
+}
+
 /**
  * The longest input a regex of polynomial `degree` may run on, for a policy whose
  * `regex_input_limit` is `limit`: `limit` is the bound for degree 2, and a degree-d pattern gets

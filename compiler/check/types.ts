@@ -9,6 +9,7 @@ import type { Expr, FieldDecl, JsonSchema, Member, Policy, Rule, ScalarType, Spa
 import { children } from '../ir-walk.js'
 import { URL_PARTS } from '../net.js'
 import { didYouMean } from '../lower/suggest.js'
+import { canonicalSchema } from './normalize.js'
 
 type Tag = 'string' | 'number' | 'boolean' | 'null' | 'undefined' | 'object' | 'array' | 'regex'
 
@@ -230,6 +231,10 @@ class Checker {
       }
       case 'any':
         for (const i of e.items) this.type(i, facts)
+        return t('boolean')
+      case 'detect':
+        // any value may be searched: strings and numbers are read, anything else holds nothing
+        this.type(e.arg, facts)
         return t('boolean')
       case 'quantifier': return this.quantifier(e, facts)
       case 'var': {
@@ -483,6 +488,7 @@ function usesArgs(e: Expr | null): boolean {
     case 'call': return usesArgs(e.receiver) || e.args.some(usesArgs)
     case 'op': return usesArgs(e.subject) || usesArgs(e.value)
     case 'all': case 'any': return e.items.some(usesArgs)
+    case 'detect': return usesArgs(e.arg)
   }
 }
 
@@ -493,7 +499,8 @@ export function checkTypes(policy: Policy, out: Diagnostic[]): void {
   const argTypes = new Map<string, Ty>()
   const resultTypes = new Map<string, Ty>()
   for (const tool of policy.tools) {
-    argTypes.set(tool.name, tool.schema ? schemaType(tool.schema) : ANY)
+    // rules read the canonical arguments: a `shell` argument is a string array (compiler/check/normalize.ts)
+    argTypes.set(tool.name, tool.schema ? schemaType(canonicalSchema(tool)) : ANY)
     // `returns:` types `result`; a result the tool does not declare may be anything
     resultTypes.set(tool.name, tool.returns ? schemaType(tool.returns) : ANY)
   }

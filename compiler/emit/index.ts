@@ -21,6 +21,9 @@ import { ADDRESS_HELPERS, URL_HELPERS } from './net.js'
 import { children } from '../ir-walk.js'
 import { resultFunctions } from './results.js'
 import { buildValidators } from './validate.js'
+import { detectorHelpers } from './detectors.js'
+import { canonicalArgsFunction, NORMALIZE_HELPERS, normalizeSpecs, usesNormalize } from './normalize.js'
+import { visibleFunction } from './visible.js'
 import { declarations } from './types.js'
 import { CoveragePoints, coverageExports } from './coverage.js'
 
@@ -67,6 +70,11 @@ class ModuleBuilder implements LangBuilder {
   readonly nets = new Map<string, Code>()
   /** declared params: name → the module constant holding its default */
   readonly params = new Map<string, Code>()
+  /**
+   * Which detectors the emitted code calls (their patterns are emitted only then); `redact` also
+   * emits `redactDetected` (compiler/emit/detectors.ts), for result rules that redact secrets or PII.
+   */
+  readonly detectors = { secret: false, pii: false, redact: false }
   private readonly regexes = new Map<string, Code>()
   private readonly formats = new Map<string, Code>()
 
@@ -116,6 +124,7 @@ function cost(e: Expr | null): number {
     case 'call': return 3 + cost(e.receiver) + e.args.reduce((s, i) => s + cost(i), 0)
     case 'op': return 2 + cost(e.subject) + (e.op === 'matches' ? 20 : e.value?.kind === 'array' ? e.value.items.length : 0)
     case 'all': case 'any': return e.items.reduce((s, i) => s + cost(i), 0)
+    case 'detect': return 40 + cost(e.arg)
     case 'quantifier': return 5 + cost(e.array) + 4 * cost(e.body)
     case 'var': return 0
     case 'url': case 'urlPart': return 30 + children(e).reduce((s, i) => s + cost(i), 0)
@@ -253,6 +262,9 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     }
     case 'all': return e.items.length === 0 ? js`true` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` && `)})`
     case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${cx.b.coverage ? cx.b.coverage.wrap(i, expr(i, cx, true)) : expr(i, cx, true)}`), js` || `)})`
+    case 'detect':
+      cx.b.detectors[e.detector] = true
+      return js`detect(${expr(e.arg, cx)}, ${e.detector === 'secret' ? js`DET_SECRET` : js`DET_PII`}, 0)`
   }
   throw new Error('internal: unknown expression')
 }
@@ -287,6 +299,7 @@ function usesN(e: Expr | null): boolean {
     case 'conditional': return usesN(e.test) || usesN(e.then) || usesN(e.otherwise)
     case 'call': return usesN(e.receiver) || e.args.some(usesN)
     case 'all': case 'any': return e.items.some(usesN)
+    case 'detect': return usesN(e.arg)
     // a quantifier's body runs in its own function, which declares its own `n`
     case 'quantifier': return usesN(e.array)
     case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': return children(e).some(usesN)
@@ -316,10 +329,12 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
 }
 
 /** `rules`: the rules that apply to `tool`, in file order. */
-function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean): Line[] {
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean, normalize: Code | undefined): Line[] {
   const cx: ToolCx = { tool: tool.name, b, vars: new Map() }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
+  // `normalize:` (compiler/emit/normalize.ts): the string kinds before validation, `shell` after it
+  if (normalize) lines.push({ code: js`  let k = normalizeArgs(a, ${normalize}, false); if (isBad(k)) return badArgs(${tool.name}, k.bad); a = k;`, span: tool.normalize![0]!.span })
   // the fast check accepts only what the validator accepts; the validator decides the rest (and
   // says why it rejects). A validator that throws (a getter on the arguments) has not accepted them:
   // deny, whatever the fail mode, since no rule has run yet
@@ -327,6 +342,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
     const test = fastValidator ? js`!${fastValidator}(a) && !${validator}(a)` : js`!${validator}(a)`
     lines.push({ code: js`  try { if (${test}) return invalid(${tool.name}, ${validator}.errors); } catch (e) { return unvalidated(${tool.name}, e); }`, span: tool.span })
   }
+  if (normalize && tool.normalize!.some(n => n.kinds.includes('shell'))) lines.push({ code: js`  k = normalizeArgs(a, ${normalize}, true); if (isBad(k)) return badArgs(${tool.name}, k.bad); a = k;` })
   const stateless = rules.filter(r => !r.limit)
   const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
@@ -446,14 +462,16 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const failDecision: Action = policy.failMode === 'closed' ? 'deny' : 'allow'
 
   const validators = buildValidators(policy, diagnostics)
+  const normSpecs = new Map([...normalizeSpecs(policy)].map(([t, spec]) => [t, b.constant(js`deepFreeze(${spec})`, 'norm')]))
   const toolFns: { tool: ToolDecl; name: Code; lines: Line[] }[] = []
   const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', policy.failMode === 'open') })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', policy.failMode === 'open', normSpecs.get(tool.name)) })
   }
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)
+  const visible = visibleFunction(policy, rulesOf, (r, tool) => expr(r.condition!, { tool, b, vars: new Map() }, true))
   const resultLines = resultFunctions(policy, {
     constant: (value, prefix) => b.constant(value, prefix),
     name: prefix => b.scope.name(prefix),
@@ -488,6 +506,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   // before the constants: address ranges are parsed at load by these helpers
   if (b.usesUrl) lines.push({ code: URL_HELPERS })
   if (b.usesAddress) lines.push({ code: ADDRESS_HELPERS })
+  if (usesNormalize(policy)) lines.push({ code: NORMALIZE_HELPERS })
+  if (b.detectors.secret || b.detectors.pii) lines.push({ code: detectorHelpers(b.detectors) })
   lines.push({ code: js`const FAIL = ${failDecision};` })
   lines.push({ code: js`function malformed(a) { return { decision: FAIL, reason: "malformed arguments: expected an object, got " + kind(a), ruleIndex: -1 }; }` })
   lines.push({ code: js`function invalid(tool, errors) { return { decision: "deny", reason: invalidReason(tool, errors), ruleIndex: -1 }; }` })
@@ -521,6 +541,8 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`  try { return dispatch(tool, args, context, options); } catch (e) { return failed(e); }` })
   lines.push({ code: js`}` })
   lines.push(...counterLines)
+  lines.push({ code: canonicalArgsFunction(normSpecs) })
+  lines.push({ code: visible })
   lines.push(...resultLines)
   lines.push({ code: js`export const policy = deepFreeze(${jsonValue(info)});` })
   if (b.coverage) lines.push({ code: coverageExports(b.coverage, policy.rules.length) })

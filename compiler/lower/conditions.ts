@@ -2,7 +2,7 @@
 import type { Expr, OpName, Span, UrlPartName } from '../ir.js'
 import { cidrProblem, URL_PARTS } from '../net.js'
 import { scalarOffset, type YEntry, type YNode, type YScalar } from '../parse/index.js'
-import { ALL_OPERATORS, CONDITION_KEYS, FIELD_ROOTS, FORBIDDEN_KEYS, Lowerer, spanHead } from './lowerer.js'
+import { ALL_OPERATORS, CONDITION_KEYS, DETECTOR_OPERATORS, FIELD_ROOTS, FORBIDDEN_KEYS, Lowerer, spanHead } from './lowerer.js'
 import { didYouMean } from './suggest.js'
 
 export function conditionList(lw: Lowerer, node: YNode, resultRule = false): Expr | null {
@@ -38,6 +38,12 @@ function lowerCondition(lw: Lowerer, node: YNode, resultRule: boolean): Expr | n
 function lowerTest(lw: Lowerer, subject: Expr, opName: string, vE: YEntry | undefined, opNode: YNode, span: Span, field: YNode): Expr | null {
   const negate = opName.startsWith('not_')
   const op = (negate ? opName.slice(4) : opName) as OpName
+  const detector = DETECTOR_OPERATORS[op]
+  if (detector !== undefined) {
+    if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
+    const found: Expr = { kind: 'detect', detector, arg: subject, span }
+    return negate ? { kind: 'unary', op: '!', arg: found, span } : found
+  }
   if (op === ('private_address' as OpName) || op === ('in_cidr' as OpName)) {
     const test = addressTest(lw, subject, op, opName, vE, opNode, span)
     return test === null || !negate ? test : { kind: 'unary', op: '!', arg: test, span }

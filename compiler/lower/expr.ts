@@ -37,6 +37,9 @@ const METHODS: Record<string, { arity: number }> = {
   every: { arity: 1 },
 }
 
+/** The detector functions of SPEC 4.2: `containsSecret(x)`, `containsPii(x)`. */
+const DETECTORS: Record<string, 'secret' | 'pii'> = { containsSecret: 'secret', containsPii: 'pii' }
+
 const NODE_NAMES: Record<string, string> = {
   AssignmentExpression: 'assignment',
   UpdateExpression: 'increment/decrement',
@@ -235,10 +238,12 @@ function hasOptionalLink(n: AnyNode): boolean {
 function call(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
   const callee = n.callee as AnyNode
   if (n.optional) return reject(cx, n, 'optional calls `f?.()` are not allowed in a `when` expression')
+  if (callee.type === 'Identifier' && Object.prototype.hasOwnProperty.call(DETECTORS, callee.name)) return detector(n, callee.name as string, cx)
   if (callee.type === 'Identifier' && Object.prototype.hasOwnProperty.call(FUNCTIONS, callee.name)) return functionCall(n, cx, walk, x => sp(cx, x))
   if (callee.type !== 'MemberExpression' || callee.computed) {
     const name = callee.type === 'Identifier' ? `\`${callee.name}\`` : 'this function'
-    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}; functions: ${Object.keys(FUNCTIONS).map(m => `\`${m}\``).join(', ')}`)
+    const near = callee.type === 'Identifier' ? didYouMean(callee.name as string, [...Object.keys(DETECTORS), ...Object.keys(FUNCTIONS)]) : undefined
+    return reject(cx, callee, `calling ${name} is not allowed in a \`when\` expression`, near ?? `allowed methods: ${Object.keys(METHODS).map(m => `\`${m}\``).join(', ')}; functions: ${[...Object.keys(FUNCTIONS), ...Object.keys(DETECTORS)].map(m => `\`${m}\``).join(', ')}`)
   }
   const method = (callee.property as AnyNode).name as string
   const spec = METHODS[method]
@@ -262,4 +267,11 @@ function call(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
   }
   const out: Call = { kind: 'call', method: method as Call['method'], receiver, args: loweredArgs, optional, span: sp(cx, n) }
   return out
+}
+
+function detector(n: AnyNode, name: string, cx: ExprContext): Expr {
+  const args = n.arguments as AnyNode[]
+  if (args.length !== 1) return reject(cx, n, `\`${name}\` takes 1 argument, got ${args.length}`)
+  if (args[0]!.type === 'SpreadElement') return reject(cx, n, 'spread arguments are not allowed')
+  return { kind: 'detect', detector: DETECTORS[name]!, arg: walk(args[0]!, cx, false), span: sp(cx, n) }
 }

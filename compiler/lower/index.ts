@@ -7,6 +7,7 @@ import type { Action, FailMode, RegexLit, FieldDecl, JsonSchema, JsonValue, Para
 import type { YNode } from '../parse/index.js'
 import { ACTIONS, CONTEXT_FIELD_KEYS, DECISIONS, DEFAULT_REGEX_INPUT_LIMIT, FAIL_MODES, Lowerer, PARAM_KEYS, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
 import { lowerRule } from './rule.js'
+import { lowerNormalize } from './normalize.js'
 import { refuseSchemaIds, schemaRegexes } from './schema.js'
 import { duration, lowerCounter } from './stateful.js'
 import { closest } from './suggest.js'
@@ -96,6 +97,11 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
           }
           const r = m?.get('redact')
           if (r) decl.redact = lw.stringList(r.value, '`redact`') ?? []
+          const nz = m?.get('normalize')
+          if (nz) {
+            const list = lowerNormalize(lw, nz.value, e.key)
+            if (list.length > 0) decl.normalize = list
+          }
           const ad = m?.get('adds')
           if (ad) {
             const labels = lw.labels(ad.value, '`adds`')

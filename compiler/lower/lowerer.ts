@@ -17,7 +17,7 @@ export const POLICY_KEYS: readonly string[] = ['extends', 'version', 'name', 'de
  */
 export const DEFAULT_REGEX_INPUT_LIMIT = 4096
 export const SETTINGS_KEYS: readonly string[] = ['default_action', 'fail_mode', 'global_tags']
-export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'adds', 'returns']
+export const TOOL_KEYS: readonly string[] = ['description', 'parameters', 'redact', 'normalize', 'adds', 'returns']
 export const RULE_KEYS: readonly string[] = ['id', 'name', 'description', 'message', 'action', 'tool', 'tools', 'when', 'conditions', 'condition_groups', 'severity', 'enabled', 'tags', 'metadata', 'limit', 'outside_hours', 'on', 'redact', 'adds']
 export const CONTEXT_FIELD_KEYS: readonly string[] = ['count']
 export const PARAM_KEYS: readonly string[] = ['type', 'default', 'description']
@@ -39,9 +39,12 @@ export const DECISIONS: readonly string[] = ['allow', 'review', 'deny']
 export const SEVERITIES: readonly string[] = ['critical', 'high', 'medium', 'low', 'info']
 export const SCALAR_TYPES: readonly string[] = ['string', 'number', 'boolean', 'string[]', 'number[]', 'unknown']
 export const OPERATORS: OpName[] = ['equals', 'contains', 'starts_with', 'ends_with', 'matches', 'greater_than', 'greater_than_or_equal', 'less_than', 'less_than_or_equal', 'in', 'exists']
+/** Condition operators that run a detector (SPEC 4.2); they take no `value`. */
+export const DETECTOR_OPERATORS: Record<string, 'secret' | 'pii'> = { contains_secret: 'secret', contains_pii: 'pii' }
 /** SPEC 4.4 operators; they lower to address-test nodes rather than `Op` (compiler/lower/conditions.ts). */
 export const ADDRESS_OPERATORS: readonly string[] = ['in_cidr', 'private_address']
-export const ALL_OPERATORS: readonly string[] = [...OPERATORS, ...ADDRESS_OPERATORS].flatMap(o => [o, `not_${o}`])
+export const ALL_OPERATORS: readonly string[] = [...OPERATORS, ...ADDRESS_OPERATORS, ...Object.keys(DETECTOR_OPERATORS)].flatMap(o => [o, `not_${o}`])
+export const NORMALIZE_KINDS: readonly string[] = ['path', 'url', 'shell', 'text', 'lower', 'trim']
 export const FIELD_ROOTS: Record<string, 'args' | 'context' | 'params' | 'tool'> = { arguments: 'args', args: 'args', context: 'context', params: 'params', tool_name: 'tool' }
 export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 export const LABEL: RegExp = /^[A-Za-z0-9_.:-]{1,64}$/

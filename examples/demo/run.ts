@@ -21,14 +21,15 @@ import { runToolCalls, type ToolCallsResult } from '../../src/adapters/openai.js
 import type { CallOutcome } from '../../src/adapters/common.js'
 import { createFileSink, redact, verifyLog } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
+import { workspaceAgent } from './canonical.js'
 import { startProviderServer, type ScriptedCall } from './provider-server.js'
 
 // where the records go; tests point it at a temporary file
 const LOG = process.env['VETOC_DEMO_LOG'] ?? 'decisions.jsonl'
 const color = process.stdout.isTTY ? { allow: '\x1b[32m', review: '\x1b[33m', deny: '\x1b[31m', dim: '\x1b[2m', off: '\x1b[0m' } : { allow: '', review: '', deny: '', dim: '', off: '' }
 
-async function load(file: string): Promise<CompiledPolicy> {
-  const source = readFileSync(file, 'utf8')
+async function load(file: string, edit: (source: string) => string = s => s): Promise<CompiledPolicy> {
+  const source = edit(readFileSync(file, 'utf8'))
   const out = compile(source, { filename: file })
   if (out.diagnostics.some(d => d.severity === 'error')) throw new Error(formatDiagnostics(out.diagnostics, source, file))
   const dir = join(tmpdir(), 'vetoc-demo')
@@ -188,9 +189,17 @@ async function main(): Promise<void> {
   }
   console.log(`  labels: conversation-1 ${JSON.stringify(await sessionGuard.session('conversation-1').labels())}, conversation-2 ${JSON.stringify(await sessionGuard.session('conversation-2').labels())}`)
 
+
+  // ── Workspace agent on policies/workspace.policy.yaml: visible tools and canonical arguments ──
+  const workspace = await load('policies/workspace.policy.yaml')
+  const workspaceGuard = createGuard(workspace, { sink, clock })
+  const raw = await load('policies/workspace.policy.yaml', s => s.replace(/^ {4}normalize:.*\n/gm, ''))
+  await workspaceAgent({ server, guard: workspaceGuard, compiled: workspace, raw, show, dim: s => `${color.dim}${s}${color.off}` })
+
   await groqGuard.close()
   await geminiGuard.close()
   await sessionGuard.close()
+  await workspaceGuard.close()
   await server.close()
   await approvals.page?.close()
   const v = verifyLog(readFileSync(LOG, 'utf8'))

@@ -8,7 +8,7 @@
  * `experimental_repairToolCall` so they are recorded as denials too.
  */
 import type { Guard, GuardDecision } from '../guard.js'
-import { argumentsOf, callOf, decide, defaultBlockedMessage, errorMessage, guardResult, parseArguments, rejectCall, withheldText, type AdapterOptions } from './common.js'
+import { argumentsOf, callOf, decide, defaultBlockedMessage, errorMessage, guardResult, parseArguments, rejectCall, withheldText, visibilityOf, type AdapterOptions } from './common.js'
 import { guardedCopy, lockedCollection } from './locked.js'
 
 type AnyTool = { execute?: (input: any, options: any) => unknown } & Record<string, unknown>
@@ -71,8 +71,10 @@ export function guardAiTools<T extends Record<string, AnyTool>>(guard: Guard, to
     return wrapped
   }
   const out: Record<string, unknown> = {}
+  // with `onlyVisibleTools`, tools the model could not use under `options.context` are left out
+  const visible = options.onlyVisibleTools ? visibilityOf(guard, options.context) : () => true
   // defined, not assigned: a tool named `__proto__` stays a tool
-  for (const [name, t] of Object.entries(tools)) Object.defineProperty(out, name, { value: wrap(name, t), enumerable: true, writable: true, configurable: true })
+  for (const [name, t] of Object.entries(tools)) if (visible(name)) Object.defineProperty(out, name, { value: wrap(name, t), enumerable: true, writable: true, configurable: true })
   return lockedCollection(out, wrap, () => true, 'guardAiTools()') as T
 }
 

@@ -24,6 +24,40 @@ export interface AdapterOptions {
    * @default defaultWithheldMessage: "Tool result withheld by policy: <reason>"
    */
   withheldMessage?: (decision: ResultDecision, tool: string) => string
+  /**
+   * Send the model only the tools it could use under `context` (`guard.visibleTools`, SPEC 4.2):
+   * a tool whose every call the policy denies is left out of the list an adapter builds. A call to
+   * a hidden tool is still guarded (and denied).
+   * @default false
+   */
+  onlyVisibleTools?: boolean
+}
+
+/**
+ * Whether a tool should be shown to the model under `context`: a governed tool when
+ * `guard.visibleTools(context)` lists it; a tool the policy does not govern unless `unknown_tools`
+ * denies it.
+ */
+export function visibilityOf(guard: Guard, context: unknown): (name: string) => boolean {
+  const visible = new Set(guard.visibleTools(context))
+  const governed = new Set(guard.policy.tools)
+  const unknownShown = guard.policy.unknownTools !== 'deny'
+  return name => (governed.has(name) ? visible.has(name) : unknownShown)
+}
+
+/**
+ * A tool list with the tools the model could not use under `context` left out (see
+ * `AdapterOptions.onlyVisibleTools`), for lists the application sends itself: OpenAI-compatible
+ * `{ type: 'function', function: { name } }` entries, Responses-API and Anthropic `{ name }`
+ * entries. An entry whose name cannot be read is kept.
+ */
+export function visibleToolList<T>(guard: Guard, tools: readonly T[], context?: unknown): T[] {
+  const shown = visibilityOf(guard, context)
+  return tools.filter(t => {
+    const entry = t as { name?: unknown; function?: { name?: unknown } } | null
+    const name = typeof entry?.function?.name === 'string' ? entry.function.name : entry?.name
+    return typeof name !== 'string' || shown(name)
+  })
 }
 
 export interface CallOutcome {

@@ -3,7 +3,7 @@
  * parts; a blocked call's response carries the reason, the decision and (for a review) the approval id.
  */
 import type { Guard } from '../guard.js'
-import { defaultBlockedMessage, guardAndRun, withheldText, type AdapterOptions, type CallOutcome, type ToolHandler } from './common.js'
+import { defaultBlockedMessage, guardAndRun, withheldText, visibilityOf, type AdapterOptions, type CallOutcome, type ToolHandler } from './common.js'
 
 /** A `functionCall` part, as `response.functionCalls` lists them. */
 export interface GeminiFunctionCall {
@@ -48,7 +48,8 @@ export async function runFunctionCalls(guard: Guard, functionCalls: readonly Gem
 /**
  * `protect(functionDeclarations)` for Gemini: declarations with handlers → the `tools` entry for the
  * request config (handlers stripped, declarations passed through unchanged) and `handle(functionCalls)`,
- * which guards and answers each call of a response.
+ * which guards and answers each call of a response. With `onlyVisibleTools`, `tools` leaves out the
+ * declarations the model could not use under `options.context` (their calls are still guarded).
  */
 export function protectGemini<D extends { name: string }>(guard: Guard, declarations: readonly (D & { handler: ToolHandler })[], options: AdapterOptions = {}): {
   tools: { functionDeclarations: Omit<D, 'handler'>[] }[]
@@ -60,5 +61,6 @@ export function protectGemini<D extends { name: string }>(guard: Guard, declarat
     handlers[d.name] = handler
     return d as Omit<D, 'handler'>
   })
-  return { tools: [{ functionDeclarations }], handle: calls => runFunctionCalls(guard, calls, handlers, options) }
+  const shown = options.onlyVisibleTools ? visibilityOf(guard, options.context) : () => true
+  return { tools: [{ functionDeclarations: functionDeclarations.filter(d => shown(d.name)) }], handle: calls => runFunctionCalls(guard, calls, handlers, options) }
 }

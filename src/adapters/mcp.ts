@@ -10,7 +10,7 @@
 import type { ApprovalHandler, ApprovalVerdict } from '../approvals/index.js'
 import type { CallOptions, Guard, GuardDecision } from '../guard.js'
 import { snapshot } from '../snapshot.js'
-import { decide, defaultBlockedMessage, guardResult, rejectCall, withheldText, type AdapterOptions } from './common.js'
+import { decide, defaultBlockedMessage, guardResult, rejectCall, withheldText, visibilityOf, type AdapterOptions } from './common.js'
 
 type RequestHandler = (request: any, extra: any) => unknown
 interface ProtocolLike {
@@ -46,6 +46,13 @@ export interface McpGuardOptions extends AdapterOptions {
    * webhook): use it where the client is a person's own app. @default false
    */
   elicitApprovals?: boolean
+  /**
+   * The guard context of one request, from what the SDK knows of its caller (the handler's `extra`:
+   * `authInfo`, `sessionId`, `requestInfo.headers` ...), for `tools/call` and `tools/list`.
+   * Overrides `context`.
+   * @default () => options.context
+   */
+  callerContext?: (extra: unknown) => unknown
 }
 
 /** An approval handler that asks the MCP client through elicitation, tied to the request being served. */
@@ -109,6 +116,9 @@ async function guardCallResult(guard: Guard, name: string, args: unknown, out: a
  *
  * Each `tools/call` request is copied once into a frozen snapshot (`src/snapshot.ts`): the guard,
  * the record and the server's handler all read that copy, so what was checked is what runs.
+ *
+ * With `onlyVisibleTools`, `tools/list` answers each caller with only the tools it could use
+ * (`guard.visibleTools` under that caller's context, see `McpGuardOptions.callerContext`).
  */
 export function guardMcpServer<S extends object>(guard: Guard, server: S, options: McpGuardOptions = {}): S {
   const inner = (server as { server?: unknown }).server
@@ -126,6 +136,27 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
   if ((own !== undefined && (own.get !== undefined || own.set !== undefined || !own.configurable)) || inherited !== null) unsupported('`fallbackRequestHandler` is not a plain property')
   const map = handlers as Map<string, RequestHandler>
 
+  /** The guard context of one request: from its caller when `callerContext` says how, else `context`. */
+  const contextOf = (extra: unknown): unknown => {
+    if (!options.callerContext) return options.context
+    try {
+      return options.callerContext(extra)
+    } catch {
+      return undefined
+    }
+  }
+  /** `tools/list` with the tools this caller could not use left out. */
+  const listFor = (h: RequestHandler): RequestHandler => {
+    const filtered: RequestHandler = async (request, extra) => {
+      const listed = (await h(request, extra)) as { tools?: unknown } | undefined
+      if (listed === null || typeof listed !== 'object' || !Array.isArray(listed.tools)) return listed
+      const shown = visibilityOf(guard, contextOf(extra))
+      return { ...listed, tools: listed.tools.filter((t: { name?: unknown } | null) => typeof t?.name === 'string' && shown(t.name)) }
+    }
+    return filtered
+  }
+  const forList = new WeakMap<RequestHandler, RequestHandler>()
+
   /** The guarded form of `h`: `tools/call` requests are decided first, anything else passes (the fallback sees every method). */
   const callOptions = (extra: { requestId?: unknown } | undefined): CallOptions | undefined => {
     if (!options.elicitApprovals || typeof protocol.elicitInput !== 'function' || !protocol.getClientCapabilities?.()?.elicitation) return undefined
@@ -136,13 +167,14 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
       const copy = snapshot(request)
       if (!copy.ok) {
         const name = nameOf(request)
-        return blockedToolResult(rejectCall(guard, name, undefined, `malformed tools/call: ${copy.reason}`, options.context), name, options)
+        return blockedToolResult(rejectCall(guard, name, undefined, `malformed tools/call: ${copy.reason}`, contextOf(extra)), name, options)
       }
       const req = copy.value as { method?: unknown; params?: { name?: unknown; arguments?: unknown } } | null
       if (onlyToolCalls && req?.method !== 'tools/call') return h(req, extra)
       const params = req?.params
       const name = params?.name
-      if (typeof name !== 'string') return blockedToolResult(rejectCall(guard, '', params?.arguments, 'malformed tools/call: the tool name is not a string', options.context), '', options)
+      const context = contextOf(extra)
+      if (typeof name !== 'string') return blockedToolResult(rejectCall(guard, '', params?.arguments, 'malformed tools/call: the tool name is not a string', context), '', options)
       const args = params?.arguments
       // the session: the adapter's, else the transport's session id (the server's, never the model's)
       let transportSession: unknown
@@ -154,8 +186,8 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
       const session = options.session ?? (typeof transportSession === 'string' && transportSession !== '' ? transportSession : undefined)
       const resultOptions: AdapterOptions = session !== undefined ? { ...options, session } : options
       const d = args !== undefined && (args === null || typeof args !== 'object' || Array.isArray(args))
-        ? rejectCall(guard, name, args, 'malformed arguments: not a JSON object', options.context)
-        : await decide(guard, name, args ?? {}, options.context, { ...callOptions(extra), ...(session !== undefined ? { session } : {}) })
+        ? rejectCall(guard, name, args, 'malformed arguments: not a JSON object', context)
+        : await decide(guard, name, args ?? {}, context, { ...callOptions(extra), ...(session !== undefined ? { session } : {}) })
       if (d.decision !== 'allow') return blockedToolResult(d, name, options)
       // an approver may have edited the call: what passed the policy again is what runs
       const ran = d.editedArgs !== undefined ? d.editedArgs : args ?? {}
@@ -178,6 +210,11 @@ export function guardMcpServer<S extends object>(guard: Guard, server: S, option
   Object.defineProperty(map, 'get', {
     value: function (this: Map<string, RequestHandler>, method: string) {
       const h = get.call(this, method)
+      if (method === 'tools/list' && options.onlyVisibleTools && typeof h === 'function') {
+        let f = forList.get(h)
+        if (f === undefined) forList.set(h, (f = listFor(h)))
+        return f
+      }
       return method === 'tools/call' && typeof h === 'function' ? cached(forMap, h, false) : h
     },
   })

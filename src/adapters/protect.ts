@@ -1,6 +1,6 @@
 /** Plain tool lists: `{ name, description, parameters, handler }[]` with every handler guarded. */
 import type { Guard, GuardDecision } from '../guard.js'
-import { argumentsOf, callOf, decide, defaultBlockedMessage, errorMessage, guardResult, rejectCall, withheldText, type AdapterOptions } from './common.js'
+import { argumentsOf, callOf, decide, defaultBlockedMessage, errorMessage, guardResult, rejectCall, withheldText, visibilityOf, type AdapterOptions } from './common.js'
 import { guardedCopy, isIndex, lockedCollection } from './locked.js'
 
 export interface ToolDefinition<A = any, R = unknown> {
@@ -43,7 +43,8 @@ const protectedTools = new WeakSet<object>()
  *
  * The returned list stays guarded: a definition stored into it later (`push`, `list[i] = def`,
  * `splice`, ...) is wrapped on the way in, each returned tool is frozen, and a property that aliased
- * the handler (`{ handler: f, run: f }`) is guarded too.
+ * the handler (`{ handler: f, run: f }`) is guarded too. With `onlyVisibleTools`, tools the model
+ * could not use under `options.context` are left out of the returned list.
  */
 export function protect<T extends ToolDefinition>(guard: Guard, tools: readonly T[], options: AdapterOptions = {}): Protected<T>[] {
   const wrap = (t: unknown): Protected<T> => {
@@ -79,5 +80,10 @@ export function protect<T extends ToolDefinition>(guard: Guard, tools: readonly 
     protectedTools.add(wrapped)
     return wrapped as Protected<T>
   }
-  return lockedCollection(tools.map(wrap), (_key, value) => wrap(value), isIndex, 'protect()')
+  const shown = options.onlyVisibleTools ? visibilityOf(guard, options.context) : undefined
+  const listed = shown === undefined ? tools : tools.filter(t => {
+    const name = t !== null && typeof t === 'object' ? (t as { name?: unknown }).name : undefined
+    return typeof name !== 'string' || shown(name)
+  })
+  return lockedCollection(listed.map(wrap), (_key, value) => wrap(value), isIndex, 'protect()')
 }

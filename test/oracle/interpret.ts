@@ -6,7 +6,10 @@ import AjvModule from 'ajv'
 import { BlockList, isIP } from 'node:net'
 import { PRIVATE_RANGES } from '../../compiler/net.js'
 import type { Action, Expr, OpName, Policy, RegexLit, Rule } from '../../compiler/ir.js'
+import { counterFields, toolVisibility } from '../../compiler/visible.js'
 import type { EvaluateOptions, Evaluation, PendingLimit, ResultEvaluation } from '../../src/types.js'
+import { detectValue } from './detectors.js'
+import { InvalidArgument, normalizeArgs } from './normalize.js'
 
 const Ajv = AjvModule.default
 const hasOwn = (o: object, k: string | number): boolean => Object.prototype.hasOwnProperty.call(o, k)
@@ -268,6 +271,7 @@ function ev(e: Expr, env: Env): unknown {
     }
     case 'all': return e.items.every(i => Boolean(ev(i, env)))
     case 'any': return e.items.some(i => Boolean(ev(i, env)))
+    case 'detect': return detectValue(e.detector, ev(e.arg, env))
     case 'quantifier': {
       const xs = ev(e.array, env)
       if (!Array.isArray(xs)) return false
@@ -330,6 +334,8 @@ function reasonOf(tool: string, errors: { instancePath: string; keyword: string;
 
 export interface Oracle {
   evaluate(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): Evaluation
+  visibleTools(context?: unknown, options?: EvaluateOptions): string[]
+  canonicalArgs(tool: string, args: unknown, options?: { words?: boolean }): unknown
   evaluateResult(tool: string, args: unknown, result: unknown, context?: unknown, options?: EvaluateOptions): ResultEvaluation
 }
 
@@ -392,9 +398,26 @@ export function interpret(policy: Policy): Oracle {
   const failAction: Action = policy.failMode === 'closed' ? 'deny' : 'allow'
   const decisionOf = (r: Rule): Evaluation => ({ decision: r.action, rule: r.id, reason: r.message, ...(r.severity ? { severity: r.severity } : {}), ruleIndex: r.index })
 
+  function paramsOf(options: EvaluateOptions | undefined): Record<string, unknown> {
+    const params: Record<string, unknown> = {}
+    for (const p of policy.params) {
+      const o = options?.params
+      const v = o && typeof o === 'object' && hasOwn(o, p.name) ? o[p.name] : undefined
+      params[p.name] = v === undefined ? p.default : v
+    }
+    return params
+  }
+
   function run(tool: string, args: unknown, context: unknown, options: EvaluateOptions | undefined): Evaluation {
     if (typeof tool !== 'string' || !governed.has(tool)) return { decision: policy.unknownTools, reason: `the tool is not governed by policy \`${policy.name}\`; unknown tools get ${policy.unknownTools}`, ruleIndex: -1 }
     if (args === null || typeof args !== 'object' || Array.isArray(args)) return { decision: failAction, reason: `malformed arguments: expected an object, got ${kind(args)}`, ruleIndex: -1 }
+    const decl = policy.tools.find(t => t.name === tool)!
+    const invalid = (r: InvalidArgument): Evaluation => ({ decision: 'deny', reason: `invalid arguments for \`${tool}\`: ${r.reason}`, ruleIndex: -1 })
+    if (decl.normalize) {
+      const first = normalizeArgs(decl, args, false)
+      if (first instanceof InvalidArgument) return invalid(first)
+      args = first
+    }
     const validate = validators.get(tool)
     if (validate) {
       let ok: boolean
@@ -405,12 +428,12 @@ export function interpret(policy: Policy): Oracle {
       }
       if (!ok) return { decision: 'deny', reason: reasonOf(tool, validate.errors as never), ruleIndex: -1 }
     }
-    const params: Record<string, unknown> = {}
-    for (const p of policy.params) {
-      const o = options?.params
-      const v = o && typeof o === 'object' && hasOwn(o, p.name) ? o[p.name] : undefined
-      params[p.name] = v === undefined ? p.default : v
+    if (decl.normalize?.some(n => n.kinds.includes('shell'))) {
+      const words = normalizeArgs(decl, args as object, true)
+      if (words instanceof InvalidArgument) return invalid(words)
+      args = words
     }
+    const params = paramsOf(options)
     const env: Env = { args, context, params, tool, options }
     const rules = policy.rules.filter(r => r.on !== 'result' && (r.tools === '*' || r.tools.includes(tool)))
     // every applicable rule is evaluated on every call (so a throw never depends on order); under
@@ -503,7 +526,44 @@ export function interpret(policy: Policy): Oracle {
     return { action: 'pass', ruleIndex: -1, result, adds }
   }
 
+
+  const counters = counterFields(policy)
+  const rulesFor = (tool: string): Rule[] => policy.rules.filter(r => r.on !== 'result' && (r.tools === '*' || r.tools.includes(tool)))
   return {
+    visibleTools(context, options) {
+      const params = paramsOf(options)
+      return policy.tools.map(t => t.name).filter(tool => {
+        const v = toolVisibility(policy, rulesFor(tool), counters)
+        const env: Env = { args: undefined, context, params, tool, options }
+        // as `evaluate`: under `closed` a throwing condition denies every call (hidden); under
+        // `open` only that rule is skipped
+        const held = new Map<Rule, boolean>()
+        for (const r of v.evaluated) {
+          try {
+            held.set(r, Boolean(ev(r.condition!, env)))
+          } catch {
+            if (policy.failMode === 'closed') return false
+            held.set(r, false)
+          }
+        }
+        const holds = (r: Rule): boolean => held.get(r) ?? true
+        if (v.denies.some(holds)) return false
+        return v.allowers === null || v.allowers.some(holds)
+      })
+    },
+    canonicalArgs(tool, args, options) {
+      const decl = policy.tools.find(t => t.name === tool)
+      if (!decl?.normalize || args === null || typeof args !== 'object' || Array.isArray(args)) return args
+      try {
+        const first = normalizeArgs(decl, args, false)
+        if (first instanceof InvalidArgument) return args
+        if (options?.words === false) return first
+        const words = normalizeArgs(decl, first, true)
+        return words instanceof InvalidArgument ? args : words
+      } catch {
+        return args
+      }
+    },
     evaluateResult(tool, args, result, context, options) {
       try {
         return runResult(tool, args, result, context, options)

@@ -9,7 +9,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { emit } from '../../compiler/emit/index.js'
-import type { Action, Expr, OpName, Policy, ResultRedaction, Rule } from '../../compiler/ir.js'
+import type { Action, ArgNormalizer, Expr, NormalizeKind, OpName, Policy, ResultRedaction, Rule } from '../../compiler/ir.js'
 import { interpret } from '../oracle/interpret.js'
 import { importCode } from '../support/compiled.js'
 import { edgeInstant, edgeObject, edgesOf, HOSTILE_NUMBER_SPELLINGS, numberNearMisses } from './edges.js'
@@ -19,11 +19,13 @@ const KEYS = ['a', 'b', 's', 'n', 'list', 'length', '__proto__', 'constructor', 
 const SAFE_REGEXES: [string, string][] = [['^a', ''], ['b$', 'i'], ['^\\d+$', ''], ['x|y', ''], ['^$', ''], ['é', 'u'], ['^[a-c]{2}', 's']]
 const TOOLS = ['t1', 't2', '__proto__']
 
+// values the normalisers and detectors care about: paths, URLs, shell lines, look-alike text, secrets, PII
+const canonString = fc.constantFrom('/tmp/../etc/passwd', '....//etc/hosts', '/../x', 'a\u0000b', '//a//./b/', '../x/../../y', 'http://evil%2ecom/a/../b', 'HTTPS://ＥＶＩＬ。com:443/x', 'not a url', 'rm -fr /', "bash -c 'rm -r -f /'", 'ls $HOME', 'echo "a b" \\c;ls', "sudo\u00a0rm -r x", 'echo {a,b}', "eval 'ls -la'", 'a\'b', 'adm\ufeffin', '\u202eabc', 'ﬁ\u3000x', ' Trim Me ', 'AKIAABCDEFGHIJKLMNOP', 'mail me: ana@example.com', 'card 4111 1111 1111 1111', 'card 4111 1111 1111 1112', 'call +15550100199', 'password=hunter2', '-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----')
 const HOSTS = ['127.0.0.1', '2130706433', '0x7f.1', '[::ffff:127.0.0.1]', '::ffff:7f00:1', '::1', '169.254.169.254', 'localhost', 'LOCALHOST.', 'a.localhost', '10.1.2.3', '8.8.8.8', '[2002:a9fe:a9fe::]', '64:ff9b::10.0.0.1', '::10.0.0.1', 'api.stripe.com', 'http://127.0.0.1/', 'https://api.stripe.com/v1/charges', 'http://[fe80::1]:80/x?y', 'http://0x7f.1/', 'http://2130706433/', 'https://user@203.0.113.9:8443/p?q', 'file:///etc/passwd', 'evil@127.0.0.1', '127.0.0.1:80', '1.2.3', '256.1.1.1', 'fd00::1', '[fe80::1%25eth0]', '::', '0', '203.0.113.9', '2001:db8::5', '①②⑦.0.0.1', '100.64.1.1', '172.31.255.255', '172.32.0.1', 'ff02::1', '1.2.3.4.', ' 127.0.0.1 ', '127.0.0.1/x']
 const CIDRS = ['10.0.0.0/8', '127.0.0.0/8', '0.0.0.0/0', '203.0.113.0/24', '8.8.8.8/32', '2001:db8::/32', '::/0', '::ffff:0:0/96', 'fe80::/10', '::1/128', '172.16.0.0/12', '64:ff9b::/96']
 const hostileString = fc.constantFrom('', 'a', 'ab', 'B', '12', '1e3', '-0', 'x', '</script>', '`${a}`', '*/', '\u2028', '__proto__', 'é', '0', '1e309', '11abc', '/etc', 'rm -rf', 'https://', '.env', 'Admin', ...HOSTS)
 // numbers spelled every way a caller can: none may dodge a comparison (SPEC 1.3)
-const scalar = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom<unknown>(0.5, -0, NaN, Infinity, -Infinity, ...HOSTILE_NUMBER_SPELLINGS), fc.boolean(), fc.constant(null))
+const scalar = fc.oneof(hostileString, canonString, fc.integer({ min: -3, max: 200 }), fc.constantFrom<unknown>(0.5, -0, NaN, Infinity, -Infinity, ...HOSTILE_NUMBER_SPELLINGS), fc.boolean(), fc.constant(null))
 const literal = fc.oneof(hostileString, fc.integer({ min: -3, max: 200 }), fc.constantFrom(0.1, 2.5, -0.5), fc.boolean(), fc.constant(null))
 
 const rootExpr = fc.constantFrom<Expr>({ kind: 'root', name: 'args', span: S }, { kind: 'root', name: 'context', span: S }, { kind: 'root', name: 'tool', span: S }, { kind: 'root', name: 'params', span: S })
@@ -84,6 +86,10 @@ function expressions(path: fc.Arbitrary<Expr>): fc.Arbitrary<Expr> {
     }),
     fc.array(literal, { maxLength: 3 }).map((items): Expr => ({ kind: 'array', items: items.map(value => ({ kind: 'lit', value, span: S })), span: S })),
     opExpr(path),
+    fc.tuple(fc.constantFrom<'secret' | 'pii'>('secret', 'pii'), fc.oneof(path, rootExpr, tie('expr')), fc.boolean()).map(([detector, arg, negate]): Expr => {
+      const found: Expr = { kind: 'detect', detector, arg, span: S }
+      return negate ? { kind: 'unary', op: '!', arg: found, span: S } : found
+    }),
     quantifier,
     fc.tuple(fc.oneof(path, literal.map((value): Expr => ({ kind: 'lit', value, span: S }))), fc.constantFrom('protocol', 'hostname', 'port', 'pathname', 'search', 'href', '__proto__'), fc.boolean())
       .map(([arg, key, bare]): Expr => (bare ? { kind: 'url', arg, span: S } : { kind: 'member', object: { kind: 'url', arg, span: S }, key, optional: true, span: S })),
@@ -192,13 +198,14 @@ const policyArb = fc.record({
   unknownTools: fc.constantFrom<Action>('allow', 'deny'),
   failMode: fc.constantFrom<'closed' | 'open'>('closed', 'open'),
   typed: fc.boolean(),
-}).map(({ rules, resultRules, ...p }): Policy => ({
+  normalize: fc.array(fc.option(fc.array(fc.record({ arg: fc.constantFrom('s', 'a', 'b', 'list'), kinds: fc.constantFrom<NormalizeKind[]>(['path'], ['url'], ['text', 'lower'], ['trim'], ['text', 'shell'], ['shell'], ['lower', 'trim']) }), { maxLength: 2 }), { nil: undefined }), { minLength: 3, maxLength: 3 }),
+}).map(({ rules, resultRules, normalize, ...p }): Policy => ({
   name: 'gen`${x}`</script>',
   default: p.default,
   unknownTools: p.unknownTools,
   failMode: p.failMode,
   regexInputLimit: 4096,
-  tools: TOOLS.map((name, i) => ({ name, redact: [], span: S, ...(p.typed && i === 0 ? { schema: { type: 'object', properties: { s: { type: 'string' }, n: { type: 'number' }, list: { type: 'array', items: { type: 'string' } } }, required: ['s'] } } : {}) })),
+  tools: TOOLS.map((name, i) => ({ name, redact: [], span: S, ...(normalize[i] && normalize[i]!.length > 0 ? { normalize: dedupe(normalize[i]!).map(n => ({ ...n, span: S })) } : {}), ...(p.typed && i === 0 ? { schema: { type: 'object', properties: { s: { type: 'string' }, n: { type: 'number' }, list: { type: 'array', items: { type: 'string' } } }, required: ['s'] } } : {}) })),
   context: [],
   params: [{ name: 'cap', type: 'number', default: 3, span: S }],
   rules: interleave(rules.map((r): Rule => {
@@ -229,6 +236,7 @@ const value: fc.Arbitrary<unknown> = fc.letrec<{ v: unknown }>(tie => ({
 const argsArb = fc.oneof(
   fc.dictionary(fc.constantFrom(...KEYS), value, { maxKeys: 5 }),
   fc.record({ s: hostileString, n: fc.integer(), list: fc.array(hostileString, { maxLength: 2 }) }),
+  fc.record({ s: canonString, a: canonString, n: fc.integer() }),
   fc.constantFrom<unknown>(null, undefined, [], 'str', 5),
   fc.constantFrom('{"__proto__":{"s":"x"},"s":"a"}', '{"constructor":{"prototype":1},"s":"ab"}', '{"s":"12","length":3}').map(t => JSON.parse(t) as unknown),
 )
@@ -258,6 +266,11 @@ function callArb(policy: Policy): fc.Arbitrary<Call> {
     result: fc.oneof(value, hostileString, fc.constantFrom<unknown>(10n, () => 1, Symbol('s'))),
     cyclic: fc.boolean(),
   })
+}
+
+/** one normaliser per argument (the compiler rejects a duplicate key, YAML being a map) */
+function dedupe(list: Omit<ArgNormalizer, 'span'>[]): Omit<ArgNormalizer, 'span'>[] {
+  return list.filter((n, i) => list.findIndex(m => m.arg === n.arg) === i)
 }
 
 /** a cyclic copy of `v` when asked (an object that holds itself), else `v` */
@@ -297,6 +310,14 @@ describe('emitted evaluate agrees with the reference interpreter', () => {
           expect(() => { compiled = mod.evaluate(c.tool, c.args, c.context, options) as unknown as Record<string, unknown> }).not.toThrow()
           const reference = oracle.evaluate(c.tool, c.args, c.context, options) as unknown as Record<string, unknown>
           expect(normalise(compiled!)).toEqual(normalise(reference))
+          expect(mod.canonicalArgs!(c.tool, c.args)).toEqual(oracle.canonicalArgs(c.tool, c.args))
+          expect(mod.canonicalArgs!(c.tool, c.args, { words: false })).toEqual(oracle.canonicalArgs(c.tool, c.args, { words: false }))
+          const visible = mod.visibleTools!(c.context, options)
+          expect(visible).toEqual(oracle.visibleTools(c.context, options))
+          // a hidden tool is still denied when called (under fail_mode closed: open lets an evaluation error allow)
+          if (policy.failMode === 'closed' && TOOLS.includes(c.tool) && !visible.includes(c.tool) && c.args !== null && typeof c.args === 'object' && !Array.isArray(c.args)) {
+            expect(compiled!['decision']).toBe('deny')
+          }
           // the same call's result through the result rules, with the session in the options
           const withSession = { ...options, ...(c.session !== undefined ? { session: c.session as never } : {}) }
           expect(normalise(mod.evaluate(c.tool, c.args, c.context, withSession) as never)).toEqual(normalise(oracle.evaluate(c.tool, c.args, c.context, withSession) as never))

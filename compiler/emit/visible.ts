@@ -1,0 +1,50 @@
+/**
+ * `visibleTools(context?, options?)` in the emitted module: the governed tools, in policy order,
+ * for which some call could be allowed or reviewed under that context (compiler/visible.ts says
+ * which rules count). One small function per tool that has static rules; the others are always
+ * listed.
+ */
+import type { Policy, Rule } from '../ir.js'
+import { counterFields, toolVisibility } from '../visible.js'
+import { join, js, numberedName, type Code } from './code.js'
+
+export function visibleFunction(policy: Policy, rulesOf: ReadonlyMap<string, Rule[]>, condition: (rule: Rule, tool: string) => Code): Code {
+  const counters = counterFields(policy)
+  const fns: Code[] = []
+  const body: Code[] = []
+  policy.tools.forEach((tool, i) => {
+    const v = toolVisibility(policy, rulesOf.get(tool.name) ?? [], counters)
+    // nothing can hide the tool: no static deny, some call could be allowed, and no static condition
+    // whose error would deny every call
+    if (v.denies.length === 0 && v.allowers === null && (v.evaluated.length === 0 || policy.failMode === 'open')) {
+      body.push(js`  out.push(${tool.name});`)
+      return
+    }
+    const flags = new Map<number, Code>()
+    const lines: Code[] = []
+    // as in `evaluate`: under `closed` a throwing condition denies every call (the catch below hides
+    // the tool); under `open` only that rule is skipped (it does not hold)
+    v.evaluated.forEach((r, j) => {
+      const f = numberedName('s', j)
+      flags.set(r.index, f)
+      lines.push(policy.failMode === 'open' ? js`    let ${f}; try { ${f} = !!(${condition(r, tool.name)}); } catch (e) { ${f} = false; }` : js`    const ${f} = !!(${condition(r, tool.name)});`)
+    })
+    const holds = (r: Rule): Code => flags.get(r.index) ?? js`true`
+    if (v.denies.length > 0) lines.push(js`    if (${join(v.denies.map(holds), js` || `)}) return false;`)
+    lines.push(v.allowers === null ? js`    return true;` : v.allowers.length === 0 ? js`    return false;` : js`    return ${join(v.allowers.map(holds), js` || `)};`)
+    const name = numberedName('vis', i)
+    fns.push(js`function ${name}(c, o) {
+  let n;
+  try {
+${join(lines, js`\n`)}
+  } catch (e) { return FAIL !== "deny"; }
+}`)
+    body.push(js`  if (${name}(c, o)) out.push(${tool.name});`)
+  })
+  return js`${join(fns, js`\n`)}
+export function visibleTools(c, o) {
+  const out = [];
+${join(body, js`\n`)}
+  return out;
+}`
+}

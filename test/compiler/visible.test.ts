@@ -1,0 +1,57 @@
+/**
+ * `visibleTools(context?)` (SPEC 4.2): which rules decide visibility statically (compiler/visible.ts),
+ * pinned case by case; test/property/differential.test.ts holds the emitted function to the
+ * reference interpreter and checks that a hidden tool's calls are denied.
+ */
+import { describe, expect, it } from 'vitest'
+import { compileModule } from '../support/compiled.js'
+
+async function visible(rules: string, extra = '', context?: unknown, options?: object): Promise<string[]> {
+  const { module } = await compileModule(`${extra}tools:
+  a: {}
+  b: {}
+context:
+  role: string
+  calls: { count: { per: 1h } }
+params:
+  open: { type: boolean, default: false }
+rules:
+${rules}`, 'visible.policy.yaml')
+  return module.visibleTools!(context, options as never)
+}
+
+describe('visibleTools', () => {
+  it('hides a tool whose deny rule reads only context, params, tool or literals, and holds', async () => {
+    const rule = `  - { id: r, tool: a, action: deny, when: "context?.role != 'admin' || !params.open || tool == 'x'" }\n`
+    expect(await visible(rule)).toEqual(['b'])
+    expect(await visible(rule, '', { role: 'admin' })).toEqual(['b'])
+    expect(await visible(rule, '', { role: 'admin' }, { params: { open: true } })).toEqual(['a', 'b'])
+    expect(await visible(`  - { id: r, action: deny }\n`)).toEqual([])
+    expect(await visible(`  - { id: r, action: deny, when: "containsSecret(context)" }\n`.replace('context)', 'context?.role)'), '', { role: 'AKIAABCDEFGHIJKLMNOP' })).toEqual([])
+  })
+
+  it('keeps a tool whose deny depends on the arguments, a counter, the clock or a limit', async () => {
+    expect(await visible(`  - { id: r, tool: a, action: deny, when: "args.x == 1 || context.role != 'admin'" }\n`)).toEqual(['a', 'b'])
+    expect(await visible(`  - { id: r, tool: a, action: deny, when: "context.calls > 5" }\n`, '', { calls: 10 })).toEqual(['a', 'b'])
+    expect(await visible(`  - { id: r, tool: a, action: deny, outside_hours: { from: "00:00", to: "00:01", tz: UTC } }\n`)).toEqual(['a', 'b'])
+    expect(await visible(`  - { id: r, tool: a, action: deny, limit: { max: 0, per: 1h } }\n`)).toEqual(['a', 'b'])
+    expect(await visible(`  - { id: r, tool: a, action: warn, when: "true" }\n`)).toEqual(['a', 'b'])
+  })
+
+  it('under `default: deny`, shows a tool only when some allow or review rule could match', async () => {
+    const d = 'default: deny\n'
+    expect(await visible(`  - { id: r, tool: a, action: allow, when: "context?.role == 'admin'" }\n`, d)).toEqual([])
+    expect(await visible(`  - { id: r, tool: a, action: allow, when: "context?.role == 'admin'" }\n`, d, { role: 'admin' })).toEqual(['a'])
+    expect(await visible(`  - { id: r, tool: a, action: review, when: "args.x == 1" }\n`, d)).toEqual(['a'])
+    expect(await visible(`  - { id: r, tool: a, action: log, when: "context?.role == 'ops'" }\n`, d, { role: 'ops' })).toEqual(['a'])
+    expect(await visible(`  - { id: r, tool: a, action: allow, limit: { max: 1, per: 1h } }\n`, d)).toEqual(['a'])
+  })
+
+  it('lets the fail mode decide when a static condition throws', async () => {
+    // the context is the caller's: a declared string may arrive as a number
+    const rule = `  - { id: r, tool: a, action: allow, when: "context.role != null && context.role.startsWith('x')" }\n`
+    expect(await visible(rule, '', { role: 5 })).toEqual(['b'])
+    expect(await visible(rule, 'fail_mode: open\n', { role: 5 })).toEqual(['a', 'b'])
+    expect(await visible(rule, '', { role: 'xy' })).toEqual(['a', 'b'])
+  })
+})
