@@ -40,7 +40,7 @@ rules:
 describe('the shipped policies', () => {
   const files = findTestFiles('policies')
   it('each has a test file', () => {
-    expect(files.map(f => f.replace(/\.test\.yaml$/, '.yaml')).sort()).toEqual(['policies/agent-session.policy.yaml', 'policies/gemini-safety.policy.yaml', 'policies/groq-tools-context.policy.yaml', 'policies/groq-tools.policy.yaml'])
+    expect(files.map(f => f.replace(/\.test\.yaml$/, '.yaml')).sort()).toEqual(['policies/agent-session.policy.yaml', 'policies/gemini-safety.policy.yaml', 'policies/groq-tools-context.policy.yaml', 'policies/groq-tools.policy.yaml', 'policies/workspace.policy.yaml'])
   })
   for (const f of files) {
     it(`${f} holds and covers every rule and condition`, async () => {
