@@ -153,22 +153,19 @@ export function mergePolicies(lowered: Lowered[], out: Diagnostic[], where: (off
         }
       } else if (index < 0) merged.tools.push(t)
     }
-    for (const f of policy.context) {
-      const first = fieldAt.get(f.name)
-      if (first) twice('context field', f.name, first, f.span)
-      else {
-        fieldAt.set(f.name, f.span)
-        merged.context.push(f)
+    // a context field or a param is defined once across all the files
+    const once = <T extends { name: string; span: Span }>(what: string, items: readonly T[], seen: Map<string, Span>, into: T[]): void => {
+      for (const x of items) {
+        const first = seen.get(x.name)
+        if (first) twice(what, x.name, first, x.span)
+        else {
+          seen.set(x.name, x.span)
+          into.push(x)
+        }
       }
     }
-    for (const p of policy.params) {
-      const first = paramAt.get(p.name)
-      if (first) twice('param', p.name, first, p.span)
-      else {
-        paramAt.set(p.name, p.span)
-        merged.params.push(p)
-      }
-    }
+    once('context field', policy.context, fieldAt, merged.context)
+    once('param', policy.params, paramAt, merged.params)
     for (const r of policy.rules) {
       const first = ruleAt.get(r.id)
       if (first) twice('rule id', r.id, first, r.span)
