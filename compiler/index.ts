@@ -51,6 +51,8 @@ export interface CompileOptions {
 export interface PolicyFile {
   filename: string
   source: string
+  /** Where the file's spans start: IR spans at or past `base` (and before the next file's) are in this file, at `span - base`. */
+  base: number
 }
 
 /** A version-3 source map whose `sources` is `[filename]` and whose `sourcesContent` is the YAML. */
@@ -86,7 +88,7 @@ export { formatDiagnostics, position } from './format.js'
 
 export function compile(source: string, options: CompileOptions): CompileResult {
   const analysis = analyze(source, { filename: options.filename, ...(options.env !== undefined ? { env: options.env } : {}), ...(options.resolve !== undefined ? { resolve: options.resolve } : {}) })
-  const files = analysis.files.map(f => ({ filename: f.filename, source: f.source }))
+  const files = analysis.files.map(f => ({ filename: f.filename, source: f.source, base: f.base }))
   const failed: CompileResult = { code: '', types: '', map: null, diagnostics: analysis.diagnostics, policy: null, digest: null, files }
   if (analysis.policy === null) return failed
   let out

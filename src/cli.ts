@@ -13,6 +13,7 @@ import { didYouMean } from '../compiler/lower/suggest.js'
 import { runServeCommand } from './approvals/cli.js'
 import { parseFlags, UsageError } from './cli-args.js'
 import { outputKind, writeModule } from './cli-output.js'
+import { readExtendedFrom } from './read-extended.js'
 import { runLogCommand } from './records/cli.js'
 import { runReplayCommand, runTestCommand } from './testing/cli.js'
 import type { CompiledPolicy } from './types.js'
@@ -87,15 +88,6 @@ function readPolicy(file: string): string {
 }
 
 /** `extends:` files, read for the compiler: a missing file is null (a diagnostic), other failures throw (also a diagnostic). */
-function readExtended(path: string): string | null {
-  try {
-    return readFileSync(path, 'utf8')
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw new Error((e as NodeJS.ErrnoException).code ?? (e as Error).message)
-  }
-}
-
 function json(text: string | undefined, what: string): unknown {
   if (text === undefined) return undefined
   try {
@@ -136,7 +128,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     let failed = false
     for (const file of positionals) {
       const source = readPolicy(file)
-      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts', resolve: readExtended })
+      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts', resolve: readExtendedFrom(process.cwd()) })
       if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
       if (out.diagnostics.some(d => d.severity === 'error')) {
         failed = true
@@ -168,7 +160,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     }
     const file = positionals[0]!
     const source = readPolicy(file)
-    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtended })
+    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtendedFrom(process.cwd()) })
     if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
     if (out.diagnostics.some(d => d.severity === 'error')) return 1
     const dir = join(tmpdir(), 'vetoc-eval')

@@ -10,6 +10,7 @@ import { coverageJson, coverageLcov, coverageTable, type PolicyCoverage } from '
 import { readFileSync } from 'node:fs'
 import { compile } from '../../compiler/index.js'
 import { formatDiagnostics } from '../../compiler/format.js'
+import { readExtendedFrom } from '../read-extended.js'
 import { formatReplay, replayLog } from './replay.js'
 import { importModule, runPolicyTests, type TestFileReport } from './run.js'
 
@@ -106,8 +107,8 @@ export async function runReplayCommand(argv: string[], io: Io, usage: (message: 
   }
   const log = read(positionals[0]!)
   const source = read(values.policy)
-  const out = compile(source, { filename: values.policy })
-  if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, values.policy)}\n`)
+  const out = compile(source, { filename: values.policy, resolve: readExtendedFrom(process.cwd()) })
+  if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, values.policy, out.files)}\n`)
   if (out.diagnostics.some(d => d.severity === 'error')) return 1
   const candidate = await importModule(out.code, out.digest!)
   const report = await replayLog(log, candidate, values['policy-name'] !== undefined ? { policyName: values['policy-name'] } : {})

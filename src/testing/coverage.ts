@@ -12,6 +12,8 @@ export interface InstrumentedModule {
 }
 
 export interface ConditionCoverage {
+  /** the extended file (`extends:`) the condition is written in, as shown; absent for the policy itself */
+  file?: string
   line: number
   column: number
   /** the condition's text in the policy */
@@ -22,6 +24,8 @@ export interface ConditionCoverage {
 
 export interface RuleCoverage {
   id: string
+  /** the extended file (`extends:`) the rule is written in, as shown; absent for the policy itself */
+  file?: string
   line: number
   /** how many calls the rule's condition held for */
   matched: number
@@ -39,9 +43,44 @@ export interface PolicyCoverage {
   percent: number
 }
 
-/** `rules`: the compiled policy's rules in index order, each with the span of its id. */
-export function emptyCoverage(policy: string, path: string, source: string, rules: readonly { id: string; span: { start: number }; limit?: unknown }[]): PolicyCoverage & { source: string; byKey: Map<string, ConditionCoverage> } {
-  return { policy, path, rules: rules.map(r => ({ id: r.id, line: position(source, r.span.start).line, matched: 0, ...(r.limit !== undefined ? { exceeded: 0 } : {}) })), conditions: [], percent: 0, source, byKey: new Map() }
+/** A file whose rules are covered: the policy itself (`base` 0) or a file it extends. */
+export interface CoverageFile {
+  /** as shown to the user */
+  shown: string
+  /** absolute, for lcov's `SF:` */
+  path: string
+  source: string
+  /** where its spans start in the compiled policy's span space (`CompileResult.files`) */
+  base: number
+}
+
+type Located = { file: CoverageFile; offset: number }
+
+/** The file a policy-wide offset falls in: the one with the greatest `base` not past it. */
+function locateIn(files: readonly CoverageFile[], offset: number): Located {
+  let best = files[0]!
+  for (const f of files) if (f.base <= offset && f.base >= best.base) best = f
+  return { file: best, offset: offset - best.base }
+}
+
+type Working = PolicyCoverage & { files: CoverageFile[]; byKey: Map<string, ConditionCoverage> }
+
+/** `files[0]` is the policy itself; `rules`: the compiled policy's rules in index order, each with the span of its id. */
+export function emptyCoverage(policy: string, files: readonly CoverageFile[], rules: readonly { id: string; span: { start: number }; limit?: unknown }[]): Working {
+  const main = files[0]!
+  const where = (at: Located): { file?: string } => (at.file === main ? {} : { file: at.file.shown })
+  return {
+    policy,
+    path: main.path,
+    rules: rules.map(r => {
+      const at = locateIn(files, r.span.start)
+      return { id: r.id, ...where(at), line: position(at.file.source, at.offset).line, matched: 0, ...(r.limit !== undefined ? { exceeded: 0 } : {}) }
+    }),
+    conditions: [],
+    percent: 0,
+    files: [...files],
+    byKey: new Map(),
+  }
 }
 
 function ruleCovered(r: RuleCoverage): boolean {
@@ -55,7 +94,7 @@ export function finishCoverage(cov: PolicyCoverage): void {
   cov.percent = total === 0 ? 100 : Math.floor((covered / total) * 1000) / 10
 }
 
-export function addCoverage(cov: ReturnType<typeof emptyCoverage>, mod: Partial<InstrumentedModule>): void {
+export function addCoverage(cov: Working, mod: Partial<InstrumentedModule>): void {
   const c = mod.coverage
   if (!c) return
   c.rules.forEach((n, i) => { if (cov.rules[i]) cov.rules[i]!.matched += n })
@@ -63,15 +102,17 @@ export function addCoverage(cov: ReturnType<typeof emptyCoverage>, mod: Partial<
     const key = `${p.start}:${p.end}`
     let entry = cov.byKey.get(key)
     if (!entry) {
-      const pos = position(cov.source, p.start)
-      entry = { line: pos.line, column: pos.column + 1, text: cov.source.slice(p.start, p.end).replace(/\s+/g, ' ').trim(), whenTrue: 0, whenFalse: 0 }
+      const at = locateIn(cov.files, p.start)
+      const pos = position(at.file.source, at.offset)
+      const text = at.file.source.slice(at.offset, at.offset + p.end - p.start).replace(/\s+/g, ' ').trim()
+      entry = { ...(at.file === cov.files[0] ? {} : { file: at.file.shown }), line: pos.line, column: pos.column + 1, text, whenTrue: 0, whenFalse: 0 }
       cov.byKey.set(key, entry)
       cov.conditions.push(entry)
     }
     entry.whenTrue += c.hits[i * 2] ?? 0
     entry.whenFalse += c.hits[i * 2 + 1] ?? 0
   })
-  cov.conditions.sort((a, b) => a.line - b.line || a.column - b.column)
+  cov.conditions.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.line - b.line || a.column - b.column)
 }
 
 /** The JSON written by `--coverage`: no source text beyond each condition's own. */
@@ -85,10 +126,10 @@ function clip(s: string, n: number): string {
 
 export function coverageTable(cov: PolicyCoverage): string {
   const out = [`coverage of ${cov.policy}: ${cov.percent}%`]
-  for (const r of cov.rules) out.push(`  ${ruleCovered(r) ? '✓' : '✗'} rule ${r.id} (line ${r.line}): matched ${r.matched}${r.exceeded !== undefined ? `, limit reached ${r.exceeded}` : ''}`)
+  for (const r of cov.rules) out.push(`  ${ruleCovered(r) ? '✓' : '✗'} rule ${r.id} (${r.file !== undefined ? `${r.file}:${r.line}` : `line ${r.line}`}): matched ${r.matched}${r.exceeded !== undefined ? `, limit reached ${r.exceeded}` : ''}`)
   for (const c of cov.conditions) {
     const ok = c.whenTrue > 0 && c.whenFalse > 0
-    out.push(`  ${ok ? '✓' : '✗'} ${cov.policy}:${c.line}:${c.column} \`${clip(c.text, 60)}\`: true ${c.whenTrue}, false ${c.whenFalse}`)
+    out.push(`  ${ok ? '✓' : '✗'} ${c.file ?? cov.policy}:${c.line}:${c.column} \`${clip(c.text, 60)}\`: true ${c.whenTrue}, false ${c.whenFalse}`)
   }
   return out.join('\n')
 }
@@ -100,19 +141,27 @@ export function coverageTable(cov: PolicyCoverage): string {
 export function coverageLcov(covs: readonly PolicyCoverage[]): string {
   const out: string[] = []
   for (const cov of covs) {
-    out.push('TN:', `SF:${cov.path}`)
-    for (const r of cov.rules) out.push(`FN:${r.line},${r.id}`)
-    for (const r of cov.rules) out.push(`FNDA:${ruleCovered(r) ? r.matched : 0},${r.id}`)
-    out.push(`FNF:${cov.rules.length}`, `FNH:${cov.rules.filter(ruleCovered).length}`)
-    cov.conditions.forEach((c, i) => {
-      out.push(`BRDA:${c.line},${i},0,${c.whenTrue}`, `BRDA:${c.line},${i},1,${c.whenFalse}`)
-    })
-    out.push(`BRF:${cov.conditions.length * 2}`, `BRH:${cov.conditions.reduce((s, c) => s + (c.whenTrue > 0 ? 1 : 0) + (c.whenFalse > 0 ? 1 : 0), 0)}`)
-    const lines = new Map<number, number>()
-    for (const r of cov.rules) lines.set(r.line, (lines.get(r.line) ?? 0) + r.matched)
-    for (const c of cov.conditions) lines.set(c.line, (lines.get(c.line) ?? 0) + c.whenTrue + c.whenFalse)
-    for (const [l, n] of [...lines].sort((a, b) => a[0] - b[0])) out.push(`DA:${l},${n}`)
-    out.push(`LF:${lines.size}`, `LH:${[...lines.values()].filter(n => n > 0).length}`, 'end_of_record')
+    // one record per source file: a policy's own rules, then each extended file's
+    const paths = new Map<string | undefined, string>([[undefined, cov.path]])
+    for (const f of (cov as Partial<Working>).files?.slice(1) ?? []) paths.set(f.shown, f.path)
+    for (const [shown, path] of paths) {
+      const rules = cov.rules.filter(r => r.file === shown)
+      const conditions = cov.conditions.filter(c => c.file === shown)
+      if (shown !== undefined && rules.length === 0 && conditions.length === 0) continue
+      out.push('TN:', `SF:${path}`)
+      for (const r of rules) out.push(`FN:${r.line},${r.id}`)
+      for (const r of rules) out.push(`FNDA:${ruleCovered(r) ? r.matched : 0},${r.id}`)
+      out.push(`FNF:${rules.length}`, `FNH:${rules.filter(ruleCovered).length}`)
+      conditions.forEach((c, i) => {
+        out.push(`BRDA:${c.line},${i},0,${c.whenTrue}`, `BRDA:${c.line},${i},1,${c.whenFalse}`)
+      })
+      out.push(`BRF:${conditions.length * 2}`, `BRH:${conditions.reduce((s, c) => s + (c.whenTrue > 0 ? 1 : 0) + (c.whenFalse > 0 ? 1 : 0), 0)}`)
+      const lines = new Map<number, number>()
+      for (const r of rules) lines.set(r.line, (lines.get(r.line) ?? 0) + r.matched)
+      for (const c of conditions) lines.set(c.line, (lines.get(c.line) ?? 0) + c.whenTrue + c.whenFalse)
+      for (const [l, n] of [...lines].sort((a, b) => a[0] - b[0])) out.push(`DA:${l},${n}`)
+      out.push(`LF:${lines.size}`, `LH:${[...lines.values()].filter(n => n > 0).length}`, 'end_of_record')
+    }
   }
   return `${out.join('\n')}\n`
 }

@@ -14,6 +14,7 @@ import type { Diagnostic } from '../../compiler/diagnostic.js'
 import { createGuard, type Guard, type GuardDecision } from '../guard.js'
 import { createMemoryStore } from '../limits/memory.js'
 import type { CompiledPolicy, Decision, LimitStore } from '../types.js'
+import { readExtendedFrom } from '../read-extended.js'
 import { checkAgainstPolicy, parseTestFile, type EnvValue, type Step } from './spec.js'
 import { addCoverage, emptyCoverage, finishCoverage, type InstrumentedModule, type PolicyCoverage } from './coverage.js'
 
@@ -92,16 +93,20 @@ export async function runPolicyTests(testFile: string, options: RunOptions = {})
 
   const modules = new Map<string, CompiledPolicy & Partial<InstrumentedModule>>()
   let ruleSpans: { id: string; span: { start: number }; limit?: unknown }[] = []
+  let extended: { filename: string; source: string; base: number }[] = []
   const policyErrors: string[] = []
   const moduleFor = async (env: Record<string, EnvValue>): Promise<(CompiledPolicy & Partial<InstrumentedModule>) | undefined> => {
     const key = JSON.stringify(Object.entries(env).sort(([a], [b]) => (a < b ? -1 : 1)))
     if (modules.has(key)) return modules.get(key)
-    const out = compile(policySource, { filename: policyShown, env, ...(options.coverage ? { coverage: true } : {}) })
+    const out = compile(policySource, { filename: policyShown, env, resolve: readExtendedFrom(cwd), ...(options.coverage ? { coverage: true } : {}) })
     if (out.diagnostics.some(d => d.severity === 'error')) {
-      policyErrors.push(formatDiagnostics(out.diagnostics, policySource, policyShown))
+      policyErrors.push(formatDiagnostics(out.diagnostics, policySource, policyShown, out.files))
       return undefined
     }
-    if (modules.size === 0) ruleSpans = out.policy!.rules
+    if (modules.size === 0) {
+      ruleSpans = out.policy!.rules
+      extended = out.files
+    }
     const mod = await importModule(out.code, out.digest!)
     modules.set(key, mod)
     return mod
@@ -188,7 +193,8 @@ export async function runPolicyTests(testFile: string, options: RunOptions = {})
   }
   report.status = report.results.every(r => r.passed) ? 'passed' : 'failed'
   if (options.coverage) {
-    const cov = emptyCoverage(policyShown, policyPath, policySource, ruleSpans)
+    const files = [{ shown: policyShown, path: policyPath, source: policySource, base: 0 }, ...extended.map(f => ({ shown: f.filename, path: resolve(cwd, f.filename), source: f.source, base: f.base }))]
+    const cov = emptyCoverage(policyShown, files, ruleSpans)
     for (const mod of modules.values()) addCoverage(cov, mod)
     // a limit is decided by the guard's store, not the module: counted from the decisions
     for (const r of cov.rules) if (r.exceeded !== undefined) r.exceeded = report.results.filter(c => c.actual.rule === r.id && c.actual.decision !== 'allow').length

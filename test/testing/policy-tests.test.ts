@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { compile } from '../../compiler/index.js'
 import { run } from '../../src/cli.js'
@@ -15,7 +15,10 @@ async function vetoc(...args: string[]): Promise<{ status: number; stdout: strin
 
 function dir(files: Record<string, string>): string {
   const d = mkdtempSync(join(tmpdir(), 'vetoc-policy-tests-'))
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(d, name), text)
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(d, name)), { recursive: true })
+    writeFileSync(join(d, name), text)
+  }
   return d
 }
 
@@ -40,7 +43,7 @@ rules:
 describe('the shipped policies', () => {
   const files = findTestFiles('policies')
   it('each has a test file', () => {
-    expect(files.map(f => f.replace(/\.test\.yaml$/, '.yaml')).sort()).toEqual(['policies/agent-session.policy.yaml', 'policies/gemini-safety.policy.yaml', 'policies/groq-tools-context.policy.yaml', 'policies/groq-tools.policy.yaml', 'policies/workspace.policy.yaml'])
+    expect(files.map(f => f.replace(/\.test\.yaml$/, '.yaml')).sort()).toEqual(['policies/agent-session.policy.yaml', 'policies/gemini-safety.policy.yaml', 'policies/groq-tools-context.policy.yaml', 'policies/groq-tools.policy.yaml', 'policies/web-fetch.policy.yaml', 'policies/workspace.policy.yaml'])
   })
   for (const f of files) {
     it(`${f} holds and covers every rule and condition`, async () => {
@@ -168,6 +171,38 @@ cases:
     expect(lcov).toContain('FN:8,no_links')
     expect(lcov).toMatch(/BRDA:10,\d+,1,1/)
     expect((await vetoc('test', d, '--coverage-dir', out, '--min-coverage', '50')).status).toBe(0)
+  })
+
+  it('a policy that extends a pack: its tests run through `extends:`, and coverage points into the pack', async () => {
+    const d = dir({
+      'app.policy.yaml': 'version: "1.0"\nname: app\nextends: [./packs/sms.policy.yaml]\ndefault: allow\ntools:\n  send_sms:\n    parameters: { type: object, properties: { to: { type: string }, body: { type: string } }, required: [to, body] }\nrules:\n  - { id: own_rule, tool: send_sms, when: "args.to == \'0\'", action: deny }\n',
+      'packs/sms.policy.yaml': 'name: sms-pack\nrules:\n  - id: no_links\n    tool: send_sms\n    when: "args.body.includes(\'http\')"\n    action: review\n',
+      'app.policy.test.yaml': `cases:
+  - { tool: send_sms, args: { to: "1", body: "see http://x" }, expect: { decision: review, rule: no_links } }
+  - { tool: send_sms, args: { to: "1", body: hi }, expect: allow }
+`,
+    })
+    const out = join(d, 'cov')
+    const r = await vetoc('test', join(d, 'app.policy.test.yaml'), '--coverage', '--coverage-dir', out)
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    // the pack's rule and condition are shown at the pack's own lines, the policy's at its own
+    expect(r.stdout).toMatch(/✓ rule no_links \(\S*packs\/sms\.policy\.yaml:3\): matched 1/)
+    expect(r.stdout).toMatch(/✓ \S*packs\/sms\.policy\.yaml:5:12 `args\.body\.includes\('http'\)`: true 1, false 1/)
+    expect(r.stdout).toContain('✗ rule own_rule (line 9): matched 0')
+    const lcov = readFileSync(join(out, 'vetoc.lcov'), 'utf8')
+    const records = lcov.split('end_of_record\n').filter(Boolean)
+    expect(records.map(x => x.match(/^SF:(.*)$/m)![1])).toEqual([join(d, 'app.policy.yaml'), join(d, 'packs/sms.policy.yaml')])
+    expect(records[1]).toContain('FN:3,no_links')
+    expect(records[1]).not.toContain('own_rule')
+    expect(records[0]).toContain('FN:9,own_rule')
+
+    // a mistake inside the pack is shown in the pack, not as "no way to read other files"
+    writeFileSync(join(d, 'packs/sms.policy.yaml'), 'name: sms-pack\nrules:\n  - id: no_links\n    tool: send_sms\n    when: "args.body.inclodes(\'http\')"\n    action: review\n')
+    const broken = await vetoc('test', join(d, 'app.policy.test.yaml'))
+    expect(broken.status).toBe(2)
+    expect(broken.stderr).toMatch(/packs\/sms\.policy\.yaml:5:\d+: error/)
+    expect(broken.stderr).toContain('inclodes')
   })
 
   it('the instrumented build is separate: the normal build has no counters and does not change', () => {

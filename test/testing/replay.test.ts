@@ -3,7 +3,7 @@
  * threshold changed, reports exactly the calls that threshold changes.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -58,6 +58,16 @@ describe('vetoc replay', () => {
     expect(lines).toHaveLength(3)
     expect(r.status).toBe(1)
     expect((await vetoc('replay', log, '--policy', join(d, 'candidate.policy.yaml'))).status).toBe(0)
+  })
+
+  it('a candidate that extends a pack is read with the pack: the pack’s rule changes the decisions', async () => {
+    mkdirSync(join(d, 'packs'), { recursive: true })
+    writeFileSync(join(d, 'packs/no-sms.policy.yaml'), 'name: no-sms\nrules:\n  - { id: pack-no-sms, tool: send_sms, action: deny, message: no SMS at all }\n')
+    writeFileSync(join(d, 'with-pack.policy.yaml'), GROQ.replace(/^name: (.*)$/m, 'name: $1\nextends: [./packs/no-sms.policy.yaml]'))
+    const r = await vetoc('replay', log, '--policy', join(d, 'with-pack.policy.yaml'))
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^\d+ of 7 decisions would change\n/)
+    expect(r.stdout).toMatch(/send_sms allow -> deny \[pack-no-sms\] \d+/)
   })
 
   it('later SMS hours change the 21:00 message; reviews compare as reviews', async () => {
