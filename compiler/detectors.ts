@@ -45,9 +45,10 @@ export const SECRET_PATTERNS: readonly DetectorPattern[] = [
   // starts only after a blank or a delimiter, and the user and password parts exclude `:`, so each
   // candidate is tried once and can be matched one way only
   { name: 'password in a URL', source: '(?<![^\\s"\'(<=,;])[a-z][a-z0-9+.-]{0,20}:\\/\\/[^\\s:/@]{1,64}:[^\\s:/@]{1,128}@', flags: 'i' },
+  // a value already replaced by `[REDACTED]` is not a secret any more, so a redacted result reads clean
   {
     name: 'credential assignment (password=..., "api_key": ...)',
-    source: '(?<![A-Za-z0-9_])(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|auth[-_]?token|client[-_]?secret|secret[-_]?key|private[-_]?key|secret|token|password|passwd|pwd|passphrase)["\']?[ \\t]?[:=][ \\t]?["\']?(?=[^\\s"\'&,;}])',
+    source: '(?<![A-Za-z0-9_])(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|auth[-_]?token|client[-_]?secret|secret[-_]?key|private[-_]?key|secret|token|password|passwd|pwd|passphrase)["\']?[ \\t]?[:=][ \\t]?["\']?(?=[^\\s"\'&,;}])(?!\\[REDACTED\\])',
     flags: 'i',
     check: 'value',
   },

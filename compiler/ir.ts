@@ -204,9 +204,11 @@ export interface Rule {
  * One entry of a result rule's `redact:`.
  * - `path`: dotted segments rooted at the result; `*` matches any one key or index. The value there
  *   becomes the string `[REDACTED]`.
- * - `secrets` / `pii`: every string inside the result is searched for credentials / personal data,
- *   which are replaced by `[REDACTED]`. The compiled module does not carry these detectors: it lists
- *   them in `redactWith` and the guard applies them (so `evaluateResult` alone leaves them to its caller).
+ * - `secrets` / `pii`: the same patterns as `containsSecret` / `containsPii` (`Detect`, over
+ *   compiler/detectors.ts), applied by the compiled module: whatever the detector would find is gone
+ *   from the copy (`redactDetected` below). They are also listed in `redactWith`; for `secrets` the guard
+ *   then applies the decision record's redaction as well (values under credential-named keys such as
+ *   `password`, and the record's token formats), so a result shows the model no more than a record.
  */
 export type ResultRedaction = { kind: 'path'; path: string[] } | { kind: 'secrets' } | { kind: 'pii' }
 
@@ -223,7 +225,8 @@ export type ResultRedaction = { kind: 'path'; path: string[] } | { kind: 'secret
  * 3. If a matching rule denies: `{ action: 'deny', rule, reason, severity?, ruleIndex, result: undefined, adds }`
  *    for the first such rule in file order.
  * 4. Else if a matching rule redacts: `result` is `redactCopy(result)` with every matching redact
- *    rule's paths set to `[REDACTED]` (in file order), `{ action: 'redact', rule, reason, severity?,
+ *    rule's paths set to `[REDACTED]` and its detectors applied (`redactDetected`; in file order, and
+ *    the order does not change the outcome), `{ action: 'redact', rule, reason, severity?,
  *    ruleIndex, result, adds }` naming the first, plus `redactWith: ['secrets' | 'pii' ...]` (each
  *    once, in first-mention order) when a matching rule names a detector.
  * 5. Else `{ action: 'pass', ruleIndex: -1, result, adds }` with the result unchanged (same value).
@@ -237,6 +240,12 @@ export type ResultRedaction = { kind: 'path'; path: string[] } | { kind: 'secret
  * `__proto__` key stays data). A value met again on the current path → `[CIRCULAR]`; deeper than 64
  * → `[DEPTH]`; a read that throws (getter, revoked Proxy) → `[UNREADABLE]`.
  * Setting a path: walks own properties of the copy; a missing step or a non-object ends it silently.
+ *
+ * `redactDetected(v, patterns)` on the copy: a string has each pattern applied in list order, every
+ * match replaced by `[REDACTED]` (a `luhn` candidate only when it passes; a `value` match keeps its
+ * `name=` prefix and replaces the run after it up to the next blank, quote, `&`, `,`, `;` or `}`); a
+ * number whose decimal text the detector would find becomes `[REDACTED]`; arrays and objects are
+ * walked (own enumerable keys), and a value deeper than `DETECT_MAX_DEPTH` becomes `[DEPTH]`.
  */
 export type ResultAction = 'pass' | 'redact' | 'deny'
 

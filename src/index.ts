@@ -1,7 +1,6 @@
 /** The vetoc runtime: guard, approvals, limits, records and provider adapters. */
 export { createGuard, type CallOptions, type Guard, type GuardDecision, type GuardOptions, type GuardSession, type ResultDecision } from './guard.js'
 export { createMemorySessionStore, createRedisSessionStore, invalidSessionId, MAX_SESSION_ID_LENGTH, type MemorySessionStoreOptions, type RedisSessionStoreOptions, type SessionStore } from './sessions/index.js'
-export { applyDetectors, redactPiiText } from './results/detectors.js'
 export { ApprovalQueue, type ApprovalHandler, type ApprovalRequest, type ApprovalVerdict } from './approvals/index.js'
 export { applyLimits } from './limits/apply.js'
 export { createMemoryStore, type MemoryStoreOptions } from './limits/memory.js'

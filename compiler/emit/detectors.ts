@@ -7,9 +7,9 @@
  * - `detect(value, DET_SECRET | DET_PII, 0)`: the `Detect` node's meaning; may throw on over-deep values.
  * - `redactDetected(value, DET_SECRET | DET_PII)`: a copy of a JSON-like value in which every
  *   detected secret (or PII) inside strings is replaced by `[REDACTED]`; for a `name=value`
- *   credential the name is kept and the value replaced. Own enumerable properties and array
- *   elements; values deeper than `DETECT_MAX_DEPTH` become `[DEPTH]`; non-JSON values are kept as
- *   they are.
+ *   credential the name is kept and the value replaced; a number the detector finds becomes
+ *   `[REDACTED]`. Own enumerable properties and array elements; values deeper than
+ *   `DETECT_MAX_DEPTH` become `[DEPTH]`; non-JSON values are kept as they are.
  */
 import { DETECT_MAX_DEPTH, PII_PATTERNS, SECRET_PATTERNS, type DetectorPattern } from '../detectors.js'
 import { join, js, type Code } from './code.js'
@@ -85,6 +85,7 @@ function detect(v, list, depth) {
 function redactDetected(v, list, depth) {
   depth = depth || 0;
   if (typeof v === "string") return redactString(v, list);
+  if (typeof v === "number") { const t = String(v); return redactString(t, list) === t ? v : "[REDACTED]"; }
   if (v === null || typeof v !== "object") return v;
   if (depth >= DET_MAX) return "[DEPTH]";
   if (isArray(v)) { const out = []; for (let i = 0; i < v.length; i++) out.push(redactDetected(v[i], list, depth + 1)); return out; }

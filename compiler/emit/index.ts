@@ -477,6 +477,12 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
     name: prefix => b.scope.name(prefix),
     condition: (rule, tool) => ruleCondition(rule, { tool, b, vars: new Map() }),
     usesN: rule => usesN(rule.condition),
+    redactor: d => {
+      const which = d === 'secrets' ? 'secret' : 'pii'
+      b.detectors[which] = true
+      b.detectors.redact = true
+      return which === 'secret' ? js`DET_SECRET` : js`DET_PII`
+    },
   })
 
   const info = {

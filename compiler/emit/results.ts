@@ -84,6 +84,8 @@ export interface ResultEmitter {
   condition(rule: Rule, tool: string): Code
   /** whether the rule's condition needs the `n` scratch variable */
   usesN(rule: Rule): boolean
+  /** the pattern list of a detector, emitting it with `redactDetected` (compiler/emit/detectors.ts) */
+  redactor(detector: 'secrets' | 'pii'): Code
 }
 
 /** One function per tool with result rules, the dispatch and the exported `evaluateResult`. */
@@ -132,14 +134,14 @@ export function resultFunctions(policy: Policy, em: ResultEmitter): Line[] {
     const redacting = rules.filter(x => resultAction(x) === 'redact')
     if (redacting.length > 0) {
       lines.push({ code: js`  if (${join(redacting.map(x => flag.get(x.index)!), js` || `)}) {` })
-      lines.push({ code: js`    const x = redactCopy(r);` })
+      lines.push({ code: js`    let x = redactCopy(r);` })
       lines.push({ code: js`    let w = null;` })
       for (const rule of redacting) {
         const paths = pathsOf.get(rule.index)
         const detectors = (rule.redact ?? []).flatMap(d => (d.kind === 'path' ? [] : [d.kind]))
         const steps: Code[] = []
         if (paths) steps.push(js`redactPaths(x, ${paths});`)
-        for (const d of detectors) steps.push(js`if (!(w ??= []).includes(${d})) w.push(${d});`)
+        for (const d of detectors) steps.push(js`x = redactDetected(x, ${em.redactor(d)}, 0); if (!(w ??= []).includes(${d})) w.push(${d});`)
         if (steps.length > 0) lines.push({ code: js`    if (${flag.get(rule.index)!}) { ${join(steps, js` `)} }` })
       }
       for (const rule of redacting) lines.push({ code: js`    if (${flag.get(rule.index)!}) return resultDecision(${decisions.get(rule.index)!}, x, adds, w);`, span: rule.span })

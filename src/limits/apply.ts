@@ -35,7 +35,9 @@ export function applyLimits(ev: Evaluation, exceeded: readonly boolean[]): Decis
     if (!best || RANK[l.action] > RANK[best.action] || (l.action === best.action && l.index < best.index)) best = { action: l.action, index: l.index, limit: l }
   }
   if (!best?.limit) return base
-  const out: Decision = { decision: best.action, rule: best.limit.rule, reason: best.limit.message }
+  // under fail_mode open, the rules the evaluation skipped stay on the decision the limit made
+  const skipped = ev.errors !== undefined && ev.errors.length > 0 ? ` (fail_mode open: ${ev.errors.join('; ')})` : ''
+  const out: Decision = { decision: best.action, rule: best.limit.rule, reason: `${best.limit.message}${skipped}` }
   if (best.limit.severity !== undefined) out.severity = best.limit.severity
   if (warnings.length > 0) out.warnings = warnings
   return out

@@ -1,6 +1,7 @@
 /**
  * `guard.result(...)`: the step between a tool's handler and the model (SPEC 4.2). It runs the
- * compiled result rules on the handler's return value, applies the detectors they name, adds the
+ * compiled result rules on the handler's return value (the compiled module redacts paths and what the
+ * `secrets`/`pii` detectors find; for `secrets` the record's own redaction is added), adds the
  * tool's and the rules' labels to the session, and records the outcome. Never throws or rejects:
  * a hostile result (huge, cyclic, throwing getters, non-JSON values), a store that cannot answer or
  * an internal error ends in the fail-mode outcome — `deny` (the model gets the reason) when the
@@ -10,7 +11,7 @@ import type { GuardDecision, RecordExtra } from '../guard.js'
 import type { SessionStore } from '../sessions/store.js'
 import type { Action, CompiledPolicy, EvaluateOptions, ResultEvaluation } from '../types.js'
 import { ownEntry } from '../snapshot.js'
-import { applyDetectors } from './detectors.js'
+import { redact } from '../records/redact.js'
 
 /** What the model may see of a handler's output. */
 export interface ResultDecision {
@@ -68,7 +69,9 @@ export function createResultStep(deps: ResultStepDeps): (tool: string, args: unk
     const options: EvaluateOptions = { params: deps.params, now: at, ...(session !== undefined ? { session: { id: session, labels } } : {}) }
     const ev: ResultEvaluation = deps.compiled.evaluateResult?.(tool, args, result, ctx, options) ?? { action: 'pass', ruleIndex: -1, result, adds: [] }
     let shown = ev.result
-    if (ev.action === 'redact' && ev.redactWith !== undefined && ev.redactWith.length > 0) shown = applyDetectors(shown, ev.redactWith)
+    // the model sees no more of a secret than a decision record would show: values under
+    // credential-named keys (`password`, `apiKey`, ...) and the record's token formats go too
+    if (ev.action === 'redact' && ev.redactWith?.includes('secrets') === true) shown = redact(shown)
     const own = ownEntry(info.adds, tool) ?? []
     const adds = [...new Set([...own, ...ev.adds])].sort()
     let after = labels

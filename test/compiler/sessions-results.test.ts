@@ -108,7 +108,7 @@ describe('result rules', () => {
     expect(m.evaluateResult!('fetch_url', { url: 'https://x.invalid' }, 'short')).toEqual({ action: 'pass', ruleIndex: -1, result: 'short', adds: [] })
     const original = { value: 'hunter2', meta: { token: 't', kept: 1 }, other: 'sk-proj-0123456789abcdefghij' }
     const r = m.evaluateResult!('read_vault', { key: 'db' }, original)
-    expect(r).toEqual({ action: 'redact', rule: 'redact-keys', reason: 'redact-keys', severity: 'high', ruleIndex: 2, result: { value: '[REDACTED]', meta: { token: '[REDACTED]', kept: 1 }, other: 'sk-proj-0123456789abcdefghij' }, adds: [], redactWith: ['secrets'] })
+    expect(r).toEqual({ action: 'redact', rule: 'redact-keys', reason: 'redact-keys', severity: 'high', ruleIndex: 2, result: { value: '[REDACTED]', meta: { token: '[REDACTED]', kept: 1 }, other: '[REDACTED]' }, adds: [], redactWith: ['secrets'] })
     expect(original.value).toBe('hunter2') // the handler's value is never changed
     const obj = { a: 1 }
     expect(m.evaluateResult!('send_email', { to: 'a', body: 'b' }, obj).result).toBe(obj)

@@ -44,6 +44,8 @@ describe('applyLimits', () => {
     expect(applyLimits(ev({ decision: 'review', rule: 'r', ruleIndex: 2, limits: [lim({ rule: 'b', index: 9 }), lim({ rule: 'a', index: 7 })] }), [true, true])).toEqual({ decision: 'deny', rule: 'a', reason: 'm' })
     expect(applyLimits(ev({ decision: 'allow', rule: 'r', ruleIndex: 2, limits: [lim({ action: 'allow', index: 1, rule: 'x' })] }), [true])).toEqual({ decision: 'allow', rule: 'x', reason: 'm' })
     expect(applyLimits(ev({ decision: 'review', rule: 'r', reason: 'why', ruleIndex: 2, limits: [lim({})] }), [false])).toEqual({ decision: 'review', rule: 'r', reason: 'why' })
+    // a skipped rule's note (fail_mode open) survives a limit that takes over the decision
+    expect(applyLimits(ev({ decision: 'allow', reason: 'why (fail_mode open: rule `x` skipped: e)', errors: ['rule `x` skipped: e'], ruleIndex: -1, limits: [lim({})] }), [true]).reason).toBe('m (fail_mode open: rule `x` skipped: e)')
   })
   it('a warn limit only adds a warning', () => {
     expect(applyLimits(ev({ limits: [lim({ warn: true, action: 'allow', rule: 'w' })] }), [true])).toEqual({ decision: 'allow', warnings: ['w'] })

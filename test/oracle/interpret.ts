@@ -8,7 +8,7 @@ import { PRIVATE_RANGES } from '../../compiler/net.js'
 import type { Action, Expr, OpName, Policy, RegexLit, Rule } from '../../compiler/ir.js'
 import { counterFields, toolVisibility } from '../../compiler/visible.js'
 import type { EvaluateOptions, Evaluation, PendingLimit, ResultEvaluation } from '../../src/types.js'
-import { detectValue } from './detectors.js'
+import { detectValue, redactDetectedValue } from './detectors.js'
 import { InvalidArgument, normalizeArgs } from './normalize.js'
 
 const Ajv = AjvModule.default
@@ -513,12 +513,15 @@ export function interpret(policy: Policy): Oracle {
     if (deny) return decided(deny, 'deny', undefined)
     const redacting = matching.filter(r => (r.redact ?? []).length > 0)
     if (redacting.length > 0) {
-      const copy = copyOf(result, [])
+      let copy = copyOf(result, [])
       const detectors: ('secrets' | 'pii')[] = []
       for (const r of redacting) {
         for (const x of r.redact!) {
           if (x.kind === 'path') setRedacted(copy, x.path)
-          else if (!detectors.includes(x.kind)) detectors.push(x.kind)
+          else {
+            copy = redactDetectedValue(x.kind, copy)
+            if (!detectors.includes(x.kind)) detectors.push(x.kind)
+          }
         }
       }
       return { ...decided(redacting[0]!, 'redact', copy), ...(detectors.length > 0 ? { redactWith: detectors } : {}) }

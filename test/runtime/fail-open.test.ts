@@ -57,6 +57,30 @@ describe('fail_mode open skips only the rule that failed', () => {
     ])
   })
 
+  it('when a limit decides, the rules skipped on the way stay in the reason and the record', async () => {
+    const { module } = await compileModule(`fail_mode: open
+tools:
+  fetch: {}
+rules:
+  - id: small-n
+    tool: fetch
+    action: deny
+    when: "args.n * 2 > 10"
+  - id: once
+    tool: fetch
+    action: deny
+    message: one fetch a minute
+    limit: { max: 1, per: 1m }
+`)
+    const sink = createMemorySink()
+    const guard = createGuard(module, { sink })
+    expect(await guard('fetch', { n: 'x' })).toMatchObject({ decision: 'allow' })
+    const second = await guard('fetch', { n: 'x' })
+    expect(second).toMatchObject({ decision: 'deny', rule: 'once' })
+    expect(second.reason).toBe('one fetch a minute (fail_mode open: rule `small-n` skipped: `*` needs two numbers)')
+    expect(sink.records[1]!.reason).toBe(second.reason)
+  })
+
   it('a limit key that throws skips that limit rule only; a throwing getter skips the rules that read it', async () => {
     const { module } = await compileModule(`fail_mode: open
 tools:

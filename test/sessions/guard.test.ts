@@ -8,8 +8,6 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { runToolCalls } from '../../src/adapters/openai.js'
 import { createGuard } from '../../src/guard.js'
 import { createMemorySink } from '../../src/records/index.js'
-import { checkSync } from 'recheck'
-import { PII_PATTERNS, redactPiiText } from '../../src/results/detectors.js'
 import { createMemorySessionStore } from '../../src/sessions/memory.js'
 import type { SessionStore } from '../../src/sessions/store.js'
 import type { CompiledPolicy } from '../../src/types.js'
@@ -154,14 +152,45 @@ describe('redact: [secrets] / [pii] through the guard', () => {
     })
   })
 
-  it('the PII patterns are judged safe by recheck\'s automaton checker', () => {
-    // the automaton checker is exact and deterministic; the fuzz checker (recheck's fallback) can
-    // call bounded repeats such as `[0-9]{2,4}` polynomial on one run and safe on the next
-    for (const re of PII_PATTERNS) expect(checkSync(re.source, re.flags.replace('g', ''), { timeout: 30_000, checker: 'automaton' }).status, re.source).toBe('safe')
-  }, 120_000)
+  it('removes whatever containsSecret / containsPii would find: one set of patterns for finding and redacting', async () => {
+    const { module } = await compileModule(`tools:
+  lookup: { parameters: { type: object } }
+rules:
+  - id: scrub
+    on: result
+    tool: lookup
+    when: "!args.check"
+    redact: [secrets, pii]
+  - id: found
+    on: result
+    tool: lookup
+    when: "args.check && (containsSecret(result) || containsPii(result))"
+    action: deny
+`)
+    const guard = createGuard(module)
+    const texts = [
+      'call +15550100199', 'call (555) 010-0199', 'ring 555.010.0199', '+44 20 7946 0958', 'card 4111 1111 1111 1111', '5500005555555559', 'amex 378282246310005',
+      'write to ana.lopez+tag@example.co.uk', 'gsk_abcdefghij12345', 'AKIAABCDEFGHIJKLMNOP', 'Authorization: Bearer abcdef0123456789', 'postgres://app:hunter2@db.internal/x',
+      'password=hunter2&next=1', '"api_key": "abc123"', 'export SECRET=xyz', 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.abcdefghij',
+    ]
+    for (const text of texts) {
+      const value = { text, nested: [{ deep: `see ${text} here` }], n: 4111111111111111 }
+      expect((await guard.result('lookup', { check: true }, value)).action, text).toBe('deny')
+      const scrubbed = await guard.result('lookup', {}, value)
+      expect(scrubbed.action, text).toBe('redact')
+      // what the model is shown no longer trips either detector
+      expect((await guard.result('lookup', { check: true }, scrubbed.result)).action, `${text} → ${JSON.stringify(scrubbed.result)}`).toBe('pass')
+    }
+  })
 
-  it('the PII patterns scan hostile text in linear time shapes without throwing', () => {
-    for (const text of ['1'.repeat(100_000), `${'a'.repeat(50_000)}@`, `${'+1 '.repeat(30_000)}`, `${'(55) '.repeat(20_000)}`]) expect(typeof redactPiiText(text)).toBe('string')
-    expect(redactPiiText('(555) 010-0199 and 555-010-0199')).toBe('[REDACTED] and [REDACTED]')
+  it('hostile text is redacted in linear-time shapes without throwing', async () => {
+    const { module } = await compileModule(`rules:\n  - id: scrub\n    on: result\n    tool: lookup\n    redact: [secrets, pii]\n`)
+    const guard = createGuard(module)
+    for (const text of ['1'.repeat(100_000), `${'a'.repeat(50_000)}@`, `${'+1 '.repeat(30_000)}`, `${'(55) '.repeat(20_000)}`, `password=${'x'.repeat(100_000)}`]) {
+      const out = await guard.result('lookup', {}, { text })
+      expect(out.action).toBe('redact')
+      expect(typeof (out.result as { text: unknown }).text).toBe('string')
+    }
+    expect((await guard.result('lookup', {}, '(555) 010-0199 and 555-010-0199')).result).toBe('[REDACTED] and [REDACTED]')
   })
 })
