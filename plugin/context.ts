@@ -4,6 +4,7 @@
  * when its content changes).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { resolve as resolvePath } from 'node:path'
 import { compile, type Env, type PolicyFile } from '../compiler/index.js'
 import type { Diagnostic } from '../compiler/diagnostic.js'
 import { formatDiagnostics, position } from '../compiler/format.js'
@@ -43,7 +44,10 @@ export interface Message {
   loc?: { file: string; line: number; column: number }
 }
 
-/** `watch`: the files the policy extends, for the host to watch so an edit to one rebuilds the policy. */
+/**
+ * `watch`: every file the policy's `extends:` asked for, for the host to watch so an edit to one
+ * rebuilds the policy; a file that was missing is watched too, so creating it fixes the build.
+ */
 export type Outcome =
   | { ok: true; code: string; map: object | null; warnings: Message[]; watch: string[] }
   | { ok: false; error: Message; warnings: Message[]; watch: string[] }
@@ -68,10 +72,20 @@ function list(v: RegExp | RegExp[] | undefined): RegExp[] {
   return v === undefined ? [] : Array.isArray(v) ? v : [v]
 }
 
-export function createContext(options: Options = {}): { filter: { include: RegExp[]; exclude: RegExp[] }; matches(id: string): boolean; transform(source: string, id: string): Outcome } {
+export interface Context {
+  filter: { include: RegExp[]; exclude: RegExp[] }
+  matches(id: string): boolean
+  transform(source: string, id: string): Outcome
+  /** The policy files whose last build asked `extends:` for `path` and found nothing. */
+  waitingFor(path: string): string[]
+}
+
+export function createContext(options: Options = {}): Context {
   const include = options.include === undefined ? [DEFAULT_INCLUDE] : list(options.include)
   const exclude = list(options.exclude)
   const lastDts = new Map<string, string>()
+  // missing extended file → the policies that asked for it; a dev server rebuilds them when it appears
+  const waiting = new Map<string, Set<string>>()
 
   const toMessage = (diagnostics: Diagnostic[], source: string, file: string, files: readonly PolicyFile[]): Message => {
     const first = diagnostics[0]!
@@ -96,14 +110,28 @@ export function createContext(options: Options = {}): { filter: { include: RegEx
     },
     transform(source, id) {
       const file = id.split('?')[0]!
-      const out = compile(source, { filename: file, resolve: readExtended, ...(options.env ? { env: options.env } : {}) })
-      const watch = out.files.map(f => f.filename)
+      const asked = new Set<string>()
+      for (const set of waiting.values()) set.delete(file)
+      const resolve = (path: string): string | null => {
+        asked.add(path)
+        const text = readExtended(path)
+        if (text === null) {
+          const key = resolvePath(path)
+          waiting.set(key, (waiting.get(key) ?? new Set()).add(file))
+        }
+        return text
+      }
+      const out = compile(source, { filename: file, resolve, ...(options.env ? { env: options.env } : {}) })
+      const watch = [...asked]
       const warnings = out.diagnostics.filter(d => d.severity === 'warning')
       // under `strict` a warning is reported as what it now is, an error, and says why
       const errors = options.strict ? out.diagnostics.map(strictly) : out.diagnostics.filter(d => d.severity === 'error')
       if (errors.length > 0) return { ok: false, error: toMessage(errors, source, file, out.files), warnings: options.strict ? [] : warnings.map(w => toMessage([w], source, file, out.files)), watch }
       if (options.dts !== false) writeDts(file, out.types)
       return { ok: true, code: out.code, map: out.map, warnings: warnings.map(w => toMessage([w], source, file, out.files)), watch }
+    },
+    waitingFor(path) {
+      return [...(waiting.get(resolvePath(path)) ?? [])]
     },
   }
 }

@@ -31,6 +31,22 @@ export const factory: UnpluginFactory<Options | undefined, false> = (options = {
         return { code: out.code, map: out.map as never }
       },
     },
+    vite: {
+      // A policy whose pack did not exist failed before the browser ever loaded it, and vite sends no
+      // update for a module that never loaded: when the pack appears, drop the failed result and
+      // reload the page, which then gets the policy built with the pack.
+      configureServer(server) {
+        server.watcher.on('add', file => {
+          const policies = ctx.waitingFor(file)
+          if (policies.length === 0) return
+          for (const env of Object.values(server.environments)) {
+            const graph = 'moduleGraph' in env ? env.moduleGraph : undefined
+            for (const policy of policies) for (const mod of graph?.getModulesByFile(policy) ?? []) graph!.invalidateModule(mod)
+          }
+          server.environments.client.hot.send({ type: 'full-reload', path: '*' })
+        })
+      },
+    },
   }
 }
 

@@ -209,4 +209,22 @@ describe('vite dev server: policy packs', () => {
     expect(err.message).toContain('unknown key `actoin`')
     expect(err.loc.file).toBe(join(dir, 'ssrf.policy.yaml'))
   })
+
+  it('a pack that does not exist yet is watched: creating it fixes the policy without a restart', async () => {
+    const app = 'extends: [./later.policy.yaml]\ntools:\n  fetch_url:\n    parameters: { type: object, properties: { url: { type: string } }, required: [url] }\n'
+    const main = "import { evaluate } from './app.policy.yaml'\nconsole.log(evaluate('fetch_url', { url: 'x' }).decision)\n"
+    const { dir, base, sent } = await serve({ 'app.policy.yaml': app, 'main.js': main })
+    expect((await get(base, '/main.js')).status).toBe(200)
+    const missing = await get(base, '/app.policy.yaml?import')
+    expect(missing.status).toBe(500)
+    expect(missing.text).toContain('no policy file `./later.policy.yaml`')
+    sent.length = 0
+    writeFileSync(join(dir, 'later.policy.yaml'), 'rules:\n  - { id: no-fetch, tool: fetch_url, action: deny }\n')
+    const update = await waitFor('the update after creating the pack', () => sent.find(p => p.type === 'update' || p.type === 'full-reload'))
+    // the browser never loaded the failed policy, so vite itself would send nothing: the page reloads
+    expect(update.type).toBe('full-reload')
+    const fixed = await get(base, '/app.policy.yaml?import')
+    expect(fixed.status).toBe(200)
+    expect((await importServed(dir, fixed.text)).evaluate('fetch_url', { url: 'https://example.com/' })).toMatchObject({ decision: 'deny', rule: 'no-fetch' })
+  })
 })
