@@ -194,3 +194,74 @@ describe('watch mode picks up policy edits', () => {
     })
   }
 })
+
+/**
+ * A temp app whose policy extends a pack (`extends: [./pack.policy.yaml]`): the plugin hands the pack
+ * to the bundler with `addWatchFile`, so an edit to the pack alone rebuilds the policy that extends it.
+ */
+function makePackApp(): { dir: string; entry: string; pack: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'vetoc-watch-pack-'))
+  writeFileSync(join(dir, 'app.policy.yaml'), 'extends: [./pack.policy.yaml]\ntools:\n  fetch_url:\n    parameters: { type: object, properties: { url: { type: string } }, required: [url] }\n')
+  const pack = join(dir, 'pack.policy.yaml')
+  writeFileSync(pack, 'rules:\n  - { id: no-evil, tool: fetch_url, when: "args.url == \'evil\'", action: deny }\n')
+  const entry = join(dir, 'main.js')
+  writeFileSync(entry, `import { evaluate } from './app.policy.yaml'\nconst d = evaluate('fetch_url', { url: ${JSON.stringify(STRIPE)} })\nconsole.log(JSON.stringify({ decision: d.decision, rule: d.rule ?? null }))\n`)
+  return { dir, entry, pack }
+}
+
+async function packSession(next: () => Promise<Outcome>, out: string, pack: string): Promise<void> {
+  const until = async (check: () => boolean): Promise<void> => {
+    for (;;) if ((await next()).ok && check()) return
+  }
+  await until(() => run(out).decision === 'allow')
+  await settle()
+  writeFileSync(pack, 'rules:\n  - { id: no-fetch, tool: fetch_url, action: deny }\n')
+  await until(() => run(out).decision === 'deny')
+  expect(run(out)).toEqual({ decision: 'deny', rule: 'no-fetch' })
+}
+
+describe('watch mode picks up edits to an extended pack', () => {
+  it('esbuild', async () => {
+    const { dir, entry, pack } = makePackApp()
+    const outfile = join(dir, 'dist/main.mjs')
+    const builds = queue<Outcome>()
+    const ctx = await esbuild.context({
+      entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile, logLevel: 'silent',
+      plugins: [vetocEsbuild(), { name: 'report', setup: build => build.onEnd(r => builds.push(r.errors.length === 0 ? { ok: true } : { ok: false, text: r.errors[0]!.text })) }],
+    })
+    cleanups.push(() => ctx.dispose(), () => rmSync(dir, { recursive: true, force: true }))
+    await ctx.watch()
+    await packSession(() => builds.next(), outfile, pack)
+  })
+
+  it('rollup', async () => {
+    const { dir, entry, pack } = makePackApp()
+    const file = join(dir, 'dist/main.mjs')
+    const builds = queue<Outcome>()
+    const watcher = rollupWatch({ input: entry, plugins: [vetocRollup()], output: { file, format: 'es' }, onwarn: () => {}, watch: { buildDelay: 20 } })
+    cleanups.push(() => watcher.close(), () => rmSync(dir, { recursive: true, force: true }))
+    watcher.on('event', event => {
+      if (event.code === 'BUNDLE_END') {
+        void event.result.close()
+        builds.push({ ok: true })
+      }
+      if (event.code === 'ERROR') builds.push({ ok: false, text: event.error.message })
+    })
+    await packSession(() => builds.next(), file, pack)
+  })
+
+  for (const name of ['webpack', 'rspack'] as const) {
+    it(name, async () => {
+      const { dir, entry, pack } = makePackApp()
+      const path = join(dir, 'dist')
+      const config = { mode: 'development' as const, devtool: false as const, target: 'node' as const, entry, output: { path, filename: 'main.cjs' }, externalsPresets: { node: true } }
+      const builds = queue<Outcome>()
+      const callback = (err: Error | null | undefined, stats: { hasErrors(): boolean } | undefined): void => builds.push(err || stats?.hasErrors() ? { ok: false, text: String(err) } : { ok: true })
+      const watching = name === 'webpack'
+        ? webpack({ ...config, plugins: [vetocWebpack()] }).watch({ aggregateTimeout: 20 }, callback as never)
+        : rspack({ ...config, plugins: [vetocRspack()] }).watch({ aggregateTimeout: 20 }, callback as never)
+      cleanups.push(() => new Promise<void>(r => watching!.close(() => r())), () => rmSync(dir, { recursive: true, force: true }))
+      await packSession(() => builds.next(), join(path, 'main.cjs'), pack)
+    })
+  }
+})
