@@ -27,6 +27,7 @@ const SCHEMA = `tools:
         b: { type: boolean }
         list: { type: array, items: { type: string } }
         obj: { type: object, properties: { x: { type: string }, y: { type: number } }, required: [x] }
+        objs: { type: array, items: { type: object, properties: { x: { type: string }, z: { type: string } }, required: [x] } }
       required: [s, n, i]
 `
 
@@ -34,7 +35,22 @@ const str = ['args.s', 'args.o', 'args.obj.x', 'args.obj?.x', "'ab'", "''", 'arg
 const num = ['args.n', 'args.i', 'args.obj.y', 'args.obj?.y', '0', '3', '-1.5', 'args.s.length', 'args.list.length', 'args.list?.length', '(args.obj?.y ?? 0)']
 const other = ['args.b', 'args.list', 'args.obj', 'null', 'true', 'args']
 
-const leaf = fc.constantFrom(...str, ...num, ...other)
+// the wider language (SPEC 4.2, 4.4): quantifiers, URL parts, addresses, detectors and session
+// labels, each sound (behind a null guard, over a present array) and unsound (a method on a
+// possibly-absent element, a property of a possibly-null URL, a string compared with a number)
+const soundLang = [
+  "(args.list ?? []).some(x => x.startsWith('a'))", "(args.list ?? []).every(x => x.length < 3)", "(args.objs ?? []).some(o => o.x === 'a')",
+  "(args.objs ?? []).every(o => o.z == null || o.z.endsWith('b'))", "url(args.s)?.hostname.endsWith('.com')", "url(args.s)?.protocol === 'https:'",
+  "isPrivateAddress(url(args.s)?.hostname)", "ipInRange(args.s, '10.0.0.0/8')", "ipInRange(url(args.s)?.hostname, 'fd00::/8')", 'containsSecret(args.s)',
+  'containsPii(args.obj)', "session.labels.includes('secret')", "(url(args.o ?? '')?.port ?? '') === '8080'",
+  // SPEC 4.4: `some`/`every` on a value that is not an array are false, and a property of a null URL reads as absent
+  "args.list.some(x => x.startsWith('a'))", "args.objs.every(o => o.x === 'a')", "url(args.s).hostname === 'a'",
+]
+const unsoundLang = [
+  "(args.objs ?? []).some(o => o.z.startsWith('a'))", "url(args.s).hostname.endsWith('a')", "url(args.o ?? '').pathname.startsWith('/')",
+  "url(args.s)?.hostname.length > url(args.s).port", "(args.list ?? []).every(x => x > 3)", "(args.objs ?? []).every(o => o.z.trim() === 'a')",
+]
+const leaf = fc.constantFrom(...str, ...num, ...other, ...soundLang, ...unsoundLang)
 /** Any mix of the grammar: mostly ill-typed, so the checker's rejections are exercised. */
 const wild = fc.letrec<{ e: string }>(tie => ({
   e: fc.oneof(
@@ -65,6 +81,8 @@ const typed = fc.letrec<{ s: string; n: string; b: string }>(tie => ({
     tie('s').map(a => `/b$/.test(${a})`),
     fc.tuple(tie('s'), fc.constantFrom('args.list', '(args.list ?? [])')).map(([a, l]) => `${l}.includes(${a})`),
     fc.constantFrom('args.o', 'args.obj.x', 'args.list[0]').map(p => `(${p} != null && ${p}.startsWith('a'))`),
+    fc.constantFrom(...soundLang, ...soundLang, ...unsoundLang),
+    tie('s').map(a => `(args.list ?? []).some(x => x === ${a})`),
     tie('b').map(a => `!${a}`),
     fc.tuple(tie('b'), fc.constantFrom('&&', '||', '??'), tie('b')).map(([a, op, b]) => `(${a} ${op} ${b})`),
     fc.tuple(tie('b'), tie('b'), tie('b')).map(([a, b, c]) => `(${a} ? ${b} : ${c})`),
@@ -74,13 +92,14 @@ const expr = fc.oneof(typed, typed, wild)
 
 const validArgs = fc.record(
   {
-    s: fc.string({ maxLength: 4 }),
+    s: fc.oneof(fc.string({ maxLength: 4 }), fc.constantFrom('http://10.0.0.1/a', 'https://a.com:8080/x?y', 'http://[::1]/', 'ftp://x', '10.1.2.3', 'fd00::1', 'ana@example.com', 'sk-proj-0123456789abcdefghij')),
     n: fc.double({ noNaN: true, noDefaultInfinity: true }),
     i: fc.integer(),
     o: fc.string({ maxLength: 3 }),
     b: fc.boolean(),
     list: fc.array(fc.string({ maxLength: 2 }), { maxLength: 2 }),
     obj: fc.record({ x: fc.string({ maxLength: 2 }), y: fc.integer() }, { requiredKeys: ['x'] }),
+    objs: fc.array(fc.record({ x: fc.string({ maxLength: 2 }), z: fc.string({ maxLength: 2 }) }, { requiredKeys: ['x'] }), { maxLength: 3 }),
     extra: fc.constantFrom<unknown>(null, 1, 'z', [], { __proto__: null }),
   },
   { requiredKeys: ['s', 'n', 'i'] },
