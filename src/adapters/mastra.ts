@@ -91,18 +91,26 @@ function requestContextOf(ctx: MastraToolContext | undefined): unknown {
   }
 }
 
-/** Why these arguments cannot be judged: not a plain object, not copyable, or refused by the tool's own input schema. */
-function malformed(tool: AnyMastraTool, raw: unknown): { args: unknown } | { reason: string } {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { reason: `malformed arguments: not an object (${raw === null ? 'null' : Array.isArray(raw) ? 'array' : typeof raw})` }
-  const copy = snapshot(raw)
-  if (!copy.ok) return { reason: copy.reason }
+/** Why the tool's own input schema refuses these arguments, as Mastra checks them; undefined when it accepts them. */
+function schemaRefusal(tool: AnyMastraTool, args: unknown): string | undefined {
   try {
-    const checked = validateToolInput(tool.inputSchema as Parameters<typeof validateToolInput>[0], copy.value, tool.id)
-    if (checked.error) return { reason: `malformed arguments: ${checked.error.message.split('\n\nProvided arguments')[0]!.replace(/\s+/g, ' ').trim()}` }
+    const checked = validateToolInput(tool.inputSchema as Parameters<typeof validateToolInput>[0], args, tool.id)
+    return checked.error ? `malformed arguments: ${checked.error.message.split('\n\nProvided arguments')[0]!.replace(/\s+/g, ' ').trim()}` : undefined
   } catch (e) {
-    return { reason: `malformed arguments: schema check failed (${errorMessage(e)})` }
+    return `malformed arguments: schema check failed (${errorMessage(e)})`
   }
-  return { args: copy.value }
+}
+
+/**
+ * Why these arguments cannot be judged (not a plain object, a value that cannot be copied, refused
+ * by the tool's input schema), and whether Mastra's own check refuses them too before `execute`.
+ */
+function malformed(tool: AnyMastraTool, raw: unknown): { args: unknown } | { reason: string; schemaRefuses: boolean } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return { reason: `malformed arguments: not an object (${raw === null ? 'null' : Array.isArray(raw) ? 'array' : typeof raw})`, schemaRefuses: true }
+  const copy = snapshot(raw)
+  if (!copy.ok) return { reason: copy.reason, schemaRefuses: schemaRefusal(tool, raw) !== undefined }
+  const refusal = schemaRefusal(tool, copy.value)
+  return refusal !== undefined ? { reason: refusal, schemaRefuses: true } : { args: copy.value }
 }
 
 /**
@@ -134,9 +142,7 @@ export function guardMastraTool<T extends AnyMastraTool>(guard: Guard, tool: T, 
   const sessionOf = (ctx: MastraToolContext | undefined): string | undefined => {
     if (typeof options.session === 'string') return options.session
     if (typeof options.session === 'function') return ctx ? options.session(ctx) : undefined
-    const thread = ctx?.agent?.threadId
-    const run = ctx?.runId ?? ctx?.workflow?.runId
-    return typeof thread === 'string' && thread !== '' ? thread : typeof run === 'string' && run !== '' ? run : undefined
+    return runtimeSession(ctx)
   }
 
   const onInputAvailable = async (o: { input?: unknown; toolCallId?: string }): Promise<void> => {
@@ -145,7 +151,12 @@ export function guardMastraTool<T extends AnyMastraTool>(guard: Guard, tool: T, 
     if (typeof id === 'string') {
       if (raw !== null && typeof raw === 'object' && Object.hasOwn(raw, 'resumeData')) remember(modelResumed, id)
       const read = malformed(tool, raw)
-      if ('reason' in read) remember(rejected, id, rejectCall(guard, name, raw, read.reason, options.context))
+      if ('reason' in read) {
+        const d = rejectCall(guard, name, raw, read.reason, options.context)
+        // what the schema refuses Mastra answers itself and never hands to `execute` (were it kept
+        // by id, a later call reusing the id would be blocked); the rest must be blocked there
+        if (!read.schemaRefuses) remember(rejected, id, d)
+      }
     }
     if (typeof tool.onInputAvailable === 'function') await tool.onInputAvailable(o)
   }
@@ -158,7 +169,12 @@ export function guardMastraTool<T extends AnyMastraTool>(guard: Guard, tool: T, 
       throw blocked(early)
     }
     const context = contextOf(ctx)
-    const session = sessionOf(ctx)
+    let session: string | undefined
+    try {
+      session = sessionOf(ctx)
+    } catch (e) {
+      throw blocked(rejectCall(guard, name, input, `session function failed: ${errorMessage(e)}`, context))
+    }
     const read = malformed(tool, input)
     if ('reason' in read) throw blocked(rejectCall(guard, name, input, read.reason, context))
     const args = read.args
@@ -215,6 +231,13 @@ export function guardMastraTool<T extends AnyMastraTool>(guard: Guard, tool: T, 
   if (typeof needsApprovalFn === 'function') (wrapped as { needsApprovalFn?: unknown }).needsApprovalFn = needsApprovalFn
   // not frozen: Mastra sets its instance on the tools an agent registers
   return wrapped as unknown as T
+}
+
+/** The memory thread, else the run id. */
+function runtimeSession(ctx: MastraToolContext | undefined): string | undefined {
+  const thread = ctx?.agent?.threadId
+  const run = ctx?.runId ?? ctx?.workflow?.runId
+  return typeof thread === 'string' && thread !== '' ? thread : typeof run === 'string' && run !== '' ? run : undefined
 }
 
 function withoutResume(ctx: MastraToolContext): MastraToolContext {
