@@ -114,6 +114,22 @@ describe('Mastra: guardMastraTools', () => {
     expect(ran).toEqual(['delete /srv/old'])
   })
 
+  it('a review approved with edited arguments runs them only once the policy passes them again', async () => {
+    const sink = createMemorySink()
+    const ran: string[] = []
+    const { agent } = agentWith(createGuard(safety, { sink }), safetyTools(ran), [[{ id: 'e1', name: 'delete_file', input: { path: '/srv/old' } }]])
+    const first = await agent.generate('clean up')
+    await agent.resumeGenerate({ approved: true, by: 'ana', args: { path: '/tmp/old' } }, { runId: first.runId!, toolCallId: 'e1' })
+    expect(ran).toEqual(['delete /tmp/old'])
+    expect(sink.records.at(-1)).toMatchObject({ decision: 'allow', resolvedBy: 'ana', editedArgs: { path: '/tmp/old' } })
+
+    const second = agentWith(createGuard(safety, { sink: createMemorySink() }), safetyTools(ran), [[{ id: 'e2', name: 'delete_file', input: { path: '/srv/old' } }]])
+    const paused = await second.agent.generate('clean up')
+    await second.agent.resumeGenerate({ approved: true, by: 'ana', args: { path: 42 } }, { runId: paused.runId!, toolCallId: 'e2' })
+    expect(ran).toEqual(['delete /tmp/old'])
+    expect(String(toolResultsSeen(second.prompts)['e2']!.value)).toMatch(/^Tool call blocked by policy:/)
+  })
+
   it('parallel reviews in one step each suspend and are answered one by one (resumeStream)', async () => {
     const sink = createMemorySink()
     const ran: string[] = []
