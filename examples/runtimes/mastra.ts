@@ -36,7 +36,7 @@ const { model } = scriptedModel([[
 ]])
 const agent = new Agent({ id: 'assistant', name: 'assistant', instructions: 'Help.', model, tools: guardMastraTools(createGuard(policy, { sink }), tools) })
 // a Mastra with storage keeps the suspended run for `resumeGenerate`
-const mastra = new Mastra({ agents: { assistant: agent }, storage: new InMemoryStore(), logger: false })
+const mastra = new Mastra({ agents: { assistant: agent }, storage: new InMemoryStore() })
 
 const first = await mastra.getAgent('assistant').generate('Send the report and clean up.')
 if (first.finishReason === 'suspended') {
