@@ -195,6 +195,9 @@ export function guardMastraTool<T extends AnyMastraTool>(guard: Guard, tool: T, 
         // an answer the store refuses (unknown or already answered id): the guard below refuses the approval and says why
       }
       d = await decide(guard, name, args, context, { approval: paused.approvalId, ...call })
+      // Mastra's `declineToolCall({ reason })` promises the model the decliner's reason
+      const why = own(answer, 'reason')
+      if (!approved && d.decision !== 'allow' && typeof why === 'string' && why !== '') throw new VetocToolBlocked(`${(options.blockedMessage ?? defaultBlockedMessage)(d, name)} — ${why}`, d)
     } else {
       if (callId !== undefined) modelResumed.delete(callId)
       d = await decide(guard, name, args, context, call)

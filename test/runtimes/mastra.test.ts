@@ -105,7 +105,7 @@ describe('Mastra: guardMastraTools', () => {
     expect(ran).toEqual([])
     const seen = toolResultsSeen(prompts)['r2']!
     expect(seen.type).toBe('error-text')
-    expect(seen.value).toMatch(/^Tool call blocked by policy: Deleting files outside \/tmp\/ requires human approval \(denied by mastra\)/)
+    expect(seen.value).toBe('Tool call blocked by policy: Deleting files outside /tmp/ requires human approval (denied by mastra) — not this one')
     expect(sink.records.map(r => [r.decision, r.resolvedBy, r.channel])).toEqual([['review', undefined, undefined], ['deny', 'mastra', 'mastra']])
 
     const second = agentWith(createGuard(safety, { sink: createMemorySink() }), safetyTools(ran), [[{ id: 'r3', name: 'delete_file', input: { path: '/srv/old' } }]])
