@@ -273,4 +273,13 @@ describe('Mastra: guardMastraTools', () => {
     expect(sink.records.map(r => r.decision)).toEqual(['deny'])
     expect(sink.records[0]!.reason).toMatch(/getter|boom|cannot/i)
   })
+
+  it('a review outside an agent or workflow (no suspend to pause with) is not run: the call is refused with the review message', async () => {
+    const sink = createMemorySink()
+    const ran: string[] = []
+    const wrapped = guardMastraTools(createGuard(safety, { sink }), safetyTools(ran)).delete_file
+    await expect(wrapped.execute!({ path: '/srv/x' }, {} as never)).rejects.toThrow(/^Tool call needs human approval \(approval id [0-9a-f-]+\): Deleting files outside/)
+    expect(ran).toEqual([])
+    expect(sink.records.map(r => r.decision)).toEqual(['review'])
+  })
 })
