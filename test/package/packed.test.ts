@@ -33,6 +33,7 @@ const MAJORS: Record<string, [current: string, previous: string]> = {
   '@openai/agents': ['0', '0'],
   langchain: ['1', '1'],
   '@langchain/langgraph': ['1', '1'],
+  '@mastra/core': ['1', '1'],
 }
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
