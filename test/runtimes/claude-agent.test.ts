@@ -6,7 +6,7 @@
  * reads, review approved and denied through `canUseTool`, parallel calls, result rules keyed to the
  * SDK's session id, and malformed input, each ending in a decision and a record.
  */
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +16,7 @@ import { vetocClaudeOptions, type ClaudeAgentGuardOptions, type ClaudeReview } f
 import { createGuard } from '../../src/guard.js'
 import { createMemorySink } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
+import { compileModule } from '../support/compiled.js'
 import { shipped } from '../support/policies.js'
 import { startAnthropicLoopback, type AnthropicLoopback, type ScriptedToolUse } from './claude-loopback.js'
 
@@ -52,11 +53,13 @@ function appServer(ran: string[], page = '') {
  * One `query()` run of Claude Code against the loopback model: a temporary home and config dir (no
  * user settings are read), no telemetry or other traffic, only the app's MCP tools.
  */
-async function runClaude(turns: ScriptedToolUse[][], vetoc: Partial<Options>, ran: string[], page?: string): Promise<{ sessionId: string | undefined; result: string | undefined }> {
-  for (const t of turns) model.script(t)
-  model.script([])
+async function runClaude(turns: ScriptedToolUse[][] | ((home: string) => ScriptedToolUse[][]), vetoc: Partial<Options>, ran: string[], page?: string, files: Record<string, string> = {}): Promise<{ sessionId: string | undefined; result: string | undefined }> {
   const home = mkdtempSync(join(tmpdir(), 'vetoc-claude-'))
   homes.push(home)
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(home, name), content)
+  model.clear()
+  for (const t of typeof turns === 'function' ? turns(home) : turns) model.script(t)
+  model.script([])
   const q = query({
     prompt: 'Do the task.',
     options: {
@@ -201,4 +204,43 @@ describe('Claude Agent SDK: vetocClaudeOptions', () => {
     expect(sink.records.map(r => [r.tool, r.decision, r.resolvedBy]).sort()).toEqual([['delete_file', 'allow', 'claude-agent-sdk'], ['delete_file', 'review', undefined], ['send_email', 'allow', undefined], ['send_email', 'deny', undefined]])
     expect(new Set(sink.records.map(r => r.session))).toEqual(new Set(['app-conversation-7']))
   }, 90_000)
+
+  it('built-in tools: a redacted output in the tool\'s own shape replaces it; a denied one stops the run before the model reads it', async () => {
+    const builtin = (await compileModule(BUILTIN_POLICY, 'claude-builtin.policy.yaml')).module
+    const { sink, vetoc, ran } = setup(builtin)
+    const files = { 'notes.txt': 'db host: db.internal\npassword=correct-horse-battery\n', 'id_ed25519': '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQC7\n-----END OPENSSH PRIVATE KEY-----\n' }
+    const read = (id: string, file: string) => (home: string): ScriptedToolUse => ({ id, name: 'Read', input: { file_path: join(home, file) } })
+    const { result } = await runClaude(home => [[read('toolu_notes', 'notes.txt')(home)], [read('toolu_key', 'id_ed25519')(home)]], { ...vetoc, tools: ['Read'] }, ran, undefined, files)
+    const sent = JSON.stringify(model.requests.map(r => r.body))
+    // redacted: the model read the file with the secret taken out
+    expect(model.toolResults()['toolu_notes']!.text).toContain('db host: db.internal')
+    expect(sent).not.toContain('correct-horse-battery')
+    // denied: the run stopped, and the key never reached the model
+    expect(sent).not.toContain('AAAAB3NzaC1yc2EAAAADAQABAAABAQC7')
+    expect(model.toolResults()['toolu_key']).toBeUndefined()
+    expect(result).not.toBe('error_during_execution')
+    expect(sink.records.filter(r => r.on === 'result').map(r => [r.tool, r.result, r.rule])).toEqual([['Read', 'redact', 'scrub-secrets'], ['Read', 'deny', 'no-private-keys']])
+  }, 90_000)
 })
+
+const BUILTIN_POLICY = `
+version: "1.0"
+name: claude-builtin
+default: allow
+unknown_tools: deny
+tools:
+  Read:
+    description: Claude Code's file reader
+rules:
+  - id: no-private-keys
+    on: result
+    tool: Read
+    when: "result.file.content.includes('PRIVATE KEY')"
+    action: deny
+    message: The file holds a private key
+  - id: scrub-secrets
+    on: result
+    tool: Read
+    redact: [secrets]
+    message: Secrets are redacted before the model reads a file
+`

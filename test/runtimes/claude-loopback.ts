@@ -17,6 +17,8 @@ export interface ScriptedToolUse {
 export interface AnthropicLoopback extends Loopback {
   /** queue the next main-loop turn: tool uses, or none (a final text answer) */
   script(calls: ScriptedToolUse[]): void
+  /** drop the turns a stopped run left unused */
+  clear(): void
   /** the main-loop Messages requests (those that offered tools), in order */
   turns(): LoopbackRequest[]
   /** the tool_result blocks the model was sent, by tool_use id, with their text */
@@ -80,6 +82,7 @@ export async function startAnthropicLoopback(): Promise<AnthropicLoopback> {
   return {
     ...server,
     script: calls => void queue.push(calls),
+    clear: () => void queue.splice(0),
     turns,
     toolResults: () => {
       const out: Record<string, { text: string; isError: boolean }> = {}
