@@ -19,8 +19,8 @@ async function setup(options: ClaudeAgentGuardOptions = {}, policy: 'gemini-safe
     v.hooks.PreToolUse[0]!.hooks[0]!({ hook_event_name: 'PreToolUse', session_id: 'sess-1', transcript_path: '', cwd: '/', tool_name, tool_input, tool_use_id: id, mcp_server: { name: 'app', source: 'sdk' } } as never, id, { signal })
   const post = (tool_name: string, tool_input: unknown, tool_response: unknown): Promise<HookJSONOutput> =>
     v.hooks.PostToolUse[0]!.hooks[0]!({ hook_event_name: 'PostToolUse', session_id: 'sess-1', transcript_path: '', cwd: '/', tool_name, tool_input, tool_response, tool_use_id: 'toolu_p', mcp_server: { name: 'app', source: 'sdk' } } as never, 'toolu_p', { signal })
-  const can = (toolName: string, input: unknown, toolUseID: string): Promise<PermissionResult> =>
-    v.canUseTool(toolName, input as Record<string, unknown>, { signal, toolUseID, mcpServer: { name: 'app', source: 'sdk' } })
+  const can = async (toolName: string, input: unknown, toolUseID: string): Promise<PermissionResult> =>
+    (await v.canUseTool(toolName, input as Record<string, unknown>, { signal, toolUseID, requestId: `req-${toolUseID}`, mcpServer: { name: 'app', source: 'sdk' } }))!
   return { sink, pre, post, can }
 }
 
