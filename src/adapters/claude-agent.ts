@@ -6,13 +6,15 @@
  *   Claude Code's built-in ones). `allow` answers `permissionDecision: 'allow'` with `updatedInput`
  *   set to the frozen snapshot the guard judged, so what runs is what was checked; `deny` answers
  *   `'deny'` with the reason, which the model reads as the tool's error result.
- * - A `review` answers `'ask'`: Claude Code then asks the host through `canUseTool`, where the app's
- *   `approve` callback answers it. The answer is bound to the review's approval id and the call is
+ * - A `review` answers `'ask'`: Claude Code then asks the host through `canUseTool` (in every
+ *   permission mode, `bypassPermissions` included; with the hooks alone it denies the call), where
+ *   the app's `approve` callback answers it. The answer is bound to the review's approval id and the call is
  *   decided again with it, so the record says who approved (channel `claude-agent-sdk`), and an
  *   edited call is evaluated again before it runs. Without `approve` (and without the guard's own
  *   `approvals`, which answer in the hook already) a review is denied with its approval id.
  * - `canUseTool` alone (without the hooks) guards the call itself the same way, but Claude Code
- *   hands it no session id: pass `session`, or keep the hooks.
+ *   hands it no session id (pass `session`), and under `bypassPermissions` or for tools in
+ *   `allowedTools` Claude Code never calls it: keep the hooks.
  * - The `PostToolUse` hook runs the result rules (`on: result`) before the model reads the output:
  *   for MCP tools `updatedMCPToolOutput` carries the redacted or withheld content. For built-in
  *   tools Claude Code accepts `updatedToolOutput` only in the tool's own output shape, so a redacted
@@ -26,6 +28,7 @@
 import type { CanUseTool, HookCallback, HookCallbackMatcher, HookJSONOutput, PermissionResult } from '@anthropic-ai/claude-agent-sdk'
 import { readVerdict, type ApprovalVerdict } from '../approvals/index.js'
 import type { Guard, GuardDecision } from '../guard.js'
+import { redactText } from '../records/index.js'
 import { argumentsOf, decide, defaultBlockedMessage, errorMessage, guardResult, rejectCall, stringifyResult, withheldText, type AdapterOptions } from './common.js'
 
 /** What the app's `approve` callback is asked: one reviewed call, bound to its approval id. */
@@ -182,7 +185,7 @@ export function vetocClaudeOptions(guard: Guard, options: ClaudeAgentGuardOption
       verdict = readVerdict(await options.approve(review), fallbackBy)
     } catch (e) {
       // an approver that fails (or a call aborted while it waited) is a denial, recorded as such
-      verdict = { approved: false, by: `${fallbackBy} (failed: ${errorMessage(e)})` }
+      verdict = { approved: false, by: `${fallbackBy} (failed: ${redactText(errorMessage(e))})` }
     }
     const at = Date.now()
     try {
@@ -213,7 +216,7 @@ export function vetocClaudeOptions(guard: Guard, options: ClaudeAgentGuardOption
       const ran = ranWith(d, h.args, tool)
       return 'reason' in ran ? { behavior: 'deny', message: ran.reason } : { behavior: 'allow', updatedInput: ran.input }
     } catch (e) {
-      return { behavior: 'deny', message: `Tool call blocked: vetoc failed (${errorMessage(e)})` }
+      return { behavior: 'deny', message: `Tool call blocked: vetoc failed (${redactText(errorMessage(e))})` }
     }
   }
 
@@ -237,7 +240,7 @@ export function vetocClaudeOptions(guard: Guard, options: ClaudeAgentGuardOption
       }
       return answer('deny', blocked(d, tool))
     } catch (e) {
-      return answer('deny', `Tool call blocked: vetoc failed (${errorMessage(e)})`)
+      return answer('deny', `Tool call blocked: vetoc failed (${redactText(errorMessage(e))})`)
     }
   }
 
@@ -264,7 +267,7 @@ export function vetocClaudeOptions(guard: Guard, options: ClaudeAgentGuardOption
       if (mcp) return { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedMCPToolOutput: view.text ? [{ type: 'text', text: stringifyResult(r.result) }] : r.result } }
       return { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedToolOutput: r.result } }
     } catch (e) {
-      return { continue: false, stopReason: `Tool result withheld: vetoc failed (${errorMessage(e)})` }
+      return { continue: false, stopReason: `Tool result withheld: vetoc failed (${redactText(errorMessage(e))})` }
     }
   }
 

@@ -194,6 +194,13 @@ describe('Claude Agent SDK: vetocClaudeOptions', () => {
     const id = none.sink.records[0]!.approvalId!
     expect(none.sink.records.map(r => r.decision)).toEqual(['review'])
     expect(model.toolResults()['toolu_n']!.text).toContain(`Tool call needs human approval (approval id ${id})`)
+
+    // the hooks without canUseTool: Claude Code has no one to ask, and denies the reviewed call
+    const hooksOnly = setup(safety)
+    await runClaude([[del('toolu_h', '/srv/old')]], { hooks: hooksOnly.vetoc.hooks }, hooksOnly.ran)
+    expect(hooksOnly.ran).toEqual([])
+    expect(hooksOnly.sink.records.map(r => r.decision)).toEqual(['review'])
+    expect(model.toolResults()['toolu_h']).toMatchObject({ isError: true, text: expect.stringContaining('Tool call needs human approval') })
   }, 90_000)
 
   it('result rules on PostToolUse: an injected page is withheld from the model (updatedMCPToolOutput) and its label blocks the next send in the same SDK session', async () => {
