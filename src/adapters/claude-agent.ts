@@ -18,8 +18,8 @@
  * - The `PostToolUse` hook runs the result rules (`on: result`) before the model reads the output:
  *   for MCP tools `updatedMCPToolOutput` carries the redacted or withheld content. For built-in
  *   tools Claude Code accepts `updatedToolOutput` only in the tool's own output shape, so a redacted
- *   copy (same shape) replaces it, and a denied output stops the run (`continue: false`) so that
- *   the model never reads it.
+ *   copy of the same shape replaces it, and a denied output (or a redaction that changed the shape)
+ *   stops the run (`continue: false`) so that the model never reads it.
  * The session is the SDK's session id (the hook input's `session_id`) unless `session` is given.
  * Input Claude Code cannot parse as JSON never reaches a hook: Claude Code answers the model with an
  * `InputValidationError` itself and does not run the tool, so vetoc leaves no record of that call.
@@ -125,6 +125,21 @@ function resultView(output: unknown, mcp: boolean): { value: unknown; text: bool
     return { value: output.map(p => field(p, 'text') as string).join('\n'), text: true }
   }
   return { value: output, text: false }
+}
+
+/**
+ * Whether `b` has `a`'s shape: the same kinds of value, the same keys and the same lengths all the
+ * way down. Claude Code drops a built-in tool's replacement output that does not validate against
+ * the tool's output schema (and the model then reads the original), so only a same-shape copy is sent.
+ */
+function sameShape(a: unknown, b: unknown, depth = 0): boolean {
+  if (depth > 64) return false
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return a === null ? b === null : typeof a === typeof b && b !== null
+  if (Array.isArray(a) !== Array.isArray(b)) return false
+  if (Array.isArray(a)) return a.length === (b as unknown[]).length && a.every((x, i) => sameShape(x, (b as unknown[])[i], depth + 1))
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  return ka.length === kb.length && ka.every(k => Object.prototype.hasOwnProperty.call(b, k) && sameShape((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], depth + 1))
 }
 
 export function vetocClaudeOptions(guard: Guard, options: ClaudeAgentGuardOptions = {}): VetocClaudeOptions {
@@ -257,15 +272,16 @@ export function vetocClaudeOptions(guard: Guard, options: ClaudeAgentGuardOption
       const opts = resultOptions(session)
       const r = await guardResult(guard, tool, 'reason' in read ? undefined : read.args, view.value, opts)
       if (r.action === 'pass') return {}
-      if (r.action === 'deny') {
-        const withheld = withheldText(r, tool, opts)
-        if (mcp) return { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedMCPToolOutput: [{ type: 'text', text: withheld }] } }
-        // a built-in tool's output cannot be replaced by text: stop before the model reads it
-        return { continue: false, stopReason: withheld, hookSpecificOutput: { hookEventName: 'PostToolUse', updatedToolOutput: withheld } }
+      const withheld = r.action === 'deny' ? withheldText(r, tool, opts) : undefined
+      if (mcp) {
+        // the output is rebuilt from the redacted copy (or the withheld text), so no part of the original survives
+        const replaced = withheld !== undefined ? [{ type: 'text', text: withheld }] : view.text ? [{ type: 'text', text: stringifyResult(r.result) }] : r.result
+        return { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedMCPToolOutput: replaced } }
       }
-      // redacted: the output is rebuilt from the redacted copy, so no part of the original survives
-      if (mcp) return { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedMCPToolOutput: view.text ? [{ type: 'text', text: stringifyResult(r.result) }] : r.result } }
-      return { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedToolOutput: r.result } }
+      if (withheld === undefined && sameShape(view.value, r.result)) return { hookSpecificOutput: { hookEventName: 'PostToolUse', updatedToolOutput: r.result } }
+      // a built-in tool's output that cannot be replaced in its own shape: stop before the model reads it
+      const why = withheld ?? withheldText({ ...r, action: 'deny', reason: `${r.reason ?? 'redacted'} (the redacted output does not keep the tool's output shape)` }, tool, opts)
+      return { continue: false, stopReason: why, hookSpecificOutput: { hookEventName: 'PostToolUse', updatedToolOutput: why } }
     } catch (e) {
       return { continue: false, stopReason: `Tool result withheld: vetoc failed (${redactText(errorMessage(e))})` }
     }

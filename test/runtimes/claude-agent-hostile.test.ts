@@ -8,6 +8,7 @@ import type { HookJSONOutput, PermissionResult } from '@anthropic-ai/claude-agen
 import { vetocClaudeOptions, type ClaudeAgentGuardOptions } from '../../src/adapters/claude-agent.js'
 import { createGuard } from '../../src/guard.js'
 import { createMemorySink } from '../../src/records/index.js'
+import { compileModule } from '../support/compiled.js'
 import { shipped } from '../support/policies.js'
 
 async function setup(options: ClaudeAgentGuardOptions = {}, policy: 'gemini-safety' | 'agent-session' = 'gemini-safety') {
@@ -107,5 +108,32 @@ describe('Claude Agent SDK adapter: hostile input', () => {
     const replaced = (out as { hookSpecificOutput?: { updatedMCPToolOutput?: { text: string }[] } }).hookSpecificOutput?.updatedMCPToolOutput
     expect(replaced?.[0]?.text).toMatch(/^Tool result withheld by policy/)
     expect(sink.records.at(-1)).toMatchObject({ on: 'result', result: 'deny', tool: 'fetch_url' })
+  })
+
+  it('a built-in tool\'s redacted output replaces it only in the tool\'s own shape; otherwise the run stops', async () => {
+    const policy = (await compileModule(`
+version: "1.0"
+name: claude-shapes
+default: allow
+unknown_tools: deny
+tools:
+  Read: { description: Claude Code's file reader }
+  Grep: { description: Claude Code's search }
+rules:
+  - { id: hide-content, on: result, tool: Read, redact: [file.content] }
+  - { id: hide-file, on: result, tool: Grep, redact: [file] }
+`, 'claude-shapes.policy.yaml')).module
+    const sink = createMemorySink()
+    const v = vetocClaudeOptions(createGuard(policy, { sink }))
+    const post = (tool_name: string, tool_response: unknown) => v.hooks.PostToolUse[0]!.hooks[0]!({ hook_event_name: 'PostToolUse', session_id: 's', transcript_path: '', cwd: '/', tool_name, tool_input: { file_path: '/x' }, tool_response, tool_use_id: 't' } as never, 't', { signal: new AbortController().signal })
+    const output = { type: 'text', file: { filePath: '/x', content: 'password=hunter2hunter2', numLines: 1 } }
+    const same = await post('Read', output) as { continue?: boolean; hookSpecificOutput?: { updatedToolOutput?: unknown } }
+    expect(same.continue).toBeUndefined()
+    expect(same.hookSpecificOutput?.updatedToolOutput).toEqual({ type: 'text', file: { filePath: '/x', content: '[REDACTED]', numLines: 1 } })
+    // the whole `file` object becomes a string: Claude Code would drop that and send the original
+    const changed = await post('Grep', output) as { continue?: boolean; stopReason?: string }
+    expect(changed.continue).toBe(false)
+    expect(changed.stopReason).toMatch(/^Tool result withheld by policy: .*does not keep the tool's output shape/)
+    expect(sink.records.map(r => [r.tool, r.result, r.rule])).toEqual([['Read', 'redact', 'hide-content'], ['Grep', 'redact', 'hide-file']])
   })
 })
