@@ -1,7 +1,8 @@
 /**
  * A local HTTP server on a loopback port that plays the model providers (OpenAI/Groq chat
- * completions with and without streaming, Gemini generateContent, Anthropic messages) and returns
- * scripted tool calls. Only the provider is played; the real SDK clients talk to it over HTTP.
+ * completions and Anthropic messages, each with and without streaming, Gemini generateContent) and
+ * returns scripted tool calls. Only the provider is played; the real SDK clients (and Claude Code,
+ * which the Claude Agent SDK spawns) talk to it over HTTP.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -84,7 +85,30 @@ export async function startProviderServer(): Promise<ProviderServer> {
     if (path.endsWith('/messages')) {
       const calls = queues['anthropic']!.shift() ?? []
       const content = calls.length === 0 ? [{ type: 'text', text: 'Nothing to do.' }] : calls.map(c => ({ type: 'tool_use', id: c.id, name: c.name, input: c.args }))
-      send(200, { id: 'msg_1', type: 'message', role: 'assistant', model: body.model, content, stop_reason: calls.length > 0 ? 'tool_use' : 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } })
+      const stop = calls.length > 0 ? 'tool_use' : 'end_turn'
+      const usage = { input_tokens: 1, output_tokens: 1 }
+      if (body.stream === true) {
+        // streamed Messages (what Claude Code asks for): each block opened, filled in fragments, closed
+        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' })
+        const event = (data: { type: string; [k: string]: unknown }): void => void res.write(`event: ${data.type}\ndata: ${JSON.stringify(data)}\n\n`)
+        event({ type: 'message_start', message: { id: 'msg_1', type: 'message', role: 'assistant', model: body.model, content: [], stop_reason: null, stop_sequence: null, usage } })
+        if (calls.length === 0) {
+          event({ type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } })
+          event({ type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: 'Nothing to do.' } })
+          event({ type: 'content_block_stop', index: 0 })
+        }
+        calls.forEach((c, index) => {
+          event({ type: 'content_block_start', index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } })
+          const json = JSON.stringify(c.args)
+          for (let i = 0; i < json.length; i += 7) event({ type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: json.slice(i, i + 7) } })
+          event({ type: 'content_block_stop', index })
+        })
+        event({ type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 1 } })
+        event({ type: 'message_stop' })
+        res.end()
+        return
+      }
+      send(200, { id: 'msg_1', type: 'message', role: 'assistant', model: body.model, content, stop_reason: stop, stop_sequence: null, usage })
       return
     }
     send(404, { error: { message: `no route for ${path}` } })

@@ -34,6 +34,7 @@ const MAJORS: Record<string, [current: string, previous: string]> = {
   langchain: ['1', '1'],
   '@langchain/langgraph': ['1', '1'],
   '@mastra/core': ['1', '1'],
+  '@anthropic-ai/claude-agent-sdk': ['0', '0'],
 }
 
 function run(cmd: string, args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {

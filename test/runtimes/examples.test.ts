@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 
-describe.each(['examples/runtimes/openai-agents.ts', 'examples/runtimes/langchain.ts', 'examples/runtimes/mastra.ts'])('%s', file => {
+describe.each(['examples/runtimes/openai-agents.ts', 'examples/runtimes/langchain.ts', 'examples/runtimes/claude-agent.ts', 'examples/runtimes/mastra.ts'])('%s', file => {
   it('allows, denies with the reason, and runs the review once it is approved', () => {
     const r = spawnSync(process.execPath, ['--import', 'tsx', file], { encoding: 'utf8', timeout: 120_000 })
     expect(r.status, r.stderr).toBe(0)
