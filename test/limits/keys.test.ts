@@ -16,7 +16,7 @@ import { createRedisStore } from '../../src/limits/redis.js'
 import { createMemorySink } from '../../src/records/index.js'
 import type { CompiledPolicy, PendingLimit } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
-import { startRedis, type RedisProcess } from '../support/redis.js'
+import { describeWithRedis, startRedis, type RedisProcess } from '../support/redis.js'
 
 const POLICY = (failMode: 'closed' | 'open'): string => `name: keyed
 fail_mode: ${failMode}
@@ -168,7 +168,7 @@ describe('memory store', () => {
   })
 })
 
-describe('redis store (a real redis-server on a loopback port)', () => {
+describeWithRedis('redis store (a real redis-server on a loopback port)', () => {
   let server: RedisProcess
   let redis: Redis
   beforeAll(async () => {

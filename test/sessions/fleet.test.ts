@@ -4,18 +4,11 @@
  * session all land (one atomic script per add).
  */
 import { fork, type ChildProcess } from 'node:child_process'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startRedis, type RedisProcess } from '../support/redis.js'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { describeWithRedis, startRedis, type RedisProcess } from '../support/redis.js'
 
 let server: RedisProcess
 const workers: ChildProcess[] = []
-beforeAll(async () => {
-  server = await startRedis()
-})
-afterAll(async () => {
-  for (const w of workers) if (w.exitCode === null) w.kill()
-  await server?.stop()
-})
 
 function start(): Promise<ChildProcess> {
   const w = fork(new URL('./worker.ts', import.meta.url).pathname, [server.url], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -34,7 +27,15 @@ function ask<T>(w: ChildProcess, op: Record<string, unknown>): Promise<T> {
   })
 }
 
-describe('the Redis session store across worker processes', () => {
+describeWithRedis('the Redis session store across worker processes', () => {
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(async () => {
+    for (const w of workers) if (w.exitCode === null) w.kill()
+    await server?.stop()
+  })
+
   it('a label added by one worker denies the next send in another, in that session only', async () => {
     const [a, b] = await Promise.all([start(), start()])
     const email = { to: 'a@b.invalid', body: 'hi' }
