@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { compile, type Env, type PolicyFile } from '../compiler/index.js'
 import type { Diagnostic } from '../compiler/diagnostic.js'
+import { createDiskCache, defaultDiskCache } from '../src/compile-cache.js'
 import { formatDiagnostics, position } from '../compiler/format.js'
 
 export interface Options {
@@ -36,6 +37,13 @@ export interface Options {
    * @default false
    */
   strict?: boolean
+  /**
+   * Where regex verdicts and generated validators are kept between builds and dev-server restarts
+   * (files named by content hash; see src/compile-cache.ts), or `false` for none. The environment
+   * variable `VETOC_CACHE` (a folder, or `off`) applies when this is unset.
+   * @default 'node_modules/.cache/vetoc' (under the current directory)
+   */
+  cacheDir?: string | false
 }
 
 export interface Message {
@@ -72,6 +80,8 @@ export function createContext(options: Options = {}): { filter: { include: RegEx
   const include = options.include === undefined ? [DEFAULT_INCLUDE] : list(options.include)
   const exclude = list(options.exclude)
   const lastDts = new Map<string, string>()
+  // one cache per plugin instance, shared by every policy it builds and every rebuild of the dev server
+  const cache = options.cacheDir === false ? undefined : typeof options.cacheDir === 'string' ? createDiskCache(options.cacheDir) : defaultDiskCache()
 
   const toMessage = (diagnostics: Diagnostic[], source: string, file: string, files: readonly PolicyFile[]): Message => {
     const first = diagnostics[0]!
@@ -96,7 +106,7 @@ export function createContext(options: Options = {}): { filter: { include: RegEx
     },
     transform(source, id) {
       const file = id.split('?')[0]!
-      const out = compile(source, { filename: file, resolve: readExtended, ...(options.env ? { env: options.env } : {}) })
+      const out = compile(source, { filename: file, resolve: readExtended, ...(options.env ? { env: options.env } : {}), ...(cache !== undefined ? { cache } : {}) })
       const watch = out.files.map(f => f.filename)
       const warnings = out.diagnostics.filter(d => d.severity === 'warning')
       // under `strict` a warning is reported as what it now is, an error, and says why

@@ -12,6 +12,7 @@ import { formatDiagnostics } from '../compiler/format.js'
 import { didYouMean } from '../compiler/lower/suggest.js'
 import { runServeCommand } from './approvals/cli.js'
 import { parseFlags, UsageError } from './cli-args.js'
+import { defaultDiskCache, type DiskCache } from './compile-cache.js'
 import { outputKind, writeModule } from './cli-output.js'
 import { runLogCommand } from './records/cli.js'
 import { runReplayCommand, runTestCommand } from './testing/cli.js'
@@ -87,6 +88,13 @@ function readPolicy(file: string): string {
 }
 
 /** `extends:` files, read for the compiler: a missing file is null (a diagnostic), other failures throw (also a diagnostic). */
+/** Regex verdicts and validators kept between runs (src/compile-cache.ts), opened on first use. */
+let diskCache: DiskCache | undefined | null = null
+function withCache(): { cache?: DiskCache } {
+  if (diskCache === null) diskCache = defaultDiskCache()
+  return diskCache === undefined ? {} : { cache: diskCache }
+}
+
 function readExtended(path: string): string | null {
   try {
     return readFileSync(path, 'utf8')
@@ -136,7 +144,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     let failed = false
     for (const file of positionals) {
       const source = readPolicy(file)
-      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts', resolve: readExtended })
+      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts', resolve: readExtended, ...withCache() })
       if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
       if (out.diagnostics.some(d => d.severity === 'error')) {
         failed = true
@@ -168,7 +176,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     }
     const file = positionals[0]!
     const source = readPolicy(file)
-    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtended })
+    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtended, ...withCache() })
     if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
     if (out.diagnostics.some(d => d.severity === 'error')) return 1
     const dir = join(tmpdir(), 'vetoc-eval')
