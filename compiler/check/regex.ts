@@ -39,7 +39,10 @@ export function analysePatterns(patterns: readonly Pattern[], cache?: CompileCac
   const todo: number[] = []
   const seen = new Map<string, number>()
   for (const [i, p] of patterns.entries()) {
-    if (out[i] !== undefined) continue
+    if (out[i] !== undefined) {
+      if (cache !== undefined) fill(cache, p, out[i]!)
+      continue
+    }
     const cached = cacheGet(cache, diskKey(p))
     if (cached !== undefined) {
       const v = parseVerdict(cached, p)
@@ -65,6 +68,19 @@ export function analysePatterns(patterns: readonly Pattern[], cache?: CompileCac
     }
   }
   return patterns.map((p, i) => out[i] ?? fresh[seen.get(memoryKey(p))!]!)
+}
+
+/** Per caller cache, the patterns it is known to hold: a verdict from memory still fills a new cache, once. */
+const stored = new WeakMap<CompileCache, Set<string>>()
+
+function fill(cache: CompileCache, p: Pattern, v: RecheckResult): void {
+  let keys = stored.get(cache)
+  if (keys === undefined) stored.set(cache, (keys = new Set()))
+  const k = memoryKey(p)
+  if (keys.has(k)) return
+  const key = diskKey(p)
+  if (cacheGet(cache, key) === undefined) cacheSet(cache, key, JSON.stringify(v))
+  keys.add(k)
 }
 
 /** A cached verdict, if it is one and is about this pattern (anything else is a miss). */

@@ -122,17 +122,50 @@ const GENERATOR_OPTIONS = { ...AJV_OPTIONS, code: { source: true, esm: true, opt
 /** The name each validator is generated under (then bound to its own name by `scopedValidator`). */
 const GENERATED_AS = 'v0'
 
-/** Ajv's standalone source for one schema (from the cache when it holds it); throws as `addSchema` does on an invalid schema. */
-function generate(schema: JsonSchema, key: string, cache: CompileCache | undefined): string {
-  const cached = cacheGet(cache, key)
-  if (cached !== undefined) return cached
+/** Ajv's standalone source for one schema; throws as `addSchema` does on an invalid schema. */
+function generate(schema: JsonSchema): string {
   validateSchema(schema as object)
   const ajv = new AjvModule.default(GENERATOR_OPTIONS)
   ajv.addSchema(schema as object, GENERATED_AS)
   ajv.getSchema(GENERATED_AS)
-  const source = (standaloneCode as unknown as { default: (a: unknown, m: Record<string, string>) => string }).default(ajv, { [GENERATED_AS]: GENERATED_AS })
+  return (standaloneCode as unknown as { default: (a: unknown, m: Record<string, string>) => string }).default(ajv, { [GENERATED_AS]: GENERATED_AS })
+}
+
+/** The cache key of a schema's validator: the schema, Ajv's version and the generator's options. */
+export function validatorKey(schema: JsonSchema): string {
+  return cacheKey('ajv', [AJV_VERSION, JSON.stringify(GENERATOR_OPTIONS), JSON.stringify(schema)])
+}
+
+/**
+ * Validators this process generated itself, by key, with what `trustedAjv` made of them: a dev
+ * server rebuilding a policy neither regenerates nor re-parses a validator. Text read from the
+ * caller's cache is never kept here, so a bad entry there cannot outlive that cache.
+ */
+const generated = new Map<string, { source: string; trusted: Code | { unsupported: string } }>()
+/** Per caller cache, the keys it is known to hold (so a memory hit still fills a new cache, once). */
+const stored = new WeakMap<CompileCache, Set<string>>()
+
+function validatorFor(schema: JsonSchema, key: string, cache: CompileCache | undefined): Code | { unsupported: string } {
+  const own = generated.get(key)
+  if (own !== undefined) {
+    if (cache !== undefined) {
+      let keys = stored.get(cache)
+      if (keys === undefined) stored.set(cache, (keys = new Set()))
+      if (!keys.has(key)) {
+        if (cacheGet(cache, key) === undefined) cacheSet(cache, key, own.source)
+        keys.add(key)
+      }
+    }
+    return own.trusted
+  }
+  const cached = cacheGet(cache, key)
+  if (cached !== undefined) return trustedAjv(cached, HELPERS)
+  const source = generate(schema)
+  const trusted = trustedAjv(source, HELPERS)
+  if (generated.size >= 5000) generated.clear()
+  generated.set(key, { source, trusted })
   cacheSet(cache, key, source)
-  return source
+  return trusted
 }
 
 /** Which refusal of `trustedAjv` a whole module of these validators would have reported first. */
@@ -162,14 +195,13 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache
     if (exportName === undefined) {
       exportName = `v${bySchema.size}`
       const index = bySchema.size
-      let source: string
+      let trusted: Code | { unsupported: string }
       try {
-        source = generate(schema, cacheKey('ajv', [AJV_VERSION, JSON.stringify(GENERATOR_OPTIONS), key]), cache)
+        trusted = validatorFor(schema, validatorKey(schema), cache)
       } catch (e) {
         diagnostics.push({ code: 'schema-invalid', severity: 'error', message: `the schema of tool \`${tool.name}\` is not a valid JSON Schema: ${(e as Error).message}`, span: tool.span })
         continue
       }
-      const trusted = trustedAjv(source, HELPERS)
       if ('unsupported' in trusted) unsupported.push(trusted.unsupported)
       else chunks.push(scopedValidator(trusted, numberedName('v', 0), numberedName('v', index)))
       bySchema.set(key, exportName)
