@@ -45,7 +45,9 @@ async function loop(): Promise<void> {
   }
 }
 const started = performance.now()
+const cpu0 = process.cpuUsage()
 await Promise.all(Array.from({ length: concurrency }, loop))
+const cpu = process.cpuUsage(cpu0)
 const ms = performance.now() - started
-process.send!({ ms, startedAt: performance.timeOrigin + started, endedAt: performance.timeOrigin + started + ms, latencies: Array.from(latencies), allowedBy, failMode, reasons: [...reasons] })
+process.send!({ cpuUs: cpu.user + cpu.system, ms, startedAt: performance.timeOrigin + started, endedAt: performance.timeOrigin + started + ms, latencies: Array.from(latencies), allowedBy, failMode, reasons: [...reasons] })
 redis.disconnect()

@@ -53,11 +53,14 @@ export interface FleetRow {
   inexactUsers: number
   /** decisions made by the fail mode (store errors or timeouts) */
   failMode: number
+  /** CPU time per decision: in the worker processes (guard, store, ioredis, sockets) and in redis-server */
+  workerCpuUs: number
+  serverCpuUs: number
 }
 
 export interface FleetResult {
   method: string
-  limit: { tool: string; opsPerSec: number; p50Ms: number | null; command: string }
+  limit: { tool: string; opsPerSec: number; p50Ms: number | null; command: string; serverCpuUs?: number }
   rows: FleetRow[]
   /** the best row's decisions/s against redis-benchmark's ops/s */
   bestRatio: number
@@ -65,7 +68,7 @@ export interface FleetResult {
   autoPipelining: boolean
 }
 
-interface WorkerReport { ms: number; startedAt: number; endedAt: number; latencies: number[]; allowedBy: number[]; failMode: number; reasons: string[] }
+interface WorkerReport { cpuUs: number; ms: number; startedAt: number; endedAt: number; latencies: number[]; allowedBy: number[]; failMode: number; reasons: string[] }
 
 const percentile = (xs: number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b)
@@ -88,6 +91,13 @@ function redisBenchmark(port: number, sha: string): FleetResult['limit'] {
   return { tool: 'redis-benchmark', opsPerSec: Math.round(rps), p50Ms: p50, command: `redis-benchmark -n ${TOTAL_CALLS} -c 50 -P 16 -r ${USERS} EVALSHA <limit script> 2 <user key> <index> now 1 100000 3600000 ${MAX} 1 <member> <digest>` }
 }
 
+/** redis-server's own CPU time so far, µs (INFO cpu: user + system of the server process). */
+async function serverCpuUs(redis: Redis): Promise<number> {
+  const info = (await redis.info('cpu')) as string
+  const field = (name: string): number => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? NaN)
+  return Math.round((field('used_cpu_user') + field('used_cpu_sys')) * 1e6)
+}
+
 async function runFleet(url: string, policyFile: string, workers: number, autoPipelining: boolean, redis: Redis, tag: string): Promise<FleetRow> {
   const calls = TOTAL_CALLS / workers
   const children = Array.from({ length: workers }, () => fork(new URL('./fleet-worker.ts', import.meta.url).pathname, [url, String(calls), String(CONCURRENCY), String(USERS), policyFile, autoPipelining ? '1' : '0'], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }))
@@ -97,8 +107,10 @@ async function runFleet(url: string, policyFile: string, workers: number, autoPi
   })
   await Promise.all(children.map(w => next<string>(w)))
   const reports = Promise.all(children.map(w => next<WorkerReport>(w)))
+  const server0 = await serverCpuUs(redis)
   for (const w of children) w.send('go')
   const r = await reports
+  const serverUs = (await serverCpuUs(redis)) - server0
   const started = Math.min(...r.map(x => x.startedAt))
   const ended = Math.max(...r.map(x => x.endedAt))
   const latencies = r.flatMap(x => x.latencies)
@@ -117,6 +129,8 @@ async function runFleet(url: string, policyFile: string, workers: number, autoPi
     expectedAllowed: USERS * MAX,
     inexactUsers,
     failMode: r.reduce((s, x) => s + x.failMode, 0),
+    workerCpuUs: round(r.reduce((s, x) => s + x.cpuUs, 0) / latencies.length, 1),
+    serverCpuUs: round(serverUs / latencies.length, 1),
   }
 }
 
@@ -132,7 +146,10 @@ export async function measureFleet(log: (s: string) => void = s => void process.
     const rows: FleetRow[][] = []
     // alternate the baseline and the fleet runs, so a burst of load on the machine hits both
     for (let round = 0; round < 2; round++) {
-      limits.push(redisBenchmark(server.port, sha))
+      const before = await serverCpuUs(redis)
+      const l = redisBenchmark(server.port, sha)
+      l.serverCpuUs = Math.round(((await serverCpuUs(redis)) - before) / TOTAL_CALLS * 10) / 10
+      limits.push(l)
       await redis.flushall()
       const runRows: FleetRow[] = []
       for (const workers of WORKER_COUNTS) runRows.push(await runFleet(server.url, policyFile, workers, autoPipelining, redis, `round ${round}`))
@@ -144,8 +161,8 @@ export async function measureFleet(log: (s: string) => void = s => void process.
     const best = WORKER_COUNTS.map((_, i) => [...rows.map(r => r[i]!)].sort((a, b) => b.decisionsPerSec - a.decisionsPerSec)[0]!)
     const inexact = rows.flat().reduce((s, r) => s + r.inexactUsers + r.failMode, 0)
     for (const r of best) r.inexactUsers = rows.flat().filter(x => x.workers === r.workers).reduce((s, x) => s + x.inexactUsers, 0)
-    for (const r of best) log(`    ${r.workers} worker(s) x ${r.concurrency} in flight: ${fmt(r.decisionsPerSec)} decisions/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; allowed ${fmt(r.allowed)} of ${fmt(r.expectedAllowed)}, inexact users ${r.inexactUsers}, fail-mode ${r.failMode}`)
-    log(`    redis-benchmark EVALSHA of the same script: ${fmt(limit.opsPerSec)} ops/s (rounds: ${limits.map(l => fmt(l.opsPerSec)).join(', ')})`)
+    for (const r of best) log(`    ${r.workers} worker(s) x ${r.concurrency} in flight: ${fmt(r.decisionsPerSec)} decisions/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms; allowed ${fmt(r.allowed)} of ${fmt(r.expectedAllowed)}, inexact users ${r.inexactUsers}, fail-mode ${r.failMode}; CPU per decision ${r.workerCpuUs} µs in the workers, ${r.serverCpuUs} µs in redis-server`)
+    log(`    redis-benchmark EVALSHA of the same script: ${fmt(limit.opsPerSec)} ops/s, ${limit.serverCpuUs} µs of redis-server CPU per call (rounds: ${limits.map(l => fmt(l.opsPerSec)).join(', ')})`)
     const top = Math.max(...best.map(r => r.decisionsPerSec))
     const bestRatio = round(limit.opsPerSec / top, 2)
     return {
@@ -167,12 +184,13 @@ export function fleetRows(r: FleetResult): string[] {
     '',
     `Fleet throughput with the Redis limit store (one local \`redis-server\`; ${r.method}):`,
     '',
-    '| Workers | decisions/s | p50 ms | p99 ms | allowed / cap total | users off their cap | fail-mode decisions |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-    ...r.rows.map(x => `| ${x.workers} | ${fmt(x.decisionsPerSec)} | ${x.p50Ms} | ${x.p99Ms} | ${fmt(x.allowed)} / ${fmt(x.expectedAllowed)} | ${x.inexactUsers} | ${x.failMode} |`),
-    `| redis-benchmark (the limit) | ${fmt(r.limit.opsPerSec)} ops/s | ${r.limit.p50Ms ?? ''} | | | | |`,
+    '| Workers | decisions/s | p50 ms | p99 ms | allowed / cap total | users off their cap | fail-mode decisions | CPU µs per decision: workers | redis-server |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...r.rows.map(x => `| ${x.workers} | ${fmt(x.decisionsPerSec)} | ${x.p50Ms} | ${x.p99Ms} | ${fmt(x.allowed)} / ${fmt(x.expectedAllowed)} | ${x.inexactUsers} | ${x.failMode} | ${x.workerCpuUs ?? ''} | ${x.serverCpuUs ?? ''} |`),
+    `| redis-benchmark (the limit) | ${fmt(r.limit.opsPerSec)} ops/s | ${r.limit.p50Ms ?? ''} | | | | | | ${r.limit.serverCpuUs ?? ''} |`,
     '',
     `Best fleet figure: ${r.bestRatio}x below the limit (goal: within 2x; ${r.met ? 'met' : 'not met'}). Limit: \`${r.limit.command}\`.`,
+    ...(r.met ? [] : [`What limits it: the workers' own CPU. A decision costs ${Math.min(...r.rows.map(x => x.workerCpuUs))} µs or more of worker CPU (guard, store, ioredis, one socket write and read) against ${r.limit.serverCpuUs ?? '?'} µs of redis-server CPU per script run, on ${cpus().length} cores shared by the server, the workers and the rest of the machine; more workers only share the same cores (and their p99 grows with it).`]),
   ]
 }
 
