@@ -7,6 +7,8 @@
  * Regex variety: two of the eight templates use a regex; their patterns cycle through
  * `ceil(N / 100)` distinct values per template (so 2 distinct regexes per 100 rules, 200 at 10,000),
  * and `salt` makes every pattern new, because the compiler caches recheck's verdict per pattern.
+ * The salt also goes into each tool schema (its `note_` property), so a salted policy's validators
+ * are new to the compiler's memory of generated validators too: a cold compile.
  */
 export interface Generated {
   yaml: string
@@ -63,9 +65,9 @@ export function generatePolicy(ruleCount: number, salt = ''): Generated {
   const perTemplate = Math.ceil(ruleCount / 100)
   const names = Array.from({ length: otherTools }, (_, i) => `tool_${String(i).padStart(4, '0')}`)
   const out: string[] = [`name: scale-${ruleCount}`, 'default: allow', 'unknown_tools: deny', 'context:', '  tier: string', '  hour: number', 'tools:']
-  for (const [i, name] of names.entries()) out.push(`  ${name}:`, schema(`note_${i}`))
+  for (const [i, name] of names.entries()) out.push(`  ${name}:`, schema(`note_${i}${salt === '' ? '' : `_${salt}`}`))
   // the timed tool comes last, the worst place for a `switch`
-  out.push(`  ${HOT_TOOL}:`, schema('note_hot'))
+  out.push(`  ${HOT_TOOL}:`, schema(`note_hot${salt === '' ? '' : `_${salt}`}`))
   out.push('rules:')
   const regexes = new Set<string>()
   let n = 0

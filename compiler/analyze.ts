@@ -5,6 +5,7 @@
  * (compiler/extends.ts); a diagnostic in one of them names it in `file`, with offsets into it.
  */
 import { bidiWarnings, check } from './check/index.js'
+import type { CompileCache } from './cache.js'
 import type { Diagnostic } from './diagnostic.js'
 import { loadExtends, locate, mergePolicies, packWarnings, shiftSpans, type LoadedFile, type Lowered, type Resolver, type SourceFile } from './extends.js'
 import type { Policy } from './ir.js'
@@ -19,6 +20,8 @@ export interface AnalyzeOptions {
   env?: EnvValues
   /** Reads the files named by `extends:` (paths joined onto this file's directory). */
   resolve?: Resolver
+  /** Keeps regex verdicts between builds (compiler/cache.ts). */
+  cache?: CompileCache
 }
 
 export interface Analysis {
@@ -60,7 +63,7 @@ export function analyze(source: string, options: AnalyzeOptions): Analysis {
     if (lowered0.policy) {
       const all: SourceFile[] = [main, ...packs]
       policy = packs.length === 0 ? lowered0.policy : mergePolicies([...lowered, { file: main, policy: lowered0.policy }], diagnostics, offset => locate(all, offset).file.filename)
-      check(policy, source, diagnostics)
+      check(policy, source, diagnostics, options.cache)
     }
   } catch (e) {
     diagnostics.push({

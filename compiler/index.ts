@@ -6,11 +6,13 @@
  * regexes) → `emit` (IR → self-contained module, `.d.ts`, source map, digest).
  */
 import { analyze } from './analyze.js'
+import type { CompileCache } from './cache.js'
 import type { Diagnostic } from './diagnostic.js'
 import { emit } from './emit/index.js'
 import type { Resolver } from './extends.js'
 import type { Policy } from './ir.js'
 
+export type { CompileCache } from './cache.js'
 export type { Diagnostic } from './diagnostic.js'
 export type { Resolver } from './extends.js'
 export type * from './ir.js'
@@ -45,6 +47,14 @@ export interface CompileOptions {
    * @default undefined
    */
   resolve?: Resolver
+  /**
+   * Keeps what is slow to work out (regex verdicts) between builds, keyed by content hash. The
+   * compiler reads and writes it and nothing else: the caller decides where it lives (the CLI and
+   * the plugin keep it on disk, `src/compile-cache.ts`). A build with a cache gives the same bytes
+   * and diagnostics as one without.
+   * @default undefined
+   */
+  cache?: CompileCache
 }
 
 /** A file the compiled policy extends: what the edges need to show a diagnostic in it, and to watch it. */
@@ -87,13 +97,13 @@ export { analyze } from './analyze.js'
 export { formatDiagnostics, position } from './format.js'
 
 export function compile(source: string, options: CompileOptions): CompileResult {
-  const analysis = analyze(source, { filename: options.filename, ...(options.env !== undefined ? { env: options.env } : {}), ...(options.resolve !== undefined ? { resolve: options.resolve } : {}) })
+  const analysis = analyze(source, { filename: options.filename, ...(options.env !== undefined ? { env: options.env } : {}), ...(options.resolve !== undefined ? { resolve: options.resolve } : {}), ...(options.cache !== undefined ? { cache: options.cache } : {}) })
   const files = analysis.files.map(f => ({ filename: f.filename, source: f.source, base: f.base }))
   const failed: CompileResult = { code: '', types: '', map: null, diagnostics: analysis.diagnostics, policy: null, digest: null, files }
   if (analysis.policy === null) return failed
   let out
   try {
-    out = emit(analysis.policy, { source, filename: options.filename, files: analysis.files, ...(options.ts ? { ts: true } : {}), ...(options.coverage ? { coverage: true } : {}) })
+    out = emit(analysis.policy, { source, filename: options.filename, files: analysis.files, ...(options.ts ? { ts: true } : {}), ...(options.coverage ? { coverage: true } : {}), ...(options.cache !== undefined ? { cache: options.cache } : {}) })
   } catch (e) {
     const diagnostics: Diagnostic[] = [...analysis.diagnostics, {
       code: 'internal-error',

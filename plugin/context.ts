@@ -7,6 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { resolve as resolvePath } from 'node:path'
 import { compile, type Env, type PolicyFile } from '../compiler/index.js'
 import type { Diagnostic } from '../compiler/diagnostic.js'
+import { createDiskCache, defaultDiskCache } from '../src/compile-cache.js'
 import { formatDiagnostics, position } from '../compiler/format.js'
 
 export interface Options {
@@ -37,6 +38,13 @@ export interface Options {
    * @default false
    */
   strict?: boolean
+  /**
+   * Where regex verdicts and generated validators are kept between builds and dev-server restarts
+   * (files named by content hash; see src/compile-cache.ts), or `false` for none. The environment
+   * variable `VETOC_CACHE` (a folder, or `off`) applies when this is unset.
+   * @default 'node_modules/.cache/vetoc' (under the current directory)
+   */
+  cacheDir?: string | false
 }
 
 export interface Message {
@@ -86,6 +94,8 @@ export function createContext(options: Options = {}): Context {
   const lastDts = new Map<string, string>()
   // missing extended file → the policies that asked for it; a dev server rebuilds them when it appears
   const waiting = new Map<string, Set<string>>()
+  // one cache per plugin instance, shared by every policy it builds and every rebuild of the dev server
+  const cache = options.cacheDir === false ? undefined : typeof options.cacheDir === 'string' ? createDiskCache(options.cacheDir) : defaultDiskCache()
 
   const toMessage = (diagnostics: Diagnostic[], source: string, file: string, files: readonly PolicyFile[]): Message => {
     const first = diagnostics[0]!
@@ -121,7 +131,7 @@ export function createContext(options: Options = {}): Context {
         }
         return text
       }
-      const out = compile(source, { filename: file, resolve, ...(options.env ? { env: options.env } : {}) })
+      const out = compile(source, { filename: file, resolve, ...(options.env ? { env: options.env } : {}), ...(cache !== undefined ? { cache } : {}) })
       const watch = [...asked]
       const warnings = out.diagnostics.filter(d => d.severity === 'warning')
       // under `strict` a warning is reported as what it now is, an error, and says why

@@ -12,6 +12,7 @@ import { formatDiagnostics } from '../compiler/format.js'
 import { didYouMean } from '../compiler/lower/suggest.js'
 import { runServeCommand } from './approvals/cli.js'
 import { parseFlags, UsageError } from './cli-args.js'
+import { defaultDiskCache, type DiskCache } from './compile-cache.js'
 import { outputKind, writeModule } from './cli-output.js'
 import { readExtendedFrom } from './read-extended.js'
 import { runLogCommand } from './records/cli.js'
@@ -87,7 +88,13 @@ function readPolicy(file: string): string {
   }
 }
 
-/** `extends:` files, read for the compiler: a missing file is null (a diagnostic), other failures throw (also a diagnostic). */
+/** Regex verdicts and validators kept between runs (src/compile-cache.ts), opened on first use. */
+let diskCache: DiskCache | undefined | null = null
+function withCache(): { cache?: DiskCache } {
+  if (diskCache === null) diskCache = defaultDiskCache()
+  return diskCache === undefined ? {} : { cache: diskCache }
+}
+
 function json(text: string | undefined, what: string): unknown {
   if (text === undefined) return undefined
   try {
@@ -128,7 +135,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     let failed = false
     for (const file of positionals) {
       const source = readPolicy(file)
-      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts', resolve: readExtendedFrom(process.cwd()) })
+      const out = compile(source, { filename: file, env, ts: output?.kind === 'ts', resolve: readExtendedFrom(process.cwd()), ...withCache() })
       if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
       if (out.diagnostics.some(d => d.severity === 'error')) {
         failed = true
@@ -160,7 +167,7 @@ async function main(argv: string[], io: Io): Promise<number> {
     }
     const file = positionals[0]!
     const source = readPolicy(file)
-    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtendedFrom(process.cwd()) })
+    const out = compile(source, { filename: file, env: parseEnv(values.env), resolve: readExtendedFrom(process.cwd()), ...withCache() })
     if (out.diagnostics.length > 0) io.stderr(`${formatDiagnostics(out.diagnostics, source, file, out.files)}\n`)
     if (out.diagnostics.some(d => d.severity === 'error')) return 1
     const dir = join(tmpdir(), 'vetoc-eval')

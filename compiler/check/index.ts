@@ -4,13 +4,16 @@
 import type { Diagnostic } from '../diagnostic.js'
 import type { Expr, Policy, RegexLit } from '../ir.js'
 import { children } from '../ir-walk.js'
-import { checkRegex } from './regex.js'
+import type { CompileCache } from '../cache.js'
+import { analysePatterns, checkRegex, validRegex } from './regex.js'
 import { checkNormalize } from './normalize.js'
 import { checkTypes } from './types.js'
 
 const BIDI = /[\u202A-\u202E\u2066-\u2069\u200E\u200F\u061C]/g
 
-export function check(policy: Policy, source: string, out: Diagnostic[]): void {
+export function check(policy: Policy, source: string, out: Diagnostic[], cache?: CompileCache): void {
+  // every regex analysed in one batch first (the verdicts are then at hand), then judged in order
+  analysePatterns(policyRegexes(policy).filter(rx => validRegex(rx)).map(rx => ({ source: rx.source, flags: rx.flags })), cache)
   for (const rule of policy.rules) {
     for (const rx of regexes([rule.condition, rule.limit?.key ?? null])) checkRegex(rx, out, policy.regexInputLimit)
   }
@@ -32,6 +35,15 @@ export function check(policy: Policy, source: string, out: Diagnostic[]): void {
     }
   }
   out.push(...bidiWarnings(source))
+}
+
+/** Every regex of a policy: in its rules, its context counters' keys, and its tool schemas. */
+export function policyRegexes(policy: Policy): RegexLit[] {
+  const all: RegexLit[] = []
+  for (const rule of policy.rules) all.push(...regexes([rule.condition, rule.limit?.key ?? null]))
+  for (const field of policy.context) all.push(...regexes([field.count?.key ?? null]))
+  for (const tool of policy.tools) all.push(...(tool.schemaRegexes ?? []))
+  return all
 }
 
 /** Invisible bidirectional controls in a policy file's text (each file of a policy is scanned). */

@@ -7,26 +7,98 @@
  * analyser could not judge (timeout, cancelled, unsupported) is an error: it never passes as safe.
  */
 import { RegExpValidator } from '@eslint-community/regexpp'
-import { checkSync, type Diagnostics as RecheckResult } from 'recheck'
+import type { Diagnostics as RecheckResult } from 'recheck'
+import { cacheGet, cacheKey, cacheSet, type CompileCache } from '../cache.js'
 import type { Diagnostic } from '../diagnostic.js'
 import type { RegexLit } from '../ir.js'
+import { analyseMany, RECHECK_VERSION, type Pattern } from './recheck.js'
 
+/** Verdicts of this process, by `flags/source`. */
 const verdicts = new Map<string, RecheckResult>()
 
 /** How long recheck may think about one pattern. */
 const ANALYSIS_TIMEOUT_MS = 10_000
 
-function analyse(source: string, flags: string): RecheckResult {
-  const key = `${flags}/${source}`
-  let v = verdicts.get(key)
-  if (v === undefined) {
-    v = checkSync(source, flags, { timeout: ANALYSIS_TIMEOUT_MS })
-    // a verdict that depends on the machine's load (a timeout) is not remembered
-    if (v.status === 'unknown' && (v.error.kind === 'timeout' || v.error.kind === 'cancel')) return v
-    if (verdicts.size > 10_000) verdicts.clear()
-    verdicts.set(key, v)
+const memoryKey = (p: Pattern): string => `${p.flags}/${p.source}`
+const diskKey = (p: Pattern): string => cacheKey('regex', [RECHECK_VERSION, String(ANALYSIS_TIMEOUT_MS), p.flags, p.source])
+
+/** A verdict that depends on the machine's load (a timeout) is not remembered, here or in a cache. */
+const settled = (v: RecheckResult): boolean => !(v.status === 'unknown' && (v.error.kind === 'timeout' || v.error.kind === 'cancel'))
+
+function remember(p: Pattern, v: RecheckResult): void {
+  if (verdicts.size > 10_000) verdicts.clear()
+  verdicts.set(memoryKey(p), v)
+}
+
+/**
+ * Makes sure every pattern has a verdict: from this process's memory, then the caller's cache,
+ * and the rest analysed in one batch (compiler/check/recheck.ts). Returns the verdicts in order.
+ */
+export function analysePatterns(patterns: readonly Pattern[], cache?: CompileCache): RecheckResult[] {
+  const out: (RecheckResult | undefined)[] = patterns.map(p => verdicts.get(memoryKey(p)))
+  const todo: number[] = []
+  const seen = new Map<string, number>()
+  for (const [i, p] of patterns.entries()) {
+    if (out[i] !== undefined) {
+      if (cache !== undefined) fill(cache, p, out[i]!)
+      continue
+    }
+    const cached = cacheGet(cache, diskKey(p))
+    if (cached !== undefined) {
+      const v = parseVerdict(cached, p)
+      if (v !== undefined) {
+        remember(p, v)
+        out[i] = v
+        continue
+      }
+    }
+    // one analysis per distinct pattern of the batch
+    if (!seen.has(memoryKey(p))) {
+      seen.set(memoryKey(p), todo.length)
+      todo.push(i)
+    }
   }
-  return v
+  const fresh = analyseMany(todo.map(i => patterns[i]!), ANALYSIS_TIMEOUT_MS)
+  for (const [n, i] of todo.entries()) {
+    const p = patterns[i]!
+    const v = fresh[n]!
+    if (settled(v)) {
+      remember(p, v)
+      cacheSet(cache, diskKey(p), JSON.stringify(v))
+    }
+  }
+  return patterns.map((p, i) => out[i] ?? fresh[seen.get(memoryKey(p))!]!)
+}
+
+/** Per caller cache, the patterns it is known to hold: a verdict from memory still fills a new cache, once. */
+const stored = new WeakMap<CompileCache, Set<string>>()
+
+function fill(cache: CompileCache, p: Pattern, v: RecheckResult): void {
+  let keys = stored.get(cache)
+  if (keys === undefined) stored.set(cache, (keys = new Set()))
+  const k = memoryKey(p)
+  if (keys.has(k)) return
+  const key = diskKey(p)
+  if (cacheGet(cache, key) === undefined) cacheSet(cache, key, JSON.stringify(v))
+  keys.add(k)
+}
+
+/** A cached verdict, if it is one and is about this pattern (anything else is a miss). */
+function parseVerdict(text: string, p: Pattern): RecheckResult | undefined {
+  try {
+    const v = JSON.parse(text) as RecheckResult
+    if (v === null || typeof v !== 'object' || v.source !== p.source || v.flags !== p.flags) return undefined
+    if (v.status === 'safe') return v
+    if (v.status === 'vulnerable' && typeof v.complexity === 'object' && v.complexity !== null && Array.isArray(v.hotspot) && typeof v.attack === 'object' && v.attack !== null) return v
+    if (v.status === 'unknown' && typeof v.error === 'object' && v.error !== null && settled(v)) return v
+    return undefined
+  } catch {
+    return undefined
+  }
+}
+
+function analyse(source: string, flags: string): RecheckResult {
+  return analysePatterns([{ source, flags }])[0]!
 }
 
 /** The super-linear analysis verdict for a pattern (cached): `safe`, `vulnerable` or `unknown`. */
@@ -50,11 +122,17 @@ export function boundFor(limit: number, degree: number): number {
  * (a tool schema's `pattern`, run inside the argument validator), where polynomial is an error.
  */
 export function checkRegex(rx: RegexLit, out: Diagnostic[], inputLimit: number | null): void {
+  if (!validRegex(rx, out)) return
+  judge(rx, analyse(rx.source, rx.flags), out, inputLimit)
+}
+
+/** Flags and syntax (regexpp); a problem is pushed to `out` (when given) and the regex is not analysed. */
+export function validRegex(rx: RegexLit, out?: Diagnostic[]): boolean {
   const span = rx.span
   for (const f of rx.flags) {
     if (f === 'g' || f === 'y') {
-      out.push({ code: 'regex-flag', severity: 'error', message: `regex flag \`${f}\` is not allowed`, span, help: `\`${f}\` makes a regex stateful between calls; a condition only needs to know whether it matches` })
-      return
+      out?.push({ code: 'regex-flag', severity: 'error', message: `regex flag \`${f}\` is not allowed`, span, help: `\`${f}\` makes a regex stateful between calls; a condition only needs to know whether it matches` })
+      return false
     }
   }
   const validator = new RegExpValidator({ ecmaVersion: 2025 })
@@ -63,10 +141,10 @@ export function checkRegex(rx: RegexLit, out: Diagnostic[], inputLimit: number |
     validator.validatePattern(rx.source, 0, rx.source.length, { unicode: rx.flags.includes('u'), unicodeSets: rx.flags.includes('v') })
   } catch (e) {
     const message = String((e as Error).message).replace(/^Invalid regular expression: /, '')
-    out.push({ code: 'regex-syntax', severity: 'error', message: `invalid regex: ${message.charAt(0).toLowerCase()}${message.slice(1)}`, span })
-    return
+    out?.push({ code: 'regex-syntax', severity: 'error', message: `invalid regex: ${message.charAt(0).toLowerCase()}${message.slice(1)}`, span })
+    return false
   }
-  judge(rx, analyse(rx.source, rx.flags), out, inputLimit)
+  return true
 }
 
 /** Turns recheck's verdict on `rx` into diagnostics (and a bound on `rx`); exported for its tests. */

@@ -109,3 +109,15 @@ export function trustedAjv(source: string, helpers: Readonly<Record<string, Code
   if (comments > 0) return { unsupported: 'a comment in the generated validator (`$id`?)' }
   return { [CODE]: out }
 }
+
+/**
+ * One validator of Ajv's standalone output (already through `trustedAjv`, exported as `from`) in a
+ * function scope of its own, bound to `name`: each validator is generated alone, so every one calls
+ * its functions `validate0`, `schema0`, ... and several must sit side by side in one module.
+ */
+export function scopedValidator(chunk: Code, from: Code, name: Code): Code {
+  const t = chunk[CODE]
+  const head = new RegExp(`^const ${from[CODE]} = (validate\\d+);`).exec(t)
+  if (head === null) throw new Error('internal: a generated validator does not start with its export')
+  return { [CODE]: `const ${name[CODE]} = (() => {${t.slice(head[0].length)}return ${head[1]!};})();` }
+}

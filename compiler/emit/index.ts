@@ -21,6 +21,7 @@ import { ADDRESS_HELPERS, URL_HELPERS } from './net.js'
 import { children } from '../ir-walk.js'
 import { resultFunctions } from './results.js'
 import { buildValidators } from './validate.js'
+import type { CompileCache } from '../cache.js'
 import { detectorHelpers } from './detectors.js'
 import { canonicalArgsFunction, NORMALIZE_HELPERS, normalizeSpecs, usesNormalize } from './normalize.js'
 import { visibleFunction } from './visible.js'
@@ -35,6 +36,8 @@ export interface EmitOptions {
   coverage?: boolean
   /** Files the policy extends: spans at or past a file's `base` point into it (source map `sources`). */
   files?: readonly SourceFile[]
+  /** Keeps generated validators between builds (compiler/cache.ts). */
+  cache?: CompileCache
 }
 
 export interface Emitted {
@@ -461,7 +464,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const unknownDecision = b.constant(decisionObject({ decision: policy.unknownTools, reason: `the tool is not governed by policy \`${policy.name}\`; unknown tools get ${policy.unknownTools}`, ruleIndex: -1 }), 'unknown')
   const failDecision: Action = policy.failMode === 'closed' ? 'deny' : 'allow'
 
-  const validators = buildValidators(policy, diagnostics)
+  const validators = buildValidators(policy, diagnostics, options.cache)
   const normSpecs = new Map([...normalizeSpecs(policy)].map(([t, spec]) => [t, b.constant(js`deepFreeze(${spec})`, 'norm')]))
   const toolFns: { tool: ToolDecl; name: Code; lines: Line[] }[] = []
   const rulesOf = rulesByTool(policy)

@@ -3,12 +3,21 @@
  * (Ajv runs `new Function` inside the compiler only, never in the emitted module or the runtime).
  * Identical schemas share one validator. Ajv's runtime helper imports are replaced by the inlined
  * helpers of `runtime.ts`; a schema that would need any other helper is a diagnostic.
+ *
+ * Each distinct schema is generated alone, by a fresh Ajv instance, and scoped in the module: its
+ * text then depends on the schema only, so it can come from the caller's cache (keyed by the schema,
+ * Ajv's version and options), and a fresh instance per schema costs less than one instance for all
+ * (whose name scope grows with every schema it holds). A cached text passes `trustedAjv` again.
  */
+import { createRequire } from 'node:module'
 import AjvModule from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
+import { cacheGet, cacheKey, cacheSet, type CompileCache } from '../cache.js'
 import type { Diagnostic } from '../diagnostic.js'
 import type { JsonSchema, Policy } from '../ir.js'
-import { join, js, numberedName, trustedAjv, type Code } from './code.js'
+import { join, js, numberedName, scopedValidator, trustedAjv, type Code } from './code.js'
+
+const AJV_VERSION = (createRequire(import.meta.url)('ajv/package.json') as { version: string }).version
 
 export interface Validators {
   code: Code | null
@@ -109,17 +118,70 @@ function fastCheck(schema: JsonSchema, name: Code): Code | null {
   return js`function ${name}(a) { let v; return ${parts.length === 0 ? js`true` : join(parts.map(p => js`(${p})`), js` && `)}; }`
 }
 
-export function buildValidators(policy: Policy, diagnostics: Diagnostic[]): Validators {
+const GENERATOR_OPTIONS = { ...AJV_OPTIONS, code: { source: true, esm: true, optimize: true, lines: false }, validateSchema: false } as const
+/** The name each validator is generated under (then bound to its own name by `scopedValidator`). */
+const GENERATED_AS = 'v0'
+
+/** Ajv's standalone source for one schema; throws as `addSchema` does on an invalid schema. */
+function generate(schema: JsonSchema): string {
+  validateSchema(schema as object)
+  const ajv = new AjvModule.default(GENERATOR_OPTIONS)
+  ajv.addSchema(schema as object, GENERATED_AS)
+  ajv.getSchema(GENERATED_AS)
+  return (standaloneCode as unknown as { default: (a: unknown, m: Record<string, string>) => string }).default(ajv, { [GENERATED_AS]: GENERATED_AS })
+}
+
+/** The cache key of a schema's validator: the schema, Ajv's version and the generator's options. */
+export function validatorKey(schema: JsonSchema): string {
+  return cacheKey('ajv', [AJV_VERSION, JSON.stringify(GENERATOR_OPTIONS), JSON.stringify(schema)])
+}
+
+/**
+ * Validators this process generated itself, by key, with what `trustedAjv` made of them: a dev
+ * server rebuilding a policy neither regenerates nor re-parses a validator. Text read from the
+ * caller's cache is never kept here, so a bad entry there cannot outlive that cache.
+ */
+const generated = new Map<string, { source: string; trusted: Code | { unsupported: string } }>()
+/** Per caller cache, the keys it is known to hold (so a memory hit still fills a new cache, once). */
+const stored = new WeakMap<CompileCache, Set<string>>()
+
+function validatorFor(schema: JsonSchema, key: string, cache: CompileCache | undefined): Code | { unsupported: string } {
+  const own = generated.get(key)
+  if (own !== undefined) {
+    if (cache !== undefined) {
+      let keys = stored.get(cache)
+      if (keys === undefined) stored.set(cache, (keys = new Set()))
+      if (!keys.has(key)) {
+        if (cacheGet(cache, key) === undefined) cacheSet(cache, key, own.source)
+        keys.add(key)
+      }
+    }
+    return own.trusted
+  }
+  const cached = cacheGet(cache, key)
+  if (cached !== undefined) return trustedAjv(cached, HELPERS)
+  const source = generate(schema)
+  const trusted = trustedAjv(source, HELPERS)
+  if (generated.size >= 5000) generated.clear()
+  generated.set(key, { source, trusted })
+  cacheSet(cache, key, source)
+  return trusted
+}
+
+/** Which refusal of `trustedAjv` a whole module of these validators would have reported first. */
+const UNSUPPORTED_ORDER = (reason: string): number => (reason === 'module syntax' ? 1 : reason.startsWith('a comment') ? 2 : 0)
+
+export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache?: CompileCache): Validators {
   const names = new Map<string, Code>()
   const fast = new Map<string, Code>()
   const fastCode: Code[] = []
   const typed = policy.tools.filter(t => t.schema !== undefined)
   if (typed.length === 0) return { code: null, names, fast }
-  const AjvClass = AjvModule.default
-  const ajv = new AjvClass({ ...AJV_OPTIONS, code: { source: true, esm: true, optimize: true, lines: false }, validateSchema: false })
   const bySchema = new Map<string, string>()
   const exportsMap: Record<string, string> = {}
   const indexOf = new Map<string, number>()
+  const chunks: Code[] = []
+  const unsupported: string[] = []
   /** validator indexes whose schema has no fast check */
   const fastless = new Set<number>()
   for (const tool of typed) {
@@ -133,14 +195,15 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[]): Vali
     if (exportName === undefined) {
       exportName = `v${bySchema.size}`
       const index = bySchema.size
+      let trusted: Code | { unsupported: string }
       try {
-        validateSchema(schema as object)
-        ajv.addSchema(schema as object, exportName)
-        ajv.getSchema(exportName)
+        trusted = validatorFor(schema, validatorKey(schema), cache)
       } catch (e) {
         diagnostics.push({ code: 'schema-invalid', severity: 'error', message: `the schema of tool \`${tool.name}\` is not a valid JSON Schema: ${(e as Error).message}`, span: tool.span })
         continue
       }
+      if ('unsupported' in trusted) unsupported.push(trusted.unsupported)
+      else chunks.push(scopedValidator(trusted, numberedName('v', 0), numberedName('v', index)))
       bySchema.set(key, exportName)
       exportsMap[exportName] = exportName
       indexOf.set(exportName, index)
@@ -152,12 +215,12 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[]): Vali
     if (!fastless.has(indexOf.get(exportName)!)) fast.set(tool.name, numberedName('vf', indexOf.get(exportName)!))
   }
   if (Object.keys(exportsMap).length === 0) return { code: null, names, fast: new Map() }
-  const source = (standaloneCode as unknown as { default: (a: unknown, m: Record<string, string>) => string }).default(ajv, exportsMap)
-  const code = trustedAjv(source, HELPERS)
-  if ('unsupported' in code) {
-    diagnostics.push({ code: 'schema-unsupported', severity: 'error', message: `a tool schema needs validator support that compiled modules cannot carry (\`${code.unsupported}\`)`, span: typed[0]!.span, help: 'remove the `format`/keyword that needs it, or validate that argument in a rule' })
+  if (unsupported.length > 0) {
+    const reason = [...unsupported].sort((a, b) => UNSUPPORTED_ORDER(a) - UNSUPPORTED_ORDER(b))[0]!
+    diagnostics.push({ code: 'schema-unsupported', severity: 'error', message: `a tool schema needs validator support that compiled modules cannot carry (\`${reason}\`)`, span: typed[0]!.span, help: 'remove the `format`/keyword that needs it, or validate that argument in a rule' })
     return { code: null, names: new Map(), fast: new Map() }
   }
+  const code = join(chunks, js``)
   return { code: fastCode.length === 0 ? code : join([code, ...fastCode], js`\n`), names, fast }
 }
 

@@ -2,7 +2,7 @@
  * Step one: YAML text → a neutral node tree with spans. Everything YAML-specific (quoting styles,
  * escapes, aliases) is settled here; `lower` only sees maps, sequences and scalars.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type Node as YamlNode } from 'yaml'
+import { isAlias, isMap, isPair, isScalar, isSeq, parseDocument, Scalar, type Document, type Node as YamlNode } from 'yaml'
 import type { Diagnostic } from '../diagnostic.js'
 import type { Span } from '../ir.js'
 
@@ -100,10 +100,11 @@ export function parse(source: string): ParseResult {
   for (const m of source.matchAll(/\ufffd/g)) {
     diagnostics.push({ code: 'replacement-character', severity: 'warning', message: 'replacement character U+FFFD: the file may not be valid UTF-8', span: { start: m.index, end: m.index + 1 }, help: 'save the policy as UTF-8; if the character is meant, write it as `"\\uFFFD"`' })
   }
-  const lineCounter = new LineCounter()
   // duplicate keys are found in `convert` with a set: the yaml package's `uniqueKeys` compares each
   // key with every earlier one, quadratic in the size of a map
-  const doc = parseDocument(source, { lineCounter, keepSourceTokens: true, uniqueKeys: false, prettyErrors: false, strict: true })
+  // no source tokens and no line counter: nothing reads them (offsets become lines at the edges), and
+  // keeping the tokens kept the whole concrete syntax tree alive until the end of a compile
+  const doc = parseDocument(source, { uniqueKeys: false, prettyErrors: false, strict: true })
   for (const e of doc.errors) {
     const [start, end] = e.pos
     const message = firstLine(e.message)

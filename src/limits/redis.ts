@@ -12,7 +12,7 @@
  * server fails fast (the guard also bounds every call by `storeTimeoutMs`):
  *   new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 500 })
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import type { LimitStore, PendingLimit } from '../types.js'
 import { blocking } from './apply.js'
 import { checkMaxKeys, keyDigest, LimitKeysFullError } from './keys.js'
@@ -20,6 +20,12 @@ import { checkMaxKeys, keyDigest, LimitKeysFullError } from './keys.js'
 /** The part of an ioredis client this store uses. */
 export interface RedisLike {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
+  /**
+   * Runs a script the server already holds, by its SHA-1 (a NOSCRIPT error when it does not). When
+   * present, the limit store sends the 40-character digest instead of the script's text on every
+   * call: writing that text to the socket was the largest part of a guard call's CPU time.
+   */
+  evalsha?(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
   quit?(): Promise<unknown>
 }
 
@@ -39,7 +45,7 @@ export interface RedisStoreOptions {
 
 // KEYS: per limit, its key's log and its rule's index. ARGV: now, consume, maxKeys, then per limit:
 // per, max, blocking, a unique member for this call, the key's digest.
-const SCRIPT = `
+export const LIMIT_SCRIPT = `
 local now = tonumber(ARGV[1])
 local consume = ARGV[2] == '1'
 local maxKeys = tonumber(ARGV[3])
@@ -84,6 +90,23 @@ end
 return exceeded
 `
 
+const LIMIT_SHA = createHash('sha1').update(LIMIT_SCRIPT).digest('hex')
+
+/**
+ * Runs `script` by EVALSHA when the client can, and by EVAL when the server does not hold it yet
+ * (a fresh or flushed server; EVAL also loads it, so the next EVALSHA finds it). A NOSCRIPT reply
+ * means the script did not run, so running it then cannot count a call twice.
+ */
+async function runScript(redis: RedisLike, script: string, sha: string, numKeys: number, args: (string | number)[]): Promise<unknown> {
+  if (redis.evalsha === undefined) return redis.eval(script, numKeys, ...args)
+  try {
+    return await redis.evalsha(sha, numKeys, ...args)
+  } catch (e) {
+    if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e
+    return redis.eval(script, numKeys, ...args)
+  }
+}
+
 const COUNT_SCRIPT = `
 local now = tonumber(ARGV[1])
 local out = {}
@@ -124,7 +147,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
         keys.push(`${rulePart(prefix, policy, l)}:${digest}`, redisIndexKey(prefix, policy, l))
         args.push(l.perMs, l.max, blocking(l) ? '1' : '0', `${now}:${randomUUID()}`, digest)
       }
-      const reply = await redis.eval(SCRIPT, keys.length, ...keys, ...args)
+      const reply = await runScript(redis, LIMIT_SCRIPT, LIMIT_SHA, keys.length, [...keys, ...args])
       if (Array.isArray(reply) && reply[0] === 'full' && typeof reply[1] === 'number' && limits[reply[1] - 1]) throw new LimitKeysFullError(limits[reply[1] - 1]!.rule, maxKeys)
       if (!Array.isArray(reply) || reply.length !== limits.length) throw new Error('unexpected reply from the Redis limit script')
       return reply.map(v => Number(v) === 1)

@@ -153,6 +153,30 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
     probe.disconnect()
   }, 60_000)
 
+  it('runs the script by EVALSHA, and after SCRIPT FLUSH by EVAL once, counting each call exactly once', async () => {
+    const redis = new Redis(server.url)
+    const sent: string[] = []
+    // what the store calls on the client, in order, with whether the server ran it
+    const client = {
+      eval: (...a: Parameters<Redis['eval']>) => (sent.push('eval'), redis.eval(...a)),
+      evalsha: (...a: Parameters<Redis['evalsha']>) => (sent.push('evalsha'), redis.evalsha(...a)),
+    }
+    const guard = createGuard(caps, { store: createRedisStore({ redis: client as never, prefix: 'sha' }), clock: () => 5_000_000 })
+    const call = () => guard('send_sms', { to: '+1555', body: 'x' })
+    await redis.script('FLUSH')
+    expect((await call()).decision).toBe('allow')
+    // the server did not hold the script: EVALSHA answered NOSCRIPT without running it, EVAL ran it
+    expect(sent).toEqual(['evalsha', 'eval'])
+    expect((await call()).decision).toBe('allow')
+    expect(sent.slice(2)).toEqual(['evalsha'])
+    await redis.script('FLUSH')
+    const third = await call()
+    expect(third).toMatchObject({ decision: 'deny', rule: 'per_recipient', reason: 'recipient cap' })
+    const l: PendingLimit = { rule: 'per_recipient', key: '+1555', index: 0, action: 'deny', warn: false, max: 2, perMs: 600_000, message: '' }
+    expect(await redis.zcard(redisKey('sha', 'caps', l))).toBe(2)
+    redis.disconnect()
+  })
+
   it('keys are namespaced so policy, rule and key values cannot collide', () => {
     const l = (rule: string, key: string): PendingLimit => ({ rule, key, index: 0, action: 'deny', warn: false, max: 1, perMs: 1, message: '' })
     expect(redisKey('vetoc', 'a:b', l('c', 'd'))).not.toBe(redisKey('vetoc', 'a', l('b:c', 'd')))
