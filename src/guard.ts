@@ -265,11 +265,12 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const redactPaths = (tool: string): string[] => (typeof tool === 'string' ? governedPaths.get(tool) : undefined)?.slice() ?? pathsOf(tool)
   const full = options.capture === 'full'
   const shadow = options.shadow ? createShadow(options.shadow, options.shadowStore) : undefined
+  // built once, not per record: closures made per call cost an allocation each
+  const hide = (v: unknown, p?: string[]): unknown => (full ? v : redact(v, p))
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra: RecordExtra = {}): void => {
     if (!sink) return
     try {
       const paths = redactPaths(tool)
-      const hide = (v: unknown, p?: string[]): unknown => (full ? v : redact(v, p))
       const copy = snapshot(args)
       const input: RecordInput = {
         at, policy: info.name, digest: info.digest, tool: typeof tool === 'string' ? tool : message(tool), d,
@@ -391,7 +392,6 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     let ctx = options.context ? await contextOf(tool, args, context) : context
     const evalOptions: EvaluateOptions = { params, now: at }
     if (session !== undefined) evalOptions.session = { id: session, labels }
-    const unavailable = (e: unknown): { d: GuardDecision; context: unknown } => ({ d: storeDown(e), context: ctx })
     // context counters (`count:` fields): read before evaluation, counted with the limits after it
     const specs = compiled.counters?.(tool, args, ctx, evalOptions) ?? null
     const counts = specs === null ? [] : specs.map(counterLimit)
@@ -401,7 +401,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         if (!store.count) throw new Error('the store cannot read counters (it has no `count`)')
         n = await storeCall(store.count(info.name, counts, at))
       } catch (e) {
-        return unavailable(e)
+        return { d: storeDown(e), context: ctx }
       }
       const filled: Record<string, unknown> = { ...(ctx !== null && typeof ctx === 'object' ? ctx : {}) }
       specs.forEach((c, i) => { filled[c.name] = n[i] })
@@ -416,7 +416,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         const hit = store.hit(info.name, counts.length === 0 ? limits : [...limits, ...counts], at, ev.decision === 'allow')
         exceeded = Array.isArray(hit) ? hit : await storeCall(hit)
       } catch (e) {
-        return unavailable(e)
+        return { d: storeDown(e), context: ctx }
       }
       d = applyLimits(ev, exceeded.slice(0, limits.length))
     } else {

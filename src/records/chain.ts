@@ -69,7 +69,7 @@ export function canonicalJson(value: unknown): string {
     }
     return out + ']'
   }
-  const keys = Object.keys(value).sort()
+  const keys = sortedKeys(value)
   let out = '{'
   let sep = ''
   for (let i = 0; i < keys.length; i++) {
@@ -80,6 +80,25 @@ export function canonicalJson(value: unknown): string {
     sep = ','
   }
   return out + '}'
+}
+
+/**
+ * `Object.keys(o).sort()`: the same order (UTF-16 code units, as the default sort compares strings),
+ * by insertion for the handful of members a record or an argument object has.
+ */
+function sortedKeys(o: object): string[] {
+  const keys = Object.keys(o)
+  if (keys.length > 24) return keys.sort()
+  for (let i = 1; i < keys.length; i++) {
+    const k = keys[i]!
+    let j = i - 1
+    while (j >= 0 && keys[j]! > k) {
+      keys[j + 1] = keys[j]!
+      j--
+    }
+    keys[j + 1] = k
+  }
+  return keys
 }
 
 // member names repeat from record to record: quote each once (bounded: argument names are the model's)

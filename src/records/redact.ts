@@ -70,6 +70,17 @@ function splitPath(p: string): string[] {
   return p.replace(/\[(\d+|\*)\]/g, '.$1').replace(/^\./, '').split('.')
 }
 
+// the policy's and the guard's redact paths, split once (bounded: paths come from the policy and the app)
+const splitPaths = new Map<string, readonly string[]>()
+function splitCached(p: string): readonly string[] {
+  let s = splitPaths.get(p)
+  if (s === undefined) {
+    s = splitPath(p)
+    if (splitPaths.size < 1024) splitPaths.set(p, s)
+  }
+  return s
+}
+
 /**
  * A copy of `value` with the given paths, keys that name credentials and credential-looking
  * substrings replaced by `[REDACTED]`. Paths are dotted and rooted at `value` (`headers.authorization`,
@@ -77,7 +88,7 @@ function splitPath(p: string): string[] {
  * getters that throw, cycles and over-deep nesting become markers instead of exceptions.
  */
 export function redact(value: unknown, paths: readonly string[] = []): unknown {
-  const split = paths.map(splitPath)
+  const split = paths.map(splitCached)
   const seen = new WeakSet<object>()
   const walk = (v: unknown, at: string[] | null, depth: number): unknown => {
     if (at !== null && split.some(p => p.length === at.length && p.every((s, i) => s === at[i] || s === '*'))) return REDACTED
