@@ -45,6 +45,8 @@ export interface EvaluateResult {
     rounds: Record<Engine, number[]>
     /** median of per-round ratios */
     overPlain: number
+    /** compiled / plain in each round, so the spread on a shared machine shows */
+    overPlainRounds: number[]
     overExact: number
     met: boolean
   }>
@@ -78,7 +80,7 @@ export async function measureEvaluate(modules: Record<Seed, CompiledPolicy>, log
       }
     }
     plans[seed] = Object.fromEntries(ENGINES.map(e => [e, calls.map(c => ({ f: fns[e], tool: c.tool, args: c.args, context: c.context }))])) as Record<Engine, Planned[]>
-    seeds[seed] = { calls: calls.length, ns: {} as Record<Engine, number>, rounds: { compiled: [], plain: [], exact: [] }, overPlain: 0, overExact: 0, met: false }
+    seeds[seed] = { calls: calls.length, ns: {} as Record<Engine, number>, rounds: { compiled: [], plain: [], exact: [] }, overPlain: 0, overPlainRounds: [], overExact: 0, met: false }
   }
   // round 0 warms every engine up and is not counted
   for (let r = 0; r <= ROUNDS; r++) {
@@ -94,7 +96,8 @@ export async function measureEvaluate(modules: Record<Seed, CompiledPolicy>, log
   for (const seed of SEEDS) {
     const s = seeds[seed]
     for (const e of ENGINES) s.ns[e] = round(median(s.rounds[e]), 1)
-    s.overPlain = round(median(s.rounds.compiled.map((x, i) => x / s.rounds.plain[i]!)), 2)
+    s.overPlainRounds = s.rounds.compiled.map((x, i) => round(x / s.rounds.plain[i]!, 2))
+    s.overPlain = round(median(s.overPlainRounds), 2)
     s.overExact = round(median(s.rounds.compiled.map((x, i) => x / s.rounds.exact[i]!)), 2)
     s.met = s.overPlain <= GOAL
     log(`    ${seed}: compiled ${s.ns.compiled} ns, plain ${s.ns.plain} ns, exact ${s.ns.exact} ns; compiled/plain ${s.overPlain}x (goal <= ${GOAL}), compiled/exact ${s.overExact}x`)
@@ -110,19 +113,29 @@ export function evaluateRows(r: EvaluateResult, limits: readonly string[] = []):
     '',
     `Compiled \`evaluate\` against the same rules by hand, per seed workload (issue 15 goal: at most ${GOAL}x the plain if-chain); ${r.method}:`,
     '',
-    '| Seed workload | compiled ns | plain hand-written ns | same guarantees by hand ns | compiled / plain | goal | met | compiled / same guarantees |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
+    '| Seed workload | compiled ns | plain hand-written ns | same guarantees by hand ns | compiled / plain (median) | per-round range | goal | met | compiled / same guarantees |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |',
   ]
   for (const seed of SEEDS) {
     const s = r.seeds[seed]
-    rows.push(`| ${seed} (${s.calls} calls) | ${fmt(s.ns.compiled)} | ${fmt(s.ns.plain)} | ${fmt(s.ns.exact)} | ${s.overPlain}x | <= ${GOAL}x | ${s.met ? 'yes' : '**no**'} | ${s.overExact}x |`)
+    rows.push(`| ${seed} (${s.calls} calls) | ${fmt(s.ns.compiled)} | ${fmt(s.ns.plain)} | ${fmt(s.ns.exact)} | ${s.overPlain}x | ${Math.min(...s.overPlainRounds)}-${Math.max(...s.overPlainRounds)}x | <= ${GOAL}x | ${s.met ? 'yes' : '**no**'} | ${s.overExact}x |`)
   }
-  if (limits.length > 0) rows.push('', ...limits)
+  if (limits.length > 0 && SEEDS.some(seed => !r.seeds[seed].met)) rows.push('', ...limits)
   return rows
 }
 
-/** What limits the ratio where the goal is missed, from the profile (see docs/performance.md). */
-export const EVALUATE_LIMITS: readonly string[] = []
+/**
+ * What limits the ratio where the goal is missed: the profile of the emitted module (node --cpu-prof
+ * with line ticks, and per-call timings of each workload call alone, compiled against plain, in one
+ * process), taken while this work was done. Printed under the table only when a seed misses.
+ */
+export const EVALUATE_LIMITS: readonly string[] = [
+  'Where the rest of the gap is, from the profile (`node --cpu-prof` with line ticks over 3,000,000 passes of the groq-tools-context calls; each call alone, compiled against plain, in one process):',
+  '',
+  '- Before this work, `hasOwnProperty` calls were most of the time (each own read ~8-10 ns, about 5 per call): reads now go through `plainProto` and an `in Object.prototype` test that the optimising compiler folds, and the remaining `send_sms` line ticks are spread evenly over the reads, the comparisons and the returns.',
+  '- What is left is structure, not reads: with every read and comparison of the `send_sms` tool function replaced by the plain chain\'s own (`c.local_hour < 9`, no `typeof`), it still took 10.5 ns against the plain chain\'s 7 ns. The difference is `evaluate` → `dispatch` → tool function (the `send_sms` function is 555 bytes of bytecode, over V8\'s 460-byte inlining limit: `--trace-turbo-inlining` reports it not inlined, while the plain chain is inlined into the loop), the fail-mode `try`, the type test on every argument (validation), and evaluating every applicable rule where the plain chain returns at the first (SPEC 1.5: an error must not depend on order).',
+  '- On `fetch_external_api` calls both run the same regex, 17 ns of the call on this machine, so that tool is closer to the goal than `send_sms`.',
+]
 
 export async function loadSeeds(): Promise<Record<Seed, CompiledPolicy>> {
   const out = {} as Record<Seed, CompiledPolicy>
