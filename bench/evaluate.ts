@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { do_not_optimize, measure } from 'mitata'
+import { do_not_optimize } from 'mitata'
 import type { CompiledPolicy } from '../src/types.js'
 import { geminiSafety, geminiSafetyExact, groqTools, groqToolsExact } from './handwritten.js'
 import { fmt, importPolicy, median, ROOT, round, savePart } from './part.js'
@@ -34,13 +34,14 @@ const HAND: Record<Seed, { plain: Evaluate; exact: Evaluate }> = {
 }
 export const GOAL = 1.25
 const ROUNDS = 9
-const ROUND_MS = 150
+/** calls per engine and round: about 10-40 ms of CPU each here */
+const CALLS_PER_ROUND = 1_000_000
 
 export interface EvaluateResult {
   method: string
   seeds: Record<Seed, {
     calls: number
-    /** ns per decision (mitata p50 of a pass / calls), median round */
+    /** CPU ns per decision, median round */
     ns: Record<Engine, number>
     rounds: Record<Engine, number[]>
     /** median of per-round ratios */
@@ -60,9 +61,16 @@ function harness(): (calls: readonly Planned[]) => unknown {
   return new Function('calls', 'let r; for (let i = 0; i < calls.length; i++) { const c = calls[i]; r = c.f(c.tool, c.args, c.context); } return r;') as (calls: readonly Planned[]) => unknown
 }
 
-async function p50PerCall(fn: () => unknown, per: number): Promise<number> {
-  const s = await measure(fn, { min_cpu_time: ROUND_MS * 1e6 })
-  return s.p50 / per
+/**
+ * CPU ns per call of `passes` passes over the plan (user + system time of this process): on a shared
+ * machine, wall-clock samples count the time other tenants held the core, and mitata's p50 of them
+ * moved by 2-4x between rounds here; CPU time moves far less.
+ */
+function cpuPerCall(h: (calls: readonly Planned[]) => unknown, plan: readonly Planned[], passes: number): number {
+  const c0 = process.cpuUsage()
+  for (let i = 0; i < passes; i++) do_not_optimize(h(plan))
+  const c = process.cpuUsage(c0)
+  return ((c.user + c.system) * 1000) / (passes * plan.length)
 }
 
 export async function measureEvaluate(modules: Record<Seed, CompiledPolicy>, log: (s: string) => void = s => void process.stdout.write(`${s}\n`)): Promise<EvaluateResult> {
@@ -88,7 +96,7 @@ export async function measureEvaluate(modules: Record<Seed, CompiledPolicy>, log
       for (const e of ENGINES) {
         const h = harness()
         const plan = plans[seed][e]
-        const ns = await p50PerCall(() => do_not_optimize(h(plan)), plan.length)
+        const ns = cpuPerCall(h, plan, Math.ceil(CALLS_PER_ROUND / plan.length))
         if (r > 0) seeds[seed].rounds[e].push(round(ns, 2))
       }
     }
@@ -103,7 +111,7 @@ export async function measureEvaluate(modules: Record<Seed, CompiledPolicy>, log
     log(`    ${seed}: compiled ${s.ns.compiled} ns, plain ${s.ns.plain} ns, exact ${s.ns.exact} ns; compiled/plain ${s.overPlain}x (goal <= ${GOAL}), compiled/exact ${s.overExact}x`)
   }
   return {
-    method: `per seed workload (its calls of bench/workload.ts), ${ROUNDS} rounds after one warm-up; in each round the compiled module, the plain hand-written chain and the hand-written chain with the same guarantees are timed one after the other (mitata, ${ROUND_MS} ms each, p50 of a pass / calls); figures are the median round, ratios the median of per-round ratios`,
+    method: `per seed workload (its calls of bench/workload.ts), ${ROUNDS} rounds after one warm-up; in each round the compiled module, the plain hand-written chain and the hand-written chain with the same guarantees are timed one after the other, ${CALLS_PER_ROUND.toLocaleString('en-US')} calls each, in CPU time of the process (wall time on this shared machine counts other tenants); figures are the median round, ratios the median of per-round ratios`,
     seeds,
   }
 }
