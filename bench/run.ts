@@ -7,9 +7,10 @@
  *  2. scaling with policy size (10 → 10,000 rules), compile time, switch vs Map dispatch;
  *  3. the vite dev recompile of one edited policy;
  *  4. footprint: min+gz size of each shipped policy's module, heap bytes per allow decision;
- *  5. the guard path (limit store + decision record) against bare `evaluate`; what signing the log
- *     costs (`bench/signing.ts`); a guard call at 1,000 and 1,000,000 live limit keys
- *     (`bench/limit-keys.ts`). Those two parts also run alone;
+ *  5. the guard path (limit store + decision record) against bare `evaluate` (`bench/guard-path.ts`);
+ *     what signing the log costs (`bench/signing.ts`); a guard call at 1,000 and 1,000,000 live limit
+ *     keys (`bench/limit-keys.ts`). Those parts, and compiled `evaluate` per seed workload against the
+ *     hand-written chains (`bench/evaluate.ts`, in section 1), also run alone.
  *  6. compile time cold and warm, and the 1 MB policies (`bench/compile-time.ts`); fleet throughput
  *     over one redis-server beside redis-benchmark (`bench/fleet.ts`). Both also run alone.
  */
@@ -18,7 +19,6 @@ import { createHash } from 'node:crypto'
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { basename, dirname, join, resolve } from 'node:path'
-import { Writable } from 'node:stream'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { transform } from 'esbuild'
@@ -27,9 +27,6 @@ import { analyze } from '../compiler/analyze.js'
 import { emit, SWITCH_MAX_TOOLS } from '../compiler/emit/index.js'
 import { compile, type CompileResult } from '../compiler/index.js'
 import { parse } from '../compiler/parse/index.js'
-import { createGuard } from '../src/guard.js'
-import { createMemoryStore } from '../src/limits/memory.js'
-import { createStreamSink } from '../src/records/index.js'
 import type { CompiledPolicy } from '../src/types.js'
 import { interpret } from '../test/oracle/interpret.js'
 import type { AllocResult } from './alloc.js'
@@ -38,6 +35,8 @@ import { CEDAR_APPROXIMATIONS, cedarEngine, jsonRulesEngines, type Outcome } fro
 import { generatePolicy, HOT_CALL, HOT_RULES, HOT_TOOL } from './generate.js'
 import { compileTimeRows, measureCompileTime } from './compile-time.js'
 import { fleetRows, measureFleet } from './fleet.js'
+import { EVALUATE_LIMITS, evaluateRows, GOAL as EVALUATE_GOAL, measureEvaluate, SEEDS } from './evaluate.js'
+import { GOALS as GUARD_GOALS, GUARD_PATH_LIMITS, guardPathRows, measureGuardPath } from './guard-path.js'
 import { limitKeyRows, measureLimitKeys } from './limit-keys.js'
 import { partBlock } from './part.js'
 import { measureSigning, signingRows } from './signing.js'
@@ -234,9 +233,15 @@ const compiledOverHand = pairedRatio(rounds.compiled, rounds.handwritten)
 const compiledOverExact = pairedRatio(rounds.compiled, rounds['handwritten-exact'])
 const jreOverCompiled = engines['json-rules-engine']!.p50 / engines['compiled']!.p50
 targets.push({ name: 'compiled / hand-written if-chains (plain property reads), median ns per decision', value: round(compiledOverHand, 2), unit: 'x', target: '<= 1.25', met: compiledOverHand <= 1.25, note: `median of ${ROUNDS} back-to-back rounds; net of the ${harnessNs} ns loop: ${round(median(rounds.compiled.map((x, i) => (x.p50 - harnessNs) / (rounds.handwritten[i]!.p50 - harnessNs))), 2)}x; these chains read inherited properties, coerce in comparisons and skip the fail-mode wrapper, so they are not the same function (with Object.prototype.api_key set they deny every fetch)` })
-targets.push({ name: 'compiled / hand-written with the same guarantees (own reads, no coercion, fail mode), median', value: round(compiledOverExact, 2), unit: 'x', target: '<= 1.25', met: compiledOverExact <= 1.25, note: 'same target as the issue sets for the plain chains; most of the gap is the schema check, which reads each argument before the rules read it again' })
+targets.push({ name: 'compiled / hand-written with the same guarantees (own reads, no coercion, fail mode), median', value: round(compiledOverExact, 2), unit: 'x', target: '<= 1.25', met: compiledOverExact <= 1.25, note: 'same target as the issue sets for the plain chains' })
 targets.push({ name: 'json-rules-engine / compiled, median ns per decision', value: round(jreOverCompiled, 0), unit: 'x', target: '>= 100', met: jreOverCompiled >= 100 })
 for (const [k, v] of Object.entries(engines)) log(`    ${k.padEnd(18)} ${String(v.p50).padStart(10)} ns/decision (p75 ${v.p75}, p99 ${v.p99})`)
+log('    per seed workload, compiled against the hand-written chains, interleaved rounds ...')
+const evaluateBySeed = await measureEvaluate({ 'groq-tools-context': shipped['groq-tools-context'].module, 'gemini-safety': shipped['gemini-safety'].module }, log)
+for (const seed of SEEDS) {
+  const e = evaluateBySeed.seeds[seed]
+  targets.push({ name: `compiled / plain hand-written if-chain, ${seed} seed workload, median of paired rounds`, value: e.overPlain, unit: 'x', target: `<= ${EVALUATE_GOAL}`, met: e.met, note: `${e.ns.compiled} ns vs ${e.ns.plain} ns; the hand-written chain with the same guarantees: ${e.ns.exact} ns (${e.overExact}x)${!e.met && EVALUATE_LIMITS.length > 0 ? '; see the evaluate section for what limits it' : ''}` })
+}
 
 // ---------------------------------------------------------------------------------------------
 // 2. scaling: per decision as the policy grows, compile time, dispatch crossover
@@ -458,77 +463,9 @@ for (const a of alloc) log(`    ${a.label}: ${round(a.bytesPerCall, 3)} B/decisi
 
 log('5/5 guard: createGuard (memory limit store + record sink) vs bare evaluate ...')
 const groq = shipped['groq-tools'].module
-const GUARD_CALLS: { tool: string; args: Record<string, unknown> }[] = [
-  { tool: 'fetch_external_api', args: { url: 'https://api.stripe.invalid/v1/charges' } },
-  { tool: 'send_sms', args: { to: '+15550100', body: 'hi' } },
-  { tool: 'fetch_external_api', args: { url: 'https://evil.invalid/x' } },
-  { tool: 'send_sms', args: { to: '+15550111', body: 'yo' } },
-]
-// noon in New York (inside the 09:00-20:00 window), and one day later on every call: each call is
-// alone in its 1-hour limit window, so no limit bites and every call runs the whole path
-const NOON_NY = Date.parse('2026-01-05T17:00:00Z')
-const DAY = 86_400_000
-const dayClock = (): (() => number) => {
-  let t = NOON_NY
-  return () => (t += DAY)
-}
-const discard = (): Writable => new Writable({ write: (_chunk, _enc, cb) => cb() })
-const guardBare = groq.evaluate
-const guardStore = createGuard(groq, { clock: dayClock(), store: createMemoryStore() })
-const guardFull = createGuard(groq, { clock: dayClock(), store: createMemoryStore(), sink: createStreamSink(discard()) })
-const expectGuard = ['allow', 'allow', 'deny', 'allow']
-for (const [name, g] of [['store', guardStore], ['store+record', guardFull]] as const) {
-  for (let rep = 0; rep < 3; rep++) {
-    for (const [i, c] of GUARD_CALLS.entries()) {
-      const d = await g(c.tool, c.args)
-      if (d.decision !== expectGuard[i]) throw new Error(`guard (${name}) decided ${d.decision} for call ${i}, expected ${expectGuard[i]}: ${d.reason}`)
-    }
-  }
-}
-const bareClock = dayClock()
-// one options object, its clock moved per call, as the guard does
-const bareOptions = { now: 0 }
-for (const [i, c] of GUARD_CALLS.entries()) {
-  bareOptions.now = bareClock()
-  const d = guardBare(c.tool, c.args, undefined, bareOptions)
-  if (d.decision !== expectGuard[i]) throw new Error(`bare evaluate decided ${d.decision} for call ${i}`)
-}
-const G = GUARD_CALLS.length
-const guardNs = {
-  'bare evaluate': await nsPer(() => {
-    let r: unknown
-    for (const c of GUARD_CALLS) {
-      bareOptions.now = bareClock()
-      r = guardBare(c.tool, c.args, undefined, bareOptions)
-    }
-    do_not_optimize(r)
-  }, G),
-  'guard, memory limit store': await nsPer(async () => {
-    let r: unknown
-    for (const c of GUARD_CALLS) r = await guardStore(c.tool, c.args)
-    do_not_optimize(r)
-  }, G),
-  'guard, memory store + decision record': await nsPer(async () => {
-    let r: unknown
-    for (const c of GUARD_CALLS) r = await guardFull(c.tool, c.args)
-    do_not_optimize(r)
-  }, G),
-}
-await guardStore.close()
-await guardFull.close()
-const guardPath = {
-  policy: 'policies/groq-tools.policy.yaml (limit: rules, outside_hours:)',
-  calls: GUARD_CALLS.map(c => c.tool),
-  decisions: expectGuard,
-  clock: 'starts at 2026-01-05 12:00 New York time and advances one day per call: inside business hours, and every call alone in its 1-hour limit windows, so limits never bite and every allowed call is counted',
-  sink: 'createStreamSink over a Writable that discards: redaction, hash chaining (SHA-256 over canonical JSON) and JSON serialisation are paid, disk I/O is not',
-  ns: guardNs,
-  overhead: {
-    store: round(guardNs['guard, memory limit store'].p50 / guardNs['bare evaluate'].p50, 1),
-    storeAndRecord: round(guardNs['guard, memory store + decision record'].p50 / guardNs['bare evaluate'].p50, 1),
-  },
-}
-for (const [k, v] of Object.entries(guardNs)) log(`    ${k.padEnd(38)} ${v.p50} ns/decision`)
+const guardPath = await measureGuardPath(groq, log)
+targets.push({ name: 'guard with the memory limit store, over bare evaluate (groq-tools), median of paired rounds', value: guardPath.overheadNs.store, unit: 'ns', target: `<= ${GUARD_GOALS.storeOverheadNs}`, met: guardPath.met.store, note: `${guardPath.ns['guard, memory limit store']} ns vs ${guardPath.ns['bare evaluate']} ns bare${GUARD_PATH_LIMITS.length > 0 && !guardPath.met.store ? '; see the guard path section for what limits it' : ''}` })
+targets.push({ name: 'guard with the memory store and a decision record (groq-tools), per decision', value: guardPath.ns['guard, memory store + decision record'], unit: 'ns', target: `< ${GUARD_GOALS.recordTotalNs}`, met: guardPath.met.record, note: `${guardPath.overheadNs.storeAndRecord} ns over bare evaluate${GUARD_PATH_LIMITS.length > 0 && !guardPath.met.record ? '; see the guard path section for what limits it' : ''}` })
 const signing = await measureSigning(groq, log)
 targets.push({ name: 'guard + decision record, signed checkpoints / unsigned, median', value: signing.overUnsigned.checkpoints, unit: 'x', target: '<= 1.1', met: signing.overUnsigned.checkpoints <= 1.1, note: `a signature on every record instead: ${signing.overUnsigned.everyRecord}x` })
 log('    limit keys: a guard call at 1,000 and 1,000,000 live keys ...')
@@ -574,7 +511,9 @@ const results = {
   dispatch,
   devRecompile,
   footprint: { modules: sizes, allocation },
-  guard: guardPath,
+  // under the names their parts save them alone (bench/part.ts)
+  guardPath,
+  evaluate: evaluateBySeed,
   signing,
   limitKeys,
   compileTime,
@@ -626,10 +565,10 @@ md.push('| Measure | Result |')
 md.push('| --- | --- |')
 for (const s of sizes) md.push(`| ${s.policy.replace('policies/', '')} module | ${fmt(s.bytes)} B, ${fmt(s.minified)} B minified, ${fmt(s.minifiedGzip)} B min+gz |`)
 for (const a of alloc) md.push(`| heap allocated per decision, ${a.label} | ${round(a.bytesPerCall, 3)} B |`)
-for (const [k, v] of Object.entries(guardNs)) md.push(`| groq-tools ${k} | ${fmt(v.p50)} ns/decision |`)
 md.push(`| vite dev, edit to recompiled module served | ${devMedian} ms median (compile alone ${devRecompile.pluginTransformMs.median} ms) |`)
 md.push('')
-md.push('The guard figures use a clock that moves one day per call (limits never bite, every allowed call is counted) and a record sink that hashes and serialises each record into a discarding stream.')
+md.push(...partBlock('evaluate', evaluateRows(evaluateBySeed, EVALUATE_LIMITS)))
+md.push(...partBlock('guardPath', guardPathRows(guardPath, GUARD_PATH_LIMITS)))
 md.push(...partBlock('signing', signingRows(signing)))
 md.push(...partBlock('limitKeys', limitKeyRows(limitKeys)))
 md.push(...partBlock('compileTime', compileTimeRows(compileTime)))

@@ -8,6 +8,7 @@ import { applyLimits, blocking, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
 import { LimitKeysFullError } from './limits/keys.js'
 import { createFileSink, redact, redactText, type DecisionRecord, type RecordSink, type SigningKey } from './records/index.js'
+import { recordEntry, type RecordInput } from './records/entry.js'
 import { createResultStep, type ResultDecision } from './results/step.js'
 import { createMemorySessionStore } from './sessions/memory.js'
 import { invalidSessionId, type SessionStore } from './sessions/store.js'
@@ -258,35 +259,26 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   }
 
   /** Every decision leaves a record, whatever the tool is called (`__proto__` too) and whatever its arguments are. */
-  const redactPaths = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
+  // per governed tool, built once (any other name, the model's choice, is built per call, not kept)
+  const pathsOf = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
+  const governedPaths = new Map(info.tools.map(t => [t, pathsOf(t)]))
+  const redactPaths = (tool: string): string[] => (typeof tool === 'string' ? governedPaths.get(tool) : undefined)?.slice() ?? pathsOf(tool)
   const full = options.capture === 'full'
   const shadow = options.shadow ? createShadow(options.shadow, options.shadowStore) : undefined
+  // built once, not per record: closures made per call cost an allocation each
+  const hide = (v: unknown, p?: string[]): unknown => (full ? v : redact(v, p))
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra: RecordExtra = {}): void => {
     if (!sink) return
     try {
       const paths = redactPaths(tool)
-      const hide = (v: unknown, p?: string[]): unknown => (full ? v : redact(v, p))
       const copy = snapshot(args)
-      sink.write({
-        time: new Date(at).toISOString(),
-        policy: info.name,
-        digest: info.digest,
-        tool: typeof tool === 'string' ? tool : message(tool),
-        decision: d.decision,
-        ...(d.rule !== undefined ? { rule: d.rule } : {}),
-        ...(d.reason !== undefined ? { reason: d.reason } : {}),
-        ...(d.severity !== undefined ? { severity: d.severity } : {}),
-        ...(d.warnings !== undefined ? { warnings: d.warnings } : {}),
-        args: copy.ok ? hide(recordedArgs(tool, copy.value), paths) : UNREADABLE,
-        ...(context !== undefined ? { context: hide(context) } : {}),
-        ...(full ? { capture: 'full' as const } : {}),
-        ...(d.approvalId !== undefined ? { approvalId: d.approvalId } : {}),
-        ...(d.resolvedBy !== undefined ? { resolvedBy: d.resolvedBy } : {}),
-        ...(d.channel !== undefined ? { channel: d.channel } : {}),
-        ...(d.resolvedAt !== undefined ? { resolvedAt: d.resolvedAt } : {}),
-        ...(d.editedArgs !== undefined ? { editedArgs: hide(d.editedArgs, paths) } : {}),
-        ...extra,
-      })
+      const input: RecordInput = {
+        at, policy: info.name, digest: info.digest, tool: typeof tool === 'string' ? tool : message(tool), d,
+        args: copy.ok ? hide(recordedArgs(tool, copy.value), paths) : UNREADABLE, full, extra,
+      }
+      if (context !== undefined) input.context = hide(context)
+      if (d.editedArgs !== undefined) input.editedArgs = hide(d.editedArgs, paths)
+      sink.write(recordEntry(input))
     } catch (e) {
       onError(new Error(`decision record not written: ${message(e)}`))
     }
@@ -396,9 +388,10 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   }
 
   const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions, session: string | undefined, labels: readonly string[]): Promise<{ d: GuardDecision; context: unknown; shadow?: ShadowDisagreement }> => {
-    let ctx = await contextOf(tool, args, context)
-    const evalOptions: EvaluateOptions = { params, now: at, ...(session !== undefined ? { session: { id: session, labels } } : {}) }
-    const unavailable = (e: unknown): { d: GuardDecision; context: unknown } => ({ d: storeDown(e), context: ctx })
+    // no await where nothing is pending: each one is a trip through the microtask queue
+    let ctx = options.context ? await contextOf(tool, args, context) : context
+    const evalOptions: EvaluateOptions = { params, now: at }
+    if (session !== undefined) evalOptions.session = { id: session, labels }
     // context counters (`count:` fields): read before evaluation, counted with the limits after it
     const specs = compiled.counters?.(tool, args, ctx, evalOptions) ?? null
     const counts = specs === null ? [] : specs.map(counterLimit)
@@ -408,7 +401,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         if (!store.count) throw new Error('the store cannot read counters (it has no `count`)')
         n = await storeCall(store.count(info.name, counts, at))
       } catch (e) {
-        return unavailable(e)
+        return { d: storeDown(e), context: ctx }
       }
       const filled: Record<string, unknown> = { ...(ctx !== null && typeof ctx === 'object' ? ctx : {}) }
       specs.forEach((c, i) => { filled[c.name] = n[i] })
@@ -420,9 +413,10 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     if (limits.length > 0 || (counts.length > 0 && ev.decision === 'allow')) {
       let exceeded: boolean[]
       try {
-        exceeded = await storeCall(store.hit(info.name, [...limits, ...counts], at, ev.decision === 'allow'))
+        const hit = store.hit(info.name, counts.length === 0 ? limits : [...limits, ...counts], at, ev.decision === 'allow')
+        exceeded = Array.isArray(hit) ? hit : await storeCall(hit)
       } catch (e) {
-        return unavailable(e)
+        return { d: storeDown(e), context: ctx }
       }
       d = applyLimits(ev, exceeded.slice(0, limits.length))
     } else {
@@ -432,9 +426,11 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       if (ev.severity !== undefined) d.severity = ev.severity
       if (ev.warnings !== undefined) d.warnings = ev.warnings
     }
-    const disagreement = await judgeShadow(tool, args, ctx, at, d, evalOptions)
+    const disagreement = shadow ? await judgeShadow(tool, args, ctx, at, d, evalOptions) : undefined
     if (d.decision === 'review') d = await review(tool, args, ctx, d, [...limits, ...counts], at, call, evalOptions)
-    return { d, context: ctx, ...(disagreement !== undefined ? { shadow: disagreement } : {}) }
+    const out: { d: GuardDecision; context: unknown; shadow?: ShadowDisagreement } = { d, context: ctx }
+    if (disagreement !== undefined) out.shadow = disagreement
+    return out
   }
 
   const guard = (async (tool: string, raw: unknown, context?: unknown, call?: CallOptions): Promise<GuardDecision> => {

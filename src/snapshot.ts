@@ -68,54 +68,63 @@ export function isSnapshot(value: unknown): boolean {
 }
 
 /** Copies `value` once into a frozen plain value, or says why it cannot. Never throws. */
+/** One copy's state: passed down, not closed over (no closure and no Set allocated per call). */
+interface CopyState {
+  nodes: number
+  /** the objects being copied, outermost first (at most `maxDepth` + 1): a cycle is one of them again */
+  open: object[]
+  /** the keys leading to the value being copied: pushed and popped, read only for a reason */
+  path: string[]
+}
+
+function copyValue(v: unknown, st: CopyState): unknown {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v
+  if (produced.has(v)) return v
+  const path = st.path
+  if (++st.nodes > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
+  if (path.length > SNAPSHOT_LIMITS.maxDepth) throw new Unreadable(`the arguments are nested deeper than ${SNAPSHOT_LIMITS.maxDepth} levels`)
+  if (st.open.includes(v)) throw new Unreadable(`${where(path)} refers back to itself (a cycle)`)
+  if (typeof v === 'function') throw new Unreadable(`${where(path)} is a function, not data`)
+  st.open.push(v)
+  let out: object
+  if (Array.isArray(v)) {
+    const length: unknown = v.length
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw new Unreadable(`${where(path)} has no usable length`)
+    if (st.nodes + length > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
+    const items: unknown[] = new Array(length)
+    for (let i = 0; i < length; i++) {
+      st.nodes++
+      path.push(String(i))
+      items[i] = copyValue(v[i], st)
+      path.pop()
+    }
+    out = items
+  } else if (v instanceof Date) {
+    out = new Date(dateTime.call(v))
+  } else {
+    if (!isPlainPrototype(Object.getPrototypeOf(v))) throw new Unreadable(`${where(path)} is ${kindOf(v)}`)
+    const obj: Record<string, unknown> = {}
+    const keys = Object.keys(v)
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!
+      st.nodes++
+      path.push(k)
+      const x = copyValue((v as Record<string, unknown>)[k], st)
+      path.pop()
+      // defined, not assigned: a key named `__proto__` stays an own data property
+      if (k === '__proto__') Object.defineProperty(obj, k, { value: x, enumerable: true, writable: true, configurable: true })
+      else obj[k] = x
+    }
+    out = obj
+  }
+  st.open.pop()
+  return Object.freeze(out)
+}
+
 export function snapshot(value: unknown): Snapshot {
   if (isSnapshot(value)) return { ok: true, value }
-  let nodes = 0
-  const open = new Set<object>()
-  // the keys leading to the value being copied: one array, pushed and popped, read only for a reason
-  const path: string[] = []
-  const copy = (v: unknown): unknown => {
-    if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v
-    if (produced.has(v)) return v
-    if (++nodes > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
-    if (path.length > SNAPSHOT_LIMITS.maxDepth) throw new Unreadable(`the arguments are nested deeper than ${SNAPSHOT_LIMITS.maxDepth} levels`)
-    if (open.has(v)) throw new Unreadable(`${where(path)} refers back to itself (a cycle)`)
-    if (typeof v === 'function') throw new Unreadable(`${where(path)} is a function, not data`)
-    open.add(v)
-    let out: object
-    if (Array.isArray(v)) {
-      const length: unknown = v.length
-      if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw new Unreadable(`${where(path)} has no usable length`)
-      if (nodes + length > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
-      const items: unknown[] = new Array(length)
-      for (let i = 0; i < length; i++) {
-        nodes++
-        path.push(String(i))
-        items[i] = copy(v[i])
-        path.pop()
-      }
-      out = items
-    } else if (v instanceof Date) {
-      out = new Date(dateTime.call(v))
-    } else {
-      if (!isPlainPrototype(Object.getPrototypeOf(v))) throw new Unreadable(`${where(path)} is ${kindOf(v)}`)
-      const obj: Record<string, unknown> = {}
-      for (const k of Object.keys(v)) {
-        nodes++
-        path.push(k)
-        const x = copy((v as Record<string, unknown>)[k])
-        path.pop()
-        // defined, not assigned: a key named `__proto__` stays an own data property
-        if (k === '__proto__') Object.defineProperty(obj, k, { value: x, enumerable: true, writable: true, configurable: true })
-        else obj[k] = x
-      }
-      out = obj
-    }
-    open.delete(v)
-    return Object.freeze(out)
-  }
   try {
-    const value2 = copy(value)
+    const value2 = copyValue(value, { nodes: 0, open: [], path: [] })
     if (value2 !== null && typeof value2 === 'object') produced.add(value2)
     return { ok: true, value: value2 }
   } catch (e) {

@@ -27,6 +27,8 @@ import { canonicalArgsFunction, NORMALIZE_HELPERS, normalizeSpecs, usesNormalize
 import { visibleFunction } from './visible.js'
 import { declarations } from './types.js'
 import { CoveragePoints, coverageExports } from './coverage.js'
+import { anyLocal, argumentLocals, eagerContextReads, numberFast, numberLiteral, ownRead, readKey, stringLocal, type Locals } from './reads.js'
+import type { FlatProp } from './validate.js'
 
 export interface EmitOptions {
   source: string
@@ -139,6 +141,8 @@ function cost(e: Expr | null): number {
 interface ToolCx extends LangCx {
   tool: string
   b: ModuleBuilder
+  /** `a` is known to be a non-null object that is not an array (checked before any rule runs) */
+  argsObject?: boolean
 }
 
 function isConstant(e: Expr): boolean {
@@ -184,6 +188,12 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
         // site, so each site keeps its own (monomorphic) type feedback for its one key; the shared
         // `own(o, k)` helper sees every key and every object shape and goes megamorphic
         if (e.object.kind === 'root' && (e.object.name === 'args' || e.object.name === 'context')) {
+          // read once into a local of the tool function (compiler/emit/reads.ts), or tested once
+          const local = anyLocal(e, cx.locals)
+          if (local !== undefined) return local
+          if (e.object.name === 'args' && cx.locals?.pa) return ownRead(js`a`, cx.locals.pa, e.key)
+          if (e.object.name === 'args' && cx.argsObject) return js`(hasOwn.call(a, ${e.key}) ? a[${e.key}] : undefined)`
+          if (e.object.name === 'context' && cx.locals?.cp) return ownRead(js`c`, cx.locals.cp, e.key)
           const o = e.object.name === 'args' ? js`a` : js`c`
           return js`(${o} !== null && typeof ${o} === "object" && hasOwn.call(${o}, ${e.key}) ? ${o}[${e.key}] : undefined)`
         }
@@ -207,10 +217,14 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
           if (e.left.kind === 'lit' && e.left.value === null) return js`(${r} ${e.op === '==' ? js`==` : js`!=`} null)`
           return js`${not}eq(${l}, ${r})`
         }
-        case '<': return js`lt(${l}, ${r})`
-        case '<=': return js`le(${l}, ${r})`
-        case '>': return js`gt(${l}, ${r})`
-        case '>=': return js`ge(${l}, ${r})`
+        case '<': case '<=': case '>': case '>=': {
+          const helper = e.op === '<' ? js`lt` : e.op === '<=' ? js`le` : e.op === '>' ? js`gt` : js`ge`
+          const slow = js`${helper}(${l}, ${r})`
+          // a local against a number: a number compares directly, anything else as before
+          const x = anyLocal(e.left, cx.locals)
+          const n = numberLiteral(e.right)
+          return x !== undefined && n !== undefined ? numberFast(x, e.op === '<' ? js`<` : e.op === '<=' ? js`<=` : e.op === '>' ? js`>` : js`>=`, n, slow) : slow
+        }
         case '+': return js`add(${l}, ${r})`
         default: return js`arith(${l}, ${r}, ${e.op})`
       }
@@ -230,6 +244,8 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
       if (e.method === 'match' && e.args[0]?.kind === 'regex') recv = bounded(recv, e.args[0])
       if (e.method === 'test' && e.receiver.kind === 'regex') arg = bounded(arg, e.receiver)
       const opt = e.optional
+      const special = stringCall(e, recv, arg, cx, bool)
+      if (special !== undefined) return special
       switch (e.method) {
         case 'match': return bool ? js`mFound(${recv}, ${arg}, ${opt})` : js`mMatch(${recv}, ${arg}, ${opt})`
         case 'test': return js`mTest(${recv}, ${arg})`
@@ -245,6 +261,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
     case 'op': {
       const v = expr(e.subject, cx)
       let pos: Code
+      const special = stringOp(e, v, cx)
+      if (special !== undefined) {
+        const out = e.negate ? js`!${special}` : special
+        return cx.b.coverage ? cx.b.coverage.wrap(e, out) : out
+      }
       switch (e.op) {
         case 'equals': pos = js`(${v} === ${expr(e.value!, cx)})`; break
         case 'contains': pos = js`opContains(${v}, ${expr(e.value!, cx)})`; break
@@ -257,7 +278,9 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
           const bound = e.value!.kind === 'lit' ? numberOf(e.value!.value) : undefined
           const cmp = e.op === 'greater_than' ? js`>` : e.op === 'greater_than_or_equal' ? js`>=` : e.op === 'less_than' ? js`<` : js`<=`
           // the lowered value is always a literal number (or a JSON-number string), checked by `lower`
-          pos = bound === undefined ? js`false` : js`((n = cmpNum(${v})) !== undefined && n ${cmp} ${bound})`
+          const slow = js`((n = cmpNum(${v})) !== undefined && n ${cmp} ${bound})`
+          const x = anyLocal(e.subject, cx.locals)
+          pos = bound === undefined ? js`false` : x !== undefined ? numberFast(x, cmp, bound, slow) : slow
         }
       }
       const out = e.negate ? js`!${pos}` : pos
@@ -275,6 +298,45 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
 /** `value`, checked against the input bound of `re` when it has one (see `RegexLit` in compiler/ir.ts). */
 function bounded(value: Code, re: Expr): Code {
   return re.kind === 'regex' && re.inputLimit !== undefined ? js`within(${value}, ${re.inputLimit}, ${`/${re.source}/${re.flags}`})` : value
+}
+
+/**
+ * A string method on an argument validation proved a string (and a string literal argument, where
+ * it takes one): the method itself, without the helper's type tests. Undefined: use the helper.
+ */
+function stringCall(e: Extract<Expr, { kind: 'call' }>, recv: Code, arg: Code, cx: ToolCx, bool: boolean): Code | undefined {
+  const s = stringLocal(e.receiver, cx.locals)
+  if (s !== undefined) {
+    const re = e.args[0]
+    const literal = re !== undefined && re.kind === 'lit' && typeof re.value === 'string'
+    switch (e.method) {
+      case 'match': return re?.kind === 'regex' && re.inputLimit === undefined ? (bool ? js`reTest.call(${arg}, ${s})` : js`reExec.call(${arg}, ${s})`) : undefined
+      case 'startsWith': return literal ? js`strStarts.call(${s}, ${arg})` : undefined
+      case 'endsWith': return literal ? js`strEnds.call(${s}, ${arg})` : undefined
+      case 'includes': return literal ? js`strIncludes.call(${s}, ${arg})` : undefined
+      case 'toLowerCase': return js`strLower.call(${s})`
+      case 'toUpperCase': return js`strUpper.call(${s})`
+      case 'trim': return js`strTrim.call(${s})`
+      default: return undefined
+    }
+  }
+  const t = e.method === 'test' && e.receiver.kind === 'regex' && e.receiver.inputLimit === undefined && e.args[0] !== undefined ? stringLocal(e.args[0], cx.locals) : undefined
+  return t !== undefined ? js`reTest.call(${recv}, ${t})` : undefined
+}
+
+/** A condition operator on an argument validation proved a string, against a string or a regex. */
+function stringOp(e: Extract<Expr, { kind: 'op' }>, v: Code, cx: ToolCx): Code | undefined {
+  const s = stringLocal(e.subject, cx.locals)
+  const value = e.value
+  if (s === undefined || value === undefined || value === null) return undefined
+  const literal = value.kind === 'lit' && typeof value.value === 'string'
+  switch (e.op) {
+    case 'matches': return value.kind === 'regex' && value.inputLimit === undefined ? js`reTest.call(${expr(value, cx)}, ${v})` : undefined
+    case 'starts_with': return literal ? js`strStarts.call(${v}, ${expr(value, cx)})` : undefined
+    case 'ends_with': return literal ? js`strEnds.call(${v}, ${expr(value, cx)})` : undefined
+    case 'contains': return literal ? js`strIncludes.call(${v}, ${expr(value, cx)})` : undefined
+    default: return undefined
+  }
 }
 
 function numberOf(v: unknown): number | undefined {
@@ -332,18 +394,43 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
 }
 
 /** `rules`: the rules that apply to `tool`, in file order. */
-function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean, normalize: Code | undefined): Line[] {
-  const cx: ToolCx = { tool: tool.name, b, vars: new Map() }
+function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, ruleDecision: Code[], validator: Code | undefined, fastValidator: Code | undefined, flat: readonly FlatProp[] | undefined, name: Code, defaultDecision: Code, defaultIsDeny: boolean, open: boolean, normalize: Code | undefined): Line[] {
+  const locals: Locals = { reads: new Map(), pa: null, cp: null }
+  const cx: ToolCx = { tool: tool.name, b, vars: new Map(), argsObject: true, locals }
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
+  // a tool with `normalize:` replaces `a` below; its reads keep the general form
+  if (!normalize) {
+    locals.pa = b.scope.name('pa')
+    lines.push({ code: js`  const ${locals.pa} = plainProto(a);` })
+  }
   // `normalize:` (compiler/emit/normalize.ts): the string kinds before validation, `shell` after it
   if (normalize) lines.push({ code: js`  let k = normalizeArgs(a, ${normalize}, false); if (isBad(k)) return badArgs(${tool.name}, k.bad); a = k;`, span: tool.normalize![0]!.span })
   // the fast check accepts only what the validator accepts; the validator decides the rest (and
   // says why it rejects). A validator that throws (a getter on the arguments) has not accepted them:
   // deny, whatever the fail mode, since no rule has run yet
-  if (validator) {
+  if (validator && flat) {
+    // the fast check written out, each argument read once into the local the rules use
+    const args = argumentLocals(flat, b.scope, locals.pa!)
+    for (const [k, l] of args.locals) locals.reads.set(k, l)
+    if (args.locals.size > 0) lines.push({ code: js`  ${args.declare}` })
+    lines.push({ code: js`  try { ${args.reads}${args.locals.size > 0 ? js` ` : js``}if (!(${args.test}) && !${validator}(a)) return invalid(${tool.name}, ${validator}.errors); } catch (e) { return unvalidated(${tool.name}, e); }`, span: tool.span })
+  } else if (validator) {
     const test = fastValidator ? js`!${fastValidator}(a) && !${validator}(a)` : js`!${validator}(a)`
     lines.push({ code: js`  try { if (${test}) return invalid(${tool.name}, ${validator}.errors); } catch (e) { return unvalidated(${tool.name}, e); }`, span: tool.span })
+  }
+  // the context is tested for being a plain object once; under `fail_mode: closed` each field every
+  // evaluation reads is read once, here (under `open` a read that throws must skip only its rule)
+  if (rules.some(r => r.condition !== null)) {
+    locals.cp = b.scope.name('cp')
+    lines.push({ code: js`  const ${locals.cp} = c !== null && typeof c === "object" && plainProto(c);` })
+    if (!open) {
+      for (const key of eagerContextReads(rules)) {
+        const local = b.scope.name('ctx')
+        lines.push({ code: js`  const ${local} = ${ownRead(js`c`, locals.cp, key)};` })
+        locals.reads.set(readKey('context', key), { name: local, required: false })
+      }
+    }
   }
   if (normalize && tool.normalize!.some(n => n.kinds.includes('shell'))) lines.push({ code: js`  k = normalizeArgs(a, ${normalize}, true); if (isBad(k)) return badArgs(${tool.name}, k.bad); a = k;` })
   const stateless = rules.filter(r => !r.limit)
@@ -464,13 +551,14 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   const unknownDecision = b.constant(decisionObject({ decision: policy.unknownTools, reason: `the tool is not governed by policy \`${policy.name}\`; unknown tools get ${policy.unknownTools}`, ruleIndex: -1 }), 'unknown')
   const failDecision: Action = policy.failMode === 'closed' ? 'deny' : 'allow'
 
-  const validators = buildValidators(policy, diagnostics, options.cache)
+  // a tool with `normalize:` replaces its arguments after the check, so its rules read the new ones
+  const validators = buildValidators(policy, diagnostics, options.cache, tool => tool.normalize === undefined)
   const normSpecs = new Map([...normalizeSpecs(policy)].map(([t, spec]) => [t, b.constant(js`deepFreeze(${spec})`, 'norm')]))
   const toolFns: { tool: ToolDecl; name: Code; lines: Line[] }[] = []
   const rulesOf = rulesByTool(policy)
   for (const tool of policy.tools) {
     const name = b.scope.name('tool')
-    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), name, defaultDecision, policy.default === 'deny', policy.failMode === 'open', normSpecs.get(tool.name)) })
+    toolFns.push({ tool, name, lines: toolFunction(tool, rulesOf.get(tool.name) ?? [], b, ruleDecisions, validators.names.get(tool.name), validators.fast.get(tool.name), validators.flat.get(tool.name), name, defaultDecision, policy.default === 'deny', policy.failMode === 'open', normSpecs.get(tool.name)) })
   }
   // built before the module constants are laid out: a key expression may hoist a regex or a list
   const counterLines = countersFunction(policy, b)

@@ -7,6 +7,7 @@
 import type { Expr } from '../ir.js'
 import { URL_PARTS } from '../net.js'
 import { join, js, jsonValue, type Code, type Scope } from './code.js'
+import type { Locals } from './reads.js'
 
 export interface LangBuilder {
   scope: Scope
@@ -19,6 +20,8 @@ export interface LangBuilder {
 export interface LangCx {
   /** the enclosing quantifiers' elements: parameter name → the emitted name holding it */
   vars: ReadonlyMap<string, Code>
+  /** locals of the tool function (compiler/emit/reads.ts); none inside a quantifier's own function */
+  locals?: Locals
 }
 
 type Emit<C extends LangCx> = (e: Expr, cx: C, bool?: boolean) => Code
@@ -28,7 +31,7 @@ export function quantifierCall<C extends LangCx>(e: Extract<Expr, { kind: 'quant
   const fn = b.scope.name('q')
   const el = b.scope.name('v')
   const outer = [...cx.vars.values()]
-  const inner: C = { ...cx, vars: new Map([...cx.vars, [e.param, el]]) }
+  const inner: C = { ...cx, vars: new Map([...cx.vars, [e.param, el]]), locals: undefined }
   const body = emit(e.body, inner, true)
   const some = e.quantifier === 'some'
   const params = join([js`xs`, js`a`, js`c`, js`o`, ...outer])

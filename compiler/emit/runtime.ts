@@ -2,6 +2,17 @@
  * The fixed helpers every emitted module carries. They implement the run-time semantics written in
  * `compiler/ir.ts`; the reference interpreter (test/oracle) implements the same independently.
  * No policy text appears here.
+ *
+ * `plainProto(o)`: whether `o`'s prototype is `Object.prototype` (read through the `__proto__`
+ * getter, which the optimising compiler folds to a map check; `Object.getPrototypeOf` and
+ * `hasOwnProperty` stay calls). For such an object, and a key `k` that `Object.prototype` does
+ * not have at the time of the read (`!(k in ObjectProto)`: polluting `Object.prototype` makes it
+ * false), `o[k]` can only be an own property or undefined, so the tool functions read it directly
+ * and call `hasOwnProperty` only otherwise (compiler/emit/reads.ts). An object with an own
+ * `__proto__` (JSON.parse makes one) yields that value, not `Object.prototype`, so it takes the
+ * `hasOwnProperty` path, and so does one whose `__proto__` getter throws. Only the caller's own code
+ * could define an own `__proto__` holding `Object.prototype` itself on an object with another
+ * prototype; model output (JSON) and the guard's snapshot cannot.
  */
 import { js, type Code } from './code.js'
 
@@ -17,6 +28,8 @@ const reExec = RegExp.prototype.exec;
 const reTest = RegExp.prototype.test;
 const jsonNumber = /^-?(0|[1-9]\\d*)(\\.\\d+)?([eE][+-]?\\d+)?$/;
 function own(o, k) { return o !== null && typeof o === "object" && hasOwn.call(o, k) ? o[k] : undefined; }
+const ObjectProto = Object.prototype;
+function plainProto(o) { try { return o.__proto__ === ObjectProto; } catch { return false; } }
 function ownLen(o) { return typeof o === "string" || isArray(o) ? o.length : own(o, "length"); }
 function ownKey(o, k) { return k === "length" ? ownLen(o) : typeof k === "string" ? own(o, k) : typeof k === "number" ? own(o, String(k)) : undefined; }
 function fail(m) { throw new TypeError(m); }

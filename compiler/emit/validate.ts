@@ -14,7 +14,7 @@ import AjvModule from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
 import { cacheGet, cacheKey, cacheSet, type CompileCache } from '../cache.js'
 import type { Diagnostic } from '../diagnostic.js'
-import type { JsonSchema, Policy } from '../ir.js'
+import type { JsonSchema, Policy, ToolDecl } from '../ir.js'
 import { join, js, numberedName, scopedValidator, trustedAjv, type Code } from './code.js'
 
 const AJV_VERSION = (createRequire(import.meta.url)('ajv/package.json') as { version: string }).version
@@ -28,6 +28,21 @@ export interface Validators {
    * `fast(a) || validator(a)` decides exactly as the validator alone); for flat schemas only
    */
   fast: Map<string, Code>
+  /**
+   * tool name → its flat schema's properties (the same subset as `fast`), so the tool function can
+   * run the fast check itself and keep each value it read in a local for the rules (read once)
+   */
+  flat: Map<string, FlatProp[]>
+}
+
+/** A property of a flat schema: its test on a value held in `v`, and the primitive type it fixes. */
+export interface FlatProp {
+  key: string
+  required: boolean
+  /** the test on `v` (false for `undefined`), or null when the schema asks nothing of the value */
+  test: (v: Code) => Code | null
+  /** the JSON type the value has once validation passed (required: always; optional: or undefined) */
+  type?: 'string' | 'number' | 'integer' | 'boolean' | 'null'
 }
 
 const HELPERS: Record<string, Code> = { equal: js`equal`, ucs2length: js`ucs2length` }
@@ -69,15 +84,15 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
  * `undefined`, and implies what Ajv's generated code checks (`integer` as `v % 1 === 0`, which is
  * stricter than Ajv's for infinities: those fall back to Ajv).
  */
-function propertyTest(schema: unknown): Code | null | undefined {
+function propertyTest(schema: unknown, x: Code = js`v`): Code | null | undefined {
   if (!isPlainObject(schema)) return undefined
   const tests: Code[] = []
   for (const [k, v] of Object.entries(schema)) {
     if (ANNOTATIONS.has(k)) continue
     if (k === 'type' && typeof v === 'string' && PRIMITIVE_TYPES.has(v)) {
-      tests.push(v === 'null' ? js`v === null` : v === 'integer' ? js`typeof v === "number" && v % 1 === 0` : js`typeof v === ${v}`)
+      tests.push(v === 'null' ? js`${x} === null` : v === 'integer' ? js`typeof ${x} === "number" && ${x} % 1 === 0` : js`typeof ${x} === ${v}`)
     } else if (k === 'enum' && Array.isArray(v) && v.length > 0 && v.every(e => e === null || typeof e === 'string' || typeof e === 'boolean' || (typeof e === 'number' && Number.isFinite(e)))) {
-      tests.push(js`(${join((v as (string | number | boolean | null)[]).map(e => js`v === ${e}`), js` || `)})`)
+      tests.push(js`(${join((v as (string | number | boolean | null)[]).map(e => js`${x} === ${e}`), js` || `)})`)
     } else {
       return undefined
     }
@@ -85,14 +100,14 @@ function propertyTest(schema: unknown): Code | null | undefined {
   return tests.length === 0 ? null : join(tests.map(t => js`(${t})`), js` && `)
 }
 
-/**
- * A fast check for a flat object schema (`type: object`, `properties` of primitive types or
- * primitive enums, `required`, annotations), or null when the schema uses anything else. It reads
- * each property once, own properties only, required ones first in `required` order and then the
- * others in `properties` order, as Ajv reads them; it returns true only when Ajv's validator would,
- * and the caller runs the Ajv validator whenever it returns false (for the verdict and the errors).
- */
-function fastCheck(schema: JsonSchema, name: Code): Code | null {
+/** The type keyword of a property schema, when it names one primitive type. */
+function primitiveType(schema: unknown): FlatProp['type'] {
+  const t = isPlainObject(schema) ? schema['type'] : undefined
+  return typeof t === 'string' && PRIMITIVE_TYPES.has(t) ? (t as FlatProp['type']) : undefined
+}
+
+/** The properties of a flat schema in the order the fast check reads them, or null (see `fastCheck`). */
+export function flatProps(schema: JsonSchema): FlatProp[] | null {
   const props: Record<string, unknown> = {}
   let required: string[] = []
   for (const [k, v] of Object.entries(schema)) {
@@ -103,17 +118,39 @@ function fastCheck(schema: JsonSchema, name: Code): Code | null {
     else if (k === 'required' && Array.isArray(v) && v.every(r => typeof r === 'string')) required = [...new Set(v as string[])]
     else return null
   }
-  const parts: Code[] = []
+  const out: FlatProp[] = []
   for (const key of required) {
-    const test = Object.hasOwn(props, key) ? propertyTest(props[key]) : null
-    if (test === undefined) return null
-    parts.push(test === null ? js`hasOwn.call(a, ${key}) && a[${key}] !== undefined` : js`hasOwn.call(a, ${key}) && (v = a[${key}], ${test})`)
+    const sub = Object.hasOwn(props, key) ? props[key] : undefined
+    if (sub !== undefined && propertyTest(sub) === undefined) return null
+    const prop: FlatProp = { key, required: true, test: x => (sub === undefined ? null : propertyTest(sub, x)!) }
+    const type = primitiveType(sub)
+    if (type !== undefined) prop.type = type
+    out.push(prop)
   }
   for (const [key, sub] of Object.entries(props)) {
     if (required.includes(key)) continue
-    const test = propertyTest(sub)
-    if (test === undefined) return null
-    if (test !== null) parts.push(js`(!hasOwn.call(a, ${key}) || (v = a[${key}]) === undefined || (${test}))`)
+    if (propertyTest(sub) === undefined) return null
+    const prop: FlatProp = { key, required: false, test: x => propertyTest(sub, x)! }
+    const type = primitiveType(sub)
+    if (type !== undefined) prop.type = type
+    out.push(prop)
+  }
+  return out
+}
+
+/**
+ * A fast check for a flat object schema (`type: object`, `properties` of primitive types or
+ * primitive enums, `required`, annotations), or null when the schema uses anything else. It reads
+ * each property once, own properties only, required ones first in `required` order and then the
+ * others in `properties` order, as Ajv reads them; it returns true only when Ajv's validator would,
+ * and the caller runs the Ajv validator whenever it returns false (for the verdict and the errors).
+ */
+function fastCheck(props: readonly FlatProp[], name: Code): Code {
+  const parts: Code[] = []
+  for (const p of props) {
+    const test = p.test(js`v`)
+    if (p.required) parts.push(test === null ? js`hasOwn.call(a, ${p.key}) && a[${p.key}] !== undefined` : js`hasOwn.call(a, ${p.key}) && (v = a[${p.key}], ${test})`)
+    else if (test !== null) parts.push(js`(!hasOwn.call(a, ${p.key}) || (v = a[${p.key}]) === undefined || (${test}))`)
   }
   return js`function ${name}(a) { let v; return ${parts.length === 0 ? js`true` : join(parts.map(p => js`(${p})`), js` && `)}; }`
 }
@@ -171,19 +208,25 @@ function validatorFor(schema: JsonSchema, key: string, cache: CompileCache | und
 /** Which refusal of `trustedAjv` a whole module of these validators would have reported first. */
 const UNSUPPORTED_ORDER = (reason: string): number => (reason === 'module syntax' ? 1 : reason.startsWith('a comment') ? 2 : 0)
 
-export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache?: CompileCache): Validators {
+/**
+ * `inline(tool)`: the tool function runs the fast check itself (see `Validators.flat`), so the
+ * check's function (`vf<n>`) is emitted only for schemas some other tool still calls it for.
+ */
+export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache?: CompileCache, inline: (tool: ToolDecl) => boolean = () => false): Validators {
   const names = new Map<string, Code>()
   const fast = new Map<string, Code>()
-  const fastCode: Code[] = []
+  const flat = new Map<string, FlatProp[]>()
   const typed = policy.tools.filter(t => t.schema !== undefined)
-  if (typed.length === 0) return { code: null, names, fast }
+  if (typed.length === 0) return { code: null, names, fast, flat }
   const bySchema = new Map<string, string>()
   const exportsMap: Record<string, string> = {}
   const indexOf = new Map<string, number>()
   const chunks: Code[] = []
   const unsupported: string[] = []
-  /** validator indexes whose schema has no fast check */
-  const fastless = new Set<number>()
+  /** validator index → its flat properties (absent: the schema has no fast check) */
+  const flatOf = new Map<number, FlatProp[]>()
+  /** validator indexes whose `vf<n>` function some tool calls */
+  const called = new Set<number>()
   for (const tool of typed) {
     const schema = tool.schema as JsonSchema
     if (hasProtoKey(schema)) {
@@ -207,20 +250,26 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache
       bySchema.set(key, exportName)
       exportsMap[exportName] = exportName
       indexOf.set(exportName, index)
-      const check = fastCheck(schema, numberedName('vf', index))
-      if (check !== null) fastCode.push(check)
-      else fastless.add(index)
+      const props = flatProps(schema)
+      if (props !== null) flatOf.set(index, props)
     }
-    names.set(tool.name, numberedName('v', indexOf.get(exportName)!))
-    if (!fastless.has(indexOf.get(exportName)!)) fast.set(tool.name, numberedName('vf', indexOf.get(exportName)!))
+    const index = indexOf.get(exportName)!
+    names.set(tool.name, numberedName('v', index))
+    const props = flatOf.get(index)
+    if (props === undefined) continue
+    if (inline(tool)) flat.set(tool.name, props)
+    else {
+      called.add(index)
+      fast.set(tool.name, numberedName('vf', index))
+    }
   }
-  if (Object.keys(exportsMap).length === 0) return { code: null, names, fast: new Map() }
+  if (Object.keys(exportsMap).length === 0) return { code: null, names, fast: new Map(), flat: new Map() }
   if (unsupported.length > 0) {
     const reason = [...unsupported].sort((a, b) => UNSUPPORTED_ORDER(a) - UNSUPPORTED_ORDER(b))[0]!
     diagnostics.push({ code: 'schema-unsupported', severity: 'error', message: `a tool schema needs validator support that compiled modules cannot carry (\`${reason}\`)`, span: typed[0]!.span, help: 'remove the `format`/keyword that needs it, or validate that argument in a rule' })
-    return { code: null, names: new Map(), fast: new Map() }
+    return { code: null, names: new Map(), fast: new Map(), flat: new Map() }
   }
   const code = join(chunks, js``)
-  return { code: fastCode.length === 0 ? code : join([code, ...fastCode], js`\n`), names, fast }
+  const fastCode = [...called].sort((x, y) => x - y).map(i => fastCheck(flatOf.get(i)!, numberedName('vf', i)))
+  return { code: fastCode.length === 0 ? code : join([code, ...fastCode], js`\n`), names, fast, flat }
 }
-

@@ -44,6 +44,26 @@ function ruleId(policy: string, l: PendingLimit): string {
   return JSON.stringify(l.counter ? [policy, l.rule, 'count'] : [policy, l.rule])
 }
 
+/**
+ * Digests of the keys seen most (`""` for every unkeyed limit, a few recipients): a SHA-256 per
+ * limit per call was most of what the store cost a guard call. Bounded: once full, other keys are
+ * digested each time, so a model choosing a million keys cannot grow it.
+ */
+const DIGEST_CACHE_MAX = 1024
+const DIGEST_CACHE_KEY_MAX = 256
+
+function digestCache(): (key: string) => string {
+  const known = new Map<string, string>()
+  return key => {
+    let d = known.get(key)
+    if (d === undefined) {
+      d = keyDigest(key)
+      if (known.size < DIGEST_CACHE_MAX && key.length <= DIGEST_CACHE_KEY_MAX) known.set(key, d)
+    }
+    return d
+  }
+}
+
 const expiryOf = (times: number | readonly number[], perMs: number): number => (typeof times === 'number' ? times + perMs : times.length === 0 ? -Infinity : times[times.length - 1]! + perMs)
 
 /**
@@ -64,8 +84,18 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
   const maxKeys = checkMaxKeys(options.maxKeysPerRule)
   // one entry per rule of the policies guarded: bounded by the policies, not by the model
   const rules = new Map<string, RuleKeys>()
+  // the rule id of (policy, rule, counter), without building it on every call
+  const ruleIds = new Map<string, Map<string, string>>()
+  const idOf = (policy: string, l: PendingLimit): string => {
+    let byRule = ruleIds.get(policy)
+    if (byRule === undefined) ruleIds.set(policy, (byRule = new Map()))
+    const name = l.counter ? `c${l.rule}` : `l${l.rule}`
+    let id = byRule.get(name)
+    if (id === undefined) byRule.set(name, (id = ruleId(policy, l)))
+    return id
+  }
   const ruleOf = (policy: string, l: PendingLimit): RuleKeys => {
-    const id = ruleId(policy, l)
+    const id = idOf(policy, l)
     let rule = rules.get(id)
     if (!rule) {
       rule = { perMs: l.perMs, logs: new Map(), expiry: new ExpiryQueue() }
@@ -73,10 +103,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     }
     return rule
   }
+  const digest = digestCache()
   return {
     hit(policy, limits, now, consume) {
       const owners = limits.map(l => ruleOf(policy, l))
-      const ids = limits.map(l => keyDigest(l.key))
+      const ids = limits.map(l => digest(l.key))
       const logs = limits.map((l, i) => {
         const rule = owners[i]!
         sweep(rule, now, SWEEP_STEP)
@@ -115,7 +146,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     },
     count(policy, counters, now) {
       return counters.map(l => {
-        const held = rules.get(ruleId(policy, l))?.logs.get(keyDigest(l.key))
+        const held = rules.get(idOf(policy, l))?.logs.get(digest(l.key))
         if (held === undefined) return 0
         const times = typeof held === 'number' ? [held] : held
         let n = 0

@@ -238,8 +238,8 @@ export function createFileSink(path: string, options: FileSinkOptions = {}): Rec
   return {
     write(unsigned) {
       const l = (last = current())
-      const record = l.chain.seal(unsigned)
-      l.buffer.push(`${JSON.stringify(record)}\n`)
+      const { record, line } = l.chain.sealLine(unsigned)
+      l.buffer.push(line)
       const cp = l.checkpointer?.afterRecord(l.chain)
       if (cp !== undefined) l.buffer.push(cp)
       pending.add(l)

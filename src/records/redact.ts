@@ -45,12 +45,17 @@ export function isSecretKey(key: string): boolean {
   return v
 }
 
+/** The shortest text any of `TOKEN_PATTERNS` matches (test/runtime/records.test.ts holds it to them). */
+export const TOKEN_MIN = 14
+
 // all token patterns in one pass (each alternative keeps its own lookbehind, so the scan stays linear)
 const TOKENS = new RegExp(TOKEN_PATTERNS.map(r => `(?:${r.source})`).join('|'), 'g')
 
 /** `text` with every credential-looking substring replaced by `[REDACTED]`. */
 export function redactText(text: string): string {
-  let out = text.replace(TOKENS, REDACTED)
+  // no token pattern matches fewer than 14 characters (`gsk_` + 10, `Basic` + 1 + 8), and the other
+  // two need their `://` or `:`/`=`: most argument text takes none of the three scans
+  let out = text.length < TOKEN_MIN ? text : text.replace(TOKENS, REDACTED)
   if (out.includes('://')) out = out.replace(URL_USERINFO, `$1${REDACTED}@`)
   if (out.includes(':') || out.includes('=')) out = out.replace(KEY_VALUE, (_m, name: string, value: string) => (value === REDACTED ? `${name}${value}` : `${name}${REDACTED}`))
   return out
@@ -65,6 +70,17 @@ function splitPath(p: string): string[] {
   return p.replace(/\[(\d+|\*)\]/g, '.$1').replace(/^\./, '').split('.')
 }
 
+// the policy's and the guard's redact paths, split once (bounded: paths come from the policy and the app)
+const splitPaths = new Map<string, readonly string[]>()
+function splitCached(p: string): readonly string[] {
+  let s = splitPaths.get(p)
+  if (s === undefined) {
+    s = splitPath(p)
+    if (splitPaths.size < 1024) splitPaths.set(p, s)
+  }
+  return s
+}
+
 /**
  * A copy of `value` with the given paths, keys that name credentials and credential-looking
  * substrings replaced by `[REDACTED]`. Paths are dotted and rooted at `value` (`headers.authorization`,
@@ -72,29 +88,34 @@ function splitPath(p: string): string[] {
  * getters that throw, cycles and over-deep nesting become markers instead of exceptions.
  */
 export function redact(value: unknown, paths: readonly string[] = []): unknown {
-  const split = paths.map(splitPath)
+  const split = paths.map(splitCached)
   const seen = new WeakSet<object>()
-  const walk = (v: unknown, at: string[], depth: number): unknown => {
-    if (split.some(p => p.length === at.length && p.every((s, i) => s === at[i] || s === '*'))) return REDACTED
+  const walk = (v: unknown, at: string[] | null, depth: number): unknown => {
+    if (at !== null && split.some(p => p.length === at.length && p.every((s, i) => s === at[i] || s === '*'))) return REDACTED
     if (typeof v === 'string') return redactText(v)
     if (v === null || typeof v !== 'object') return typeof v === 'bigint' ? String(v) : typeof v === 'function' || typeof v === 'symbol' ? undefined : v
     if (depth > 32) return '[DEPTH]'
     if (seen.has(v)) return '[CIRCULAR]'
     seen.add(v)
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, [...at, String(i)], depth + 1))
-    const out: Record<string, unknown> = {}
-    for (const k of Object.keys(v)) {
-      let x: unknown
-      try {
-        x = (v as Record<string, unknown>)[k]
-      } catch {
-        x = '[UNREADABLE]'
+    // the path is kept only when there are paths to match
+    const inner = (k: string): string[] | null => (at === null ? null : [...at, k])
+    if (Array.isArray(v)) return v.map((x, i) => walk(x, inner(String(i)), depth + 1))
+    const o: Record<string, unknown> = {}
+    {
+      // defined, not assigned: an own `__proto__` stays data, an inherited setter is never called
+      for (const k of Object.keys(v)) {
+        let x: unknown
+        try {
+          x = (v as Record<string, unknown>)[k]
+        } catch {
+          x = '[UNREADABLE]'
+        }
+        const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, inner(k), depth + 1)
+        Object.defineProperty(o, k, { value: r, enumerable: true, writable: true, configurable: true })
       }
-      const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, [...at, k], depth + 1)
-      Object.defineProperty(out, k, { value: r, enumerable: true, writable: true, configurable: true })
     }
     seen.delete(v)
-    return out
+    return o
   }
-  return walk(value, [], 0)
+  return walk(value, split.length === 0 ? null : [], 0)
 }

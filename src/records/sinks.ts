@@ -59,8 +59,8 @@ export function createStreamSink(stream: Writable, options: SigningOptions = {})
   }
   return {
     write(unsigned) {
-      const record = chain.seal(unsigned)
-      stream.write(`${JSON.stringify(record)}\n`)
+      const { record, line } = chain.sealLine(unsigned)
+      stream.write(line)
       const cp = checkpointer?.afterRecord(chain)
       if (cp !== undefined) stream.write(cp)
       return record

@@ -188,7 +188,8 @@ describe('the fast argument check never disagrees with Ajv', () => {
       fc.asyncProperty(schemaArb, fc.array(argsArb, { minLength: 20, maxLength: 20 }), async (schema, calls) => {
         const out = compile(`tools:\n  t:\n    parameters: ${JSON.stringify(schema)}\nrules: []\n`, { filename: 'flat.policy.yaml' })
         expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
-        expect(out.code, 'the schema should take the fast path').toContain('function vf0(a)')
+        // the tool function runs the fast check itself, and Ajv only when it fails
+        expect(out.code, 'the schema should take the fast path').toMatch(/if \(!\(.*\) && !v0\(a\)\) return invalid/)
         const mod = await importCode(out.code)
         const ajv = new Ajv.default({ ownProperties: true, strict: false, allErrors: false, validateFormats: false, logger: false }).compile(schema)
         for (const args of calls) {

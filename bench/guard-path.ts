@@ -1,0 +1,143 @@
+/**
+ * What the guard adds to `evaluate` (issue 15, item 3): the groq-tools policy (limits and
+ * `outside_hours:`) evaluated bare, through `createGuard` with the memory limit store, and with the
+ * store and a decision record (a stream sink over a Writable that discards: redaction, canonical
+ * JSON, SHA-256 chaining and serialisation are paid, disk I/O is not). The three are timed in
+ * alternating rounds in one process; each overhead is the median of the per-round differences.
+ * Part of `npm run bench`; alone: `npx tsx bench/guard-path.ts`.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { Writable } from 'node:stream'
+import { pathToFileURL } from 'node:url'
+import { createGuard, type Guard } from '../src/guard.js'
+import { createMemoryStore } from '../src/limits/memory.js'
+import { createStreamSink } from '../src/records/index.js'
+import type { CompiledPolicy } from '../src/types.js'
+import { cpuPerCall, fmt, importPolicy, median, ROOT, round, savePart } from './part.js'
+
+const CALLS: { tool: string; args: Record<string, unknown> }[] = [
+  { tool: 'fetch_external_api', args: { url: 'https://api.stripe.invalid/v1/charges' } },
+  { tool: 'send_sms', args: { to: '+15550100', body: 'hi' } },
+  { tool: 'fetch_external_api', args: { url: 'https://evil.invalid/x' } },
+  { tool: 'send_sms', args: { to: '+15550111', body: 'yo' } },
+]
+const EXPECT = ['allow', 'allow', 'deny', 'allow']
+const VARIANTS = ['bare evaluate', 'guard, memory limit store', 'guard, memory store + decision record'] as const
+type Variant = (typeof VARIANTS)[number]
+/** issue 15: the guard with a memory store within 1 µs of `evaluate`; with a record, under 5 µs */
+export const GOALS = { storeOverheadNs: 1000, recordTotalNs: 5000 } as const
+const ROUNDS = 7
+const CALLS_PER_ROUND = 16_384
+
+export interface GuardPathResult {
+  method: string
+  /** CPU ns per decision (this process, GC included), median round */
+  ns: Record<Variant, number>
+  rounds: Record<Variant, number[]>
+  /** medians of per-round differences to bare evaluate */
+  overheadNs: { store: number; storeAndRecord: number }
+  met: { store: boolean; record: boolean }
+}
+
+// noon in New York (inside the 09:00-20:00 window), and one day later on every call: each call is
+// alone in its 1-hour limit windows, so no limit bites and every allowed call is counted
+const NOON_NY = Date.parse('2026-01-05T17:00:00Z')
+const DAY = 86_400_000
+const dayClock = (): (() => number) => {
+  let t = NOON_NY
+  return () => (t += DAY)
+}
+
+export async function measureGuardPath(groq: CompiledPolicy, log: (s: string) => void = s => void process.stdout.write(`${s}\n`)): Promise<GuardPathResult> {
+  const discard = (): Writable => new Writable({ write: (_chunk, _enc, cb) => cb() })
+  const store = createGuard(groq, { clock: dayClock(), store: createMemoryStore() })
+  const full = createGuard(groq, { clock: dayClock(), store: createMemoryStore(), sink: createStreamSink(discard()) })
+  for (const [name, g] of [['store', store], ['store+record', full]] as [string, Guard][]) {
+    for (const [i, c] of CALLS.entries()) {
+      const d = await g(c.tool, c.args)
+      if (d.decision !== EXPECT[i]) throw new Error(`bench/guard-path: guard (${name}) decided ${d.decision} for call ${i}, expected ${EXPECT[i]}: ${d.reason}`)
+    }
+  }
+  const bareClock = dayClock()
+  // one options object, its clock moved per call, as the guard does
+  const bareOptions = { now: 0 }
+  for (const [i, c] of CALLS.entries()) {
+    bareOptions.now = bareClock()
+    const d = groq.evaluate(c.tool, c.args, undefined, bareOptions)
+    if (d.decision !== EXPECT[i]) throw new Error(`bench/guard-path: bare evaluate decided ${d.decision} for call ${i}`)
+  }
+  let k = 0
+  const calls: Record<Variant, () => unknown> = {
+    'bare evaluate': () => {
+      const c = CALLS[k++ % CALLS.length]!
+      bareOptions.now = bareClock()
+      return groq.evaluate(c.tool, c.args, undefined, bareOptions)
+    },
+    'guard, memory limit store': () => {
+      const c = CALLS[k++ % CALLS.length]!
+      return store(c.tool, c.args)
+    },
+    'guard, memory store + decision record': () => {
+      const c = CALLS[k++ % CALLS.length]!
+      return full(c.tool, c.args)
+    },
+  }
+  const rounds = Object.fromEntries(VARIANTS.map(v => [v, [] as number[]])) as Record<Variant, number[]>
+  // round 0 warms every variant up and is not counted
+  for (let r = 0; r <= ROUNDS; r++) {
+    for (const v of VARIANTS) {
+      const m = await cpuPerCall(calls[v], CALLS_PER_ROUND)
+      if (r > 0) rounds[v].push(m.cpuNs)
+    }
+  }
+  await store.close()
+  await full.close()
+  const ns = Object.fromEntries(VARIANTS.map(v => [v, round(median(rounds[v]), 1)])) as Record<Variant, number>
+  const over = (v: Variant): number => round(median(rounds[v].map((x, i) => x - rounds['bare evaluate'][i]!)), 0)
+  const overheadNs = { store: over('guard, memory limit store'), storeAndRecord: over('guard, memory store + decision record') }
+  const met = { store: overheadNs.store <= GOALS.storeOverheadNs, record: ns['guard, memory store + decision record'] < GOALS.recordTotalNs }
+  for (const v of VARIANTS) log(`    ${v.padEnd(38)} ${ns[v]} ns/decision`)
+  log(`    guard overhead: store ${overheadNs.store} ns (goal <= ${GOALS.storeOverheadNs}), store + record ${overheadNs.storeAndRecord} ns; guard + record ${ns['guard, memory store + decision record']} ns (goal < ${GOALS.recordTotalNs})`)
+  return {
+    method: `policies/groq-tools.policy.yaml, ${CALLS.length} calls per pass (3 allow, 1 deny); a clock one day later per call (business hours, no limit bites, every allowed call counted); ${ROUNDS} rounds after one warm-up, the three variants one after the other in each, ${CALLS_PER_ROUND} sequential awaited calls per variant and round, timed in CPU time of the process (user + system, GC threads included: on a shared machine wall time would count other tenants); figures are the median round, overheads the median of per-round differences to bare evaluate (awaited too); the record sink hashes and serialises into a Writable that discards`,
+    ns,
+    rounds,
+    overheadNs,
+    met,
+  }
+}
+
+export function guardPathRows(r: GuardPathResult, limits: readonly string[] = []): string[] {
+  const yes = (b: boolean): string => (b ? 'yes' : '**no**')
+  const rows = [
+    '',
+    `The guard path against bare \`evaluate\` (issue 15 goals: the guard with the memory store within ${fmt(GOALS.storeOverheadNs)} ns of \`evaluate\`, and with a decision record under ${fmt(GOALS.recordTotalNs)} ns); ${r.method}:`,
+    '',
+    '| groq-tools | CPU ns/decision | over bare evaluate | goal | met |',
+    '| --- | ---: | ---: | --- | --- |',
+    `| bare \`evaluate\` | ${fmt(r.ns['bare evaluate'])} | | | |`,
+    `| guard, memory limit store | ${fmt(r.ns['guard, memory limit store'])} | ${fmt(r.overheadNs.store)} | overhead <= ${fmt(GOALS.storeOverheadNs)} ns | ${yes(r.met.store)} |`,
+    `| guard, memory store + decision record | ${fmt(r.ns['guard, memory store + decision record'])} | ${fmt(r.overheadNs.storeAndRecord)} | total < ${fmt(GOALS.recordTotalNs)} ns | ${yes(r.met.record)} |`,
+  ]
+  if (limits.length > 0 && !(r.met.store && r.met.record)) rows.push('', ...limits)
+  return rows
+}
+
+/**
+ * What limits the guard path where a goal is missed: profiles of the groq-tools guard taken while
+ * this work was done. Printed under the table only when a goal is missed.
+ */
+export const GUARD_PATH_LIMITS: readonly string[] = [
+  'Where the guard\'s time goes, from the profile (`node --cpu-prof`, 300,000 guard calls with a record; self time) and from the same loop with the sink swapped (CPU ns per decision, one process each, this shared machine):',
+  '',
+  '- Found and removed: on Node 20 an object literal that spreads and then adds members (`{ ...record, seq, prev }`) took 2-5 µs per record (two of them per record); per-call JSON rule ids and a SHA-256 per limit key in the memory store; a closure and a `Set` per snapshot; awaits with nothing pending. The record went from about 30 µs to about 10 µs of CPU in that loop, the store path from about 6 µs to about 4 µs.',
+  '- The record now: building and redacting it about 0.9 µs, sealing it (canonical JSON about 1.5 µs, SHA-256 of ~400 bytes about 0.5-0.8 µs) about 3 µs, and the `Writable`\'s own `write` about 1.7 µs; in the profile canonical JSON 9%, garbage collection 8%, SHA-256 6%. The hash must cover canonical bytes for `vetoc log verify` to recompute it, so the floor is one canonical serialisation and one hash per record; batching stream writes would change when a line reaches the stream.',
+  '- The store path over bare `evaluate`: the arguments\' snapshot (one frozen copy per call, kept: SPEC), two async functions and their promises, the limit store\'s maps and expiry queue (sweep, `Map.set`), and the garbage of the per-call arrays; no single item above 10% of the profile.',
+]
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const groq = await importPolicy(readFileSync(join(ROOT, 'policies', 'groq-tools.policy.yaml'), 'utf8'), 'groq-tools.policy.yaml')
+  const r = await measureGuardPath(groq)
+  savePart('guardPath', r, guardPathRows(r, GUARD_PATH_LIMITS))
+}

@@ -1,0 +1,141 @@
+/**
+ * The tool function's reads (compiler/emit/reads.ts): each argument and each always-read context
+ * field read once into a local, direct reads only where no prototype can answer, and comparisons
+ * specialised on numbers. Each test is an input where a shortcut would change the decision.
+ */
+import { afterEach, describe, expect, it } from 'vitest'
+import { compile } from '../../compiler/index.js'
+import { importCode } from '../support/compiled.js'
+
+async function load(yaml: string): Promise<{ evaluate: (tool: string, args: unknown, context?: unknown) => { decision: string; rule?: string; reason?: string } }> {
+  const out = compile(yaml, { filename: 'reads.policy.yaml' })
+  expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
+  return importCode(out.code) as never
+}
+
+const SMS = `
+name: reads
+default: allow
+fail_mode: closed
+tools:
+  send_sms:
+    parameters:
+      type: object
+      properties: { to: { type: string }, body: { type: string }, n: { type: integer } }
+      required: [n, to, body]
+context:
+  hourly_calls: number
+  local_hour: number
+  quiet: boolean
+  boom: number
+rules:
+  - id: cap
+    tool: send_sms
+    when: "context.hourly_calls >= 60"
+    action: deny
+  - id: hours
+    tool: send_sms
+    when: "context.local_hour < 9 || context.local_hour >= 20"
+    action: deny
+  - id: quiet-needs-hour
+    tool: send_sms
+    when: "context.quiet === true && context.boom > 0"
+    action: deny
+  - id: no-premium
+    tool: send_sms
+    when: "args.to.startsWith('+1900')"
+    action: deny
+`
+
+const polluted: string[] = []
+afterEach(() => {
+  for (const k of polluted.splice(0)) delete (Object.prototype as Record<string, unknown>)[k]
+})
+function pollute(key: string, value: unknown): void {
+  polluted.push(key)
+  ;(Object.prototype as Record<string, unknown>)[key] = value
+}
+
+describe('reads once, own properties only', () => {
+  it('reads each argument and each always-read context field once', async () => {
+    const m = await load(SMS)
+    const reads: Record<string, number> = {}
+    const counted = (o: Record<string, unknown>): Record<string, unknown> => {
+      const out = {}
+      for (const [k, v] of Object.entries(o)) Object.defineProperty(out, k, { enumerable: true, get: () => ((reads[k] = (reads[k] ?? 0) + 1), v) })
+      return out
+    }
+    const d = m.evaluate('send_sms', counted({ to: '+15550100', body: 'hi', n: 1 }), counted({ hourly_calls: 3, local_hour: 12, quiet: false }))
+    expect(d.decision).toBe('allow')
+    expect(reads).toEqual({ to: 1, body: 1, n: 1, hourly_calls: 1, local_hour: 1, quiet: 1 })
+  })
+
+  it('does not read ahead a context field only some evaluations read', async () => {
+    const m = await load(SMS)
+    // `context.boom` is read only when `context.quiet === true`: its throwing getter must not decide
+    const context = (quiet: boolean): object => ({ hourly_calls: 3, local_hour: 12, quiet, get boom(): number { throw new Error('boom read') } })
+    expect(m.evaluate('send_sms', { to: '+15550100', body: 'hi', n: 1 }, context(false)).decision).toBe('allow')
+    expect(m.evaluate('send_sms', { to: '+15550100', body: 'hi', n: 1 }, context(true)).reason).toMatch(/boom read/)
+  })
+
+  it('keeps the values Ajv accepted where the fast check did not (an integer the fast check is stricter about)', async () => {
+    const m = await load(SMS)
+    // `n: Infinity` fails the fast check (Infinity % 1 is NaN) and passes Ajv's; `to` must still reach the rule
+    expect(m.evaluate('send_sms', { n: Infinity, to: '+19005550100', body: 'hi' }).rule).toBe('no-premium')
+    expect(m.evaluate('send_sms', { n: Infinity, to: '+15550100', body: 'hi' }).decision).toBe('allow')
+  })
+
+  it('ignores polluted Object.prototype properties, for arguments and context', async () => {
+    const m = await load(SMS)
+    const ok = { to: '+15550100', body: 'hi', n: 1 }
+    expect(m.evaluate('send_sms', ok, { local_hour: 12 }).decision).toBe('allow')
+    pollute('hourly_calls', 99)
+    pollute('to', '+19005550100')
+    expect(m.evaluate('send_sms', ok, { local_hour: 12 }).decision).toBe('allow')
+    expect(m.evaluate('send_sms', { body: 'hi', n: 1 }, { local_hour: 12 }).reason).toMatch(/missing required argument `to`/)
+  })
+
+  it('ignores inherited properties of objects with other prototypes, and reads null-prototype objects', async () => {
+    const m = await load(SMS)
+    const args = Object.assign(Object.create({ to: '+19005550100' }) as object, { body: 'hi', n: 1 })
+    expect(m.evaluate('send_sms', args, { local_hour: 12 }).reason).toMatch(/missing required argument `to`/)
+    const context = Object.create({ hourly_calls: 99 }) as Record<string, unknown>
+    context['local_hour'] = 12
+    expect(m.evaluate('send_sms', { to: '+15550100', body: 'hi', n: 1 }, context).decision).toBe('allow')
+    const bare = Object.assign(Object.create(null) as object, { to: '+19005550100', body: 'hi', n: 1 })
+    const bareContext = Object.assign(Object.create(null) as object, { hourly_calls: 75, local_hour: 12 })
+    expect(m.evaluate('send_sms', bare, bareContext).rule).toBe('cap')
+    expect(m.evaluate('send_sms', bare, { local_hour: 12 }).rule).toBe('no-premium')
+  })
+
+  it('takes an own `__proto__` (as JSON.parse makes it) for what it is', async () => {
+    const m = await load(SMS)
+    const args = JSON.parse('{"__proto__": {"to": "+15550100"}, "body": "hi", "n": 1}') as unknown
+    expect(m.evaluate('send_sms', args).reason).toMatch(/missing required argument `to`/)
+    const context = JSON.parse('{"__proto__": {"hourly_calls": 1}, "hourly_calls": 75, "local_hour": 12}') as unknown
+    expect(m.evaluate('send_sms', { to: '+15550100', body: 'hi', n: 1 }, context).rule).toBe('cap')
+  })
+
+  it('a polluting getter cannot slip a later read past the own-property check', async () => {
+    const m = await load(SMS)
+    // reading `to` pollutes Object.prototype.hourly_calls; the later context read must not see it
+    const args = { body: 'hi', n: 1, get to(): string { pollute('hourly_calls', 99); return '+15550100' } }
+    expect(m.evaluate('send_sms', args, { local_hour: 12 }).decision).toBe('allow')
+  })
+})
+
+describe('number comparisons on locals', () => {
+  it('compare numbers directly and every other spelling as before', async () => {
+    const m = await load(SMS)
+    const args = { to: '+15550100', body: 'hi', n: 1 }
+    expect(m.evaluate('send_sms', args, { hourly_calls: 60, local_hour: 12 }).rule).toBe('cap')
+    expect(m.evaluate('send_sms', args, { hourly_calls: 59.5, local_hour: 12 }).decision).toBe('allow')
+    // a JSON-number string compares as its number; other number-like strings and NaN are errors
+    expect(m.evaluate('send_sms', args, { hourly_calls: '75', local_hour: 12 }).rule).toBe('cap')
+    expect(m.evaluate('send_sms', args, { hourly_calls: ' 75', local_hour: 12 }).reason).toMatch(/^evaluation error: cannot compare the string/)
+    expect(m.evaluate('send_sms', args, { hourly_calls: NaN, local_hour: 12 }).reason).toMatch(/^evaluation error: cannot compare NaN/)
+    expect(m.evaluate('send_sms', args, { hourly_calls: 3, local_hour: { valueOf: () => 22 } }).reason).toMatch(/^evaluation error: cannot compare a value of type object/)
+    expect(m.evaluate('send_sms', args, { hourly_calls: 3, local_hour: 22 }).rule).toBe('hours')
+    expect(m.evaluate('send_sms', args, { hourly_calls: 3, local_hour: -0 }).rule).toBe('hours')
+  })
+})
