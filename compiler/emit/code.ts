@@ -119,5 +119,5 @@ export function scopedValidator(chunk: Code, from: Code, name: Code): Code {
   const t = chunk[CODE]
   const head = new RegExp(`^const ${from[CODE]} = (validate\\d+);`).exec(t)
   if (head === null) throw new Error('internal: a generated validator does not start with its export')
-  return { [CODE]: `const ${name[CODE]} = (() => {${t.slice(head[0].length)}return ${head[1]!};})();` }
+  return { [CODE]: `const ${name[CODE]} = (function () {${t.slice(head[0].length)}return ${head[1]!};})();` }
 }
