@@ -4,7 +4,8 @@
  * checker like any rule regex, agree with the record's redaction, and hold on hostile values.
  */
 import { describe, expect, it } from 'vitest'
-import { checkRegex, regexVerdict } from '../../compiler/check/regex.js'
+import { checkSync } from 'recheck'
+import { checkRegex } from '../../compiler/check/regex.js'
 import type { Diagnostic } from '../../compiler/diagnostic.js'
 import { PII_PATTERNS, SECRET_PATTERNS } from '../../compiler/detectors.js'
 import { js, text } from '../../compiler/emit/code.js'
@@ -45,12 +46,16 @@ rules:
 `
 
 describe('detector patterns', () => {
-  it('pass the compiler regex checker: valid syntax and a `safe` verdict from the super-linear analysis', () => {
+  it('pass the compiler regex checker: valid syntax, and `safe` from recheck with step budgets only', () => {
     for (const p of [...SECRET_PATTERNS, ...PII_PATTERNS]) {
       const out: Diagnostic[] = []
       checkRegex({ kind: 'regex', source: p.source, flags: p.flags, span: { start: 0, end: 1 } }, out, null)
-      expect(out, p.name).toEqual([])
-      expect(regexVerdict(p.source, p.flags), p.name).toBe('safe')
+      expect(out.filter(d => d.code !== 'regex-super-linear' && d.code !== 'regex-bounded' && d.code !== 'regex-unanalysed'), p.name).toEqual([])
+      // recheck's fuzz checker (these lookbehinds are beyond its automaton checker) also stops on
+      // wall-clock budgets, and on a loaded machine those have called a pattern here polynomial on
+      // one run and safe on the next; with the time budgets off it counts steps only and is
+      // deterministic (its random seed is fixed)
+      expect(checkSync(p.source, p.flags, { timeout: null, incubationTimeout: null, attackTimeout: null }).status, p.name).toBe('safe')
     }
   }, 600_000)
 
