@@ -11,6 +11,11 @@ export default defineConfig({
     exclude: ['**/node_modules/**', 'test/fixtures/**', 'test/.tmp/**'],
     // a killed mutant needs one counterexample, not a shrunk one
     setupFiles: ['test/support/mutate-setup.ts'],
+    // Left out: the check of the detector patterns against the super-linear regex analyser. The
+    // analyser has a wall-clock budget (compiler/check/regex.ts) that runs out under the dry run's
+    // coverage instrumentation on a busy machine, and one failed test aborts the whole run. The
+    // patterns are constants (no mutant changes them); `npm test` still runs that check.
+    testNamePattern: /^(?!.*pass the compiler regex checker)/,
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },
