@@ -401,4 +401,81 @@ describe('expression diagnostics', () => {
       ]
     `)
   })
+  it('literals, names and operators a `when` expression refuses', () => {
+    for (const w of ['args.n > 1n', 'args.a === [1,,2][0]', 'env', 'argz.a', 'zzzqqq', 'typeof args.a', 'delete args.a', 'args.a = 1', '`t${args.a}`', 'env[args.k]', 'env.nope', 'session[args.k]', 'session.id', 'args[args.k] === 1 && args[\'a\'] === 1 && args[0] === 1']) {
+      expect([w, ...report(when(w)).filter(l => !l.includes('untyped-tool'))]).toMatchSnapshot()
+    }
+  })
+  it('env constants: known, unknown with and without env given', () => {
+    const src = when('env.stage === 1 && env.stag === 1')
+    const lines = (env?: Record<string, string>): string[] => analyze(src, { filename: 'p.policy.yaml', ...(env ? { env } : {}) }).diagnostics.filter(d => d.code !== 'untyped-tool').map(d => `${d.code} ${d.message} | ${d.help ?? ''}`)
+    expect(lines()).toMatchInlineSnapshot(`
+      [
+        "unknown-env unknown build-time constant \`env.stage\` | pass \`env\` to the compiler (plugin option \`env\`, or \`--env\` on the CLI)",
+        "unknown-env unknown build-time constant \`env.stag\` | pass \`env\` to the compiler (plugin option \`env\`, or \`--env\` on the CLI)",
+      ]
+    `)
+    expect(lines({ stage: 'prod' })).toMatchInlineSnapshot(`
+      [
+        "unknown-env unknown build-time constant \`env.stag\` | did you mean \`stage\`?",
+      ]
+    `)
+    expect(lines({})).toMatchInlineSnapshot(`
+      [
+        "unknown-env unknown build-time constant \`env.stage\` | known constants: none",
+        "unknown-env unknown build-time constant \`env.stag\` | known constants: none",
+      ]
+    `)
+  })
+})
+
+describe('condition values and their advice', () => {
+  const cond = (c: string, head = ''): string => rules(`  - id: a\n    tool: t\n    action: deny\n    conditions: ${c}\n`, head)
+  it('a numeric comparison takes a number or a string in JSON number syntax, nothing else', () => {
+    const accepted = ['10', '"10"', '"-5"', '"0"', '"1.5"', '"1e5"', '"1E+5"', '"-0.5e-3"']
+    const refused = ['"01"', '"1."', '".5"', '"1e"', '" 5"', '"5 "', '"0x10"', '"+5"', '"1,5"', '"--1"', 'true', '"a1"', '"1a"', '"1.5.5"', '"e5"', '"1e+"']
+    const one = (v: string): string => report(cond(`[ { field: args.n, operator: less_than, value: ${v} } ]`)).filter(l => !l.includes('untyped-tool')).join('\n')
+    for (const v of accepted) expect(one(v), v).toBe('')
+    for (const v of refused) expect(one(v), v).toBe(`error invalid-type «${v}» the value of \`less_than\` must be a number`)
+  })
+  it('a field path given as the value gets the rewrite that compares two fields', () => {
+    expect(report(cond('[ { field: args.amount, operator: greater_than, value: context.limit }, { field: arguments.amount, operator: not_less_than_or_equal, value: context.limit }, { field: args.amount, operator: greater_than, value: context.__proto__ }, { field: args.a.*, operator: greater_than, value: context.limit }, { field: args.a, operator: greater_than, value: nothing.limit }, { field: args.a, operator: greater_than, value: context.a-b } ]'))).toMatchInlineSnapshot(`
+      [
+        "warning untyped-tool «t» tool \`t\` has no parameter schema: its arguments are neither type-checked nor validated | declare it under \`tools:\` with \`parameters:\` (a JSON Schema)",
+        "error invalid-type «context.limit» the value of \`greater_than\` must be a number | \`value\` is a constant, not a field path; to compare two fields, write the rule with \`when: "args.amount > context.limit"\` instead of this condition",
+        "error invalid-type «context.limit» the value of \`not_less_than_or_equal\` must be a number | \`value\` is a constant, not a field path; to compare two fields, write the rule with \`when: "!(args.amount <= context.limit)"\` instead of this condition",
+        "error invalid-type «context.__proto__» the value of \`greater_than\` must be a number",
+        "error invalid-type «context.limit» the value of \`greater_than\` must be a number",
+        "error invalid-type «nothing.limit» the value of \`greater_than\` must be a number",
+        "error invalid-type «context.a-b» the value of \`greater_than\` must be a number",
+      ]
+    `)
+  })
+  it('regex syntax from other languages, each with its advice', () => {
+    expect(report(cond(String.raw`[ { field: args.a, operator: matches, value: '(?#note)a' }, { field: args.a, operator: matches, value: 'a(?i:b)' }, { field: args.a, operator: matches, value: 'a++' }, { field: args.a, operator: matches, value: '\A[ab]' }, { field: args.a, operator: matches, value: 'a\z' }, { field: args.a, operator: matches, value: '(?i)a' }, { field: args.a, operator: matches, value: '(?ims)a' } ]`))).toMatchInlineSnapshot(`
+      [
+        "warning untyped-tool «t» tool \`t\` has no parameter schema: its arguments are neither type-checked nor validated | declare it under \`tools:\` with \`parameters:\` (a JSON Schema)",
+        "error regex-unsupported «(?#» \`(?#\` is regex syntax JavaScript does not have | JavaScript regexes have no comments",
+        "error regex-unsupported «(?i:» \`(?i:\` is regex syntax JavaScript does not have | scoped inline flags are not supported; put flags in a leading group such as \`(?i)\`",
+        "error regex-unsupported «++» \`++\` is regex syntax JavaScript does not have | possessive quantifiers do not exist in JavaScript; rewrite without them",
+        "error regex-unsupported «\\A» \`\\A\` is regex syntax JavaScript does not have | use \`^\` (without the \`m\` flag) for the start of the input",
+        "error regex-unsupported «\\z» \`\\z\` is regex syntax JavaScript does not have | use \`$\` (without the \`m\` flag) for the end of the input",
+      ]
+    `)
+  })
+  it('unknown field roots, with and without a near name, in call and result rules', () => {
+    expect(report(cond('[ { field: zzzqqq.a, operator: exists }, { field: resul.a, operator: exists } ]'))).toMatchInlineSnapshot(`
+      [
+        "warning untyped-tool «t» tool \`t\` has no parameter schema: its arguments are neither type-checked nor validated | declare it under \`tools:\` with \`parameters:\` (a JSON Schema)",
+        "error unknown-field-root «zzzqqq.a» unknown field root \`zzzqqq\` | a field starts with \`arguments\`, \`args\`, \`context\`, \`params\`, \`tool_name\`, \`session\` or (in result rules) \`result\`",
+        "error unknown-field-root «resul.a» unknown field root \`resul\` | a field starts with \`arguments\`, \`args\`, \`context\`, \`params\`, \`tool_name\`, \`session\` or (in result rules) \`result\`",
+      ]
+    `)
+    expect(report(rules('  - id: a\n    tool: t\n    on: result\n    action: deny\n    conditions: [ { field: resul.a, operator: exists } ]\n'))).toMatchInlineSnapshot(`
+      [
+        "warning untyped-tool «t» tool \`t\` has no parameter schema: its arguments are neither type-checked nor validated | declare it under \`tools:\` with \`parameters:\` (a JSON Schema)",
+        "error unknown-field-root «resul.a» unknown field root \`resul\` | did you mean \`result\`?",
+      ]
+    `)
+  })
 })

@@ -69,6 +69,11 @@ describe('each operator lowers to its IR', () => {
       expect(lowered(op, '[true]'), op).toBe(`errors: \`${op}\` takes no \`value\``)
     }
   })
+  it('leading Python flag groups become sorted JavaScript flags, once each', () => {
+    expect(lowered('matches', "'(?si)a'")).toContain('"source":"a","flags":"is"')
+    expect(lowered('matches', "'(?mim)^a'")).toContain('"source":"^a","flags":"im"')
+    expect(lowered('matches', "'(?x)a'")).toBe('errors: inline flag `x` has no JavaScript equivalent')
+  })
   it('a field with `*` segments and a URL part', () => {
     expect(lowered('not_equals', 'x', 'args.items.*.url.hostname')).toMatchInlineSnapshot(`"{"kind":"quantifier","quantifier":"some","array":{"kind":"member","object":{"kind":"root","name":"args"},"key":"items","optional":true},"param":"args.items.*","body":{"kind":"op","op":"equals","negate":true,"subject":{"kind":"urlPart","object":{"kind":"member","object":{"kind":"var","name":"args.items.*"},"key":"url","optional":true},"part":"hostname"},"value":{"kind":"lit","value":"x"}}}"`)
     expect(lowered('in_cidr', '10.0.0.0/8', 'args.hosts.*')).toMatchInlineSnapshot(`"{"kind":"quantifier","quantifier":"some","array":{"kind":"member","object":{"kind":"root","name":"args"},"key":"hosts","optional":true},"param":"args.hosts.*","body":{"kind":"inCidr","arg":{"kind":"var","name":"args.hosts.*"},"cidrs":["10.0.0.0/8"]}}"`)
