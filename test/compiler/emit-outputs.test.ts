@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { compile } from '../../compiler/index.js'
-import { importCode } from '../support/compiled.js'
+import { compileModule, importCode } from '../support/compiled.js'
 
 const TYPED = `name: typed
 context:
@@ -193,5 +193,40 @@ describe('the instrumented build', () => {
         "{ field: args.x, operator: exists }",
       ]
     `)
+  })
+})
+
+describe('decision objects', () => {
+  const SRC = `tools:
+  t: {}
+rules:
+  - id: plain
+    tool: t
+    action: deny
+    conditions: [ { field: args.k, operator: equals, value: plain } ]
+  - id: full
+    tool: t
+    action: deny
+    message: stop
+    severity: high
+    conditions: [ { field: args.k, operator: equals, value: full } ]
+  - id: found
+    tool: t
+    action: review
+    when: "args.s?.match(/a+/)"
+`
+  it('carry only the fields that have a value, frozen, and no key set to undefined', async () => {
+    const { module } = await compileModule(SRC)
+    const keys = (k: string): string[] => Object.keys(module.evaluate('t', { k }))
+    expect(keys('none')).toEqual(['decision', 'reason', 'ruleIndex'])
+    expect(keys('plain')).toEqual(['decision', 'rule', 'reason', 'ruleIndex'])
+    expect(keys('full')).toEqual(['decision', 'rule', 'reason', 'severity', 'ruleIndex'])
+    expect(Object.isFrozen(module.evaluate('t', { k: 'plain' }))).toBe(true)
+    expect(module.evaluate('t', { k: 'full' })).toEqual({ decision: 'deny', rule: 'full', reason: 'stop', severity: 'high', ruleIndex: 1 })
+  })
+  it('a `match` whose value only decides a rule is emitted as a test: no match array is built', () => {
+    const calls = compile(SRC, { filename: 'p.policy.yaml' }).code.replace(/function m(Found|Match)\(/g, '')
+    expect(calls).toContain('mFound(')
+    expect(calls).not.toContain('mMatch(')
   })
 })
