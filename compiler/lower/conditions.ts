@@ -5,7 +5,7 @@ import { scalarOffset, type YEntry, type YNode, type YScalar } from '../parse/in
 import { ALL_OPERATORS, CONDITION_KEYS, DETECTOR_OPERATORS, FIELD_ROOTS, FORBIDDEN_KEYS, Lowerer, spanHead } from './lowerer.js'
 import { didYouMean } from './suggest.js'
 
-export function conditionList(lw: Lowerer, node: YNode, resultRule = false): Expr | null {
+export function conditionList(lw: Lowerer, node: YNode, resultRule: boolean): Expr | null {
   if (node.kind !== 'seq') {
     lw.error('invalid-type', 'conditions must be a list of `{ field, operator, value }`', node.span)
     return null

@@ -1,0 +1,100 @@
+/**
+ * The lowering of every condition operator (SPEC 4.4), `not_` forms included: the IR each one
+ * becomes, and what the emitted module then decides. A dropped negation, a swapped operator or a
+ * lost value shows up as a changed line here.
+ */
+import { describe, expect, it } from 'vitest'
+import { analyze } from '../../compiler/analyze.js'
+import { stripSpans } from '../../compiler/ir-util.js'
+import { compileModule } from '../support/compiled.js'
+
+const VALUES: Record<string, string> = {
+  equals: 'x', contains: 'x', starts_with: '/etc', ends_with: '.key', matches: "'^a+$'", greater_than: '10', greater_than_or_equal: '10',
+  less_than: '10', less_than_or_equal: '10', in: '[a, 2]', exists: 'true', in_cidr: '[10.0.0.0/8, "fd00::/8"]', private_address: 'null',
+  contains_secret: 'true', contains_pii: 'null',
+}
+
+/** The condition of a one-rule policy, lowered, spans removed, as one JSON line. */
+function lowered(operator: string, value: string | undefined, field = 'args.a'): string {
+  const src = `tools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    action: deny\n    conditions: [ { field: ${field}, operator: ${operator}${value === undefined ? '' : `, value: ${value}`} } ]\n`
+  const { policy, diagnostics } = analyze(src, { filename: 'p.policy.yaml' })
+  const errors = diagnostics.filter(d => d.severity === 'error')
+  if (errors.length > 0) return `errors: ${errors.map(e => e.message).join('; ')}`
+  return JSON.stringify(stripSpans(policy!.rules[0]!.condition))
+}
+
+describe('each operator lowers to its IR', () => {
+  it('plain and not_ forms', () => {
+    const lines = Object.entries(VALUES).flatMap(([op, v]) => [`${op}: ${lowered(op, v)}`, `not_${op}: ${lowered(`not_${op}`, v)}`])
+    expect(lines).toMatchInlineSnapshot(`
+      [
+        "equals: {"kind":"op","op":"equals","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":"x"}}",
+        "not_equals: {"kind":"op","op":"equals","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":"x"}}",
+        "contains: {"kind":"op","op":"contains","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":"x"}}",
+        "not_contains: {"kind":"op","op":"contains","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":"x"}}",
+        "starts_with: {"kind":"op","op":"starts_with","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":"/etc"}}",
+        "not_starts_with: {"kind":"op","op":"starts_with","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":"/etc"}}",
+        "ends_with: {"kind":"op","op":"ends_with","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":".key"}}",
+        "not_ends_with: {"kind":"op","op":"ends_with","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":".key"}}",
+        "matches: {"kind":"op","op":"matches","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"regex","source":"^a+$","flags":""}}",
+        "not_matches: {"kind":"op","op":"matches","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"regex","source":"^a+$","flags":""}}",
+        "greater_than: {"kind":"op","op":"greater_than","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":10}}",
+        "not_greater_than: {"kind":"op","op":"greater_than","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":10}}",
+        "greater_than_or_equal: {"kind":"op","op":"greater_than_or_equal","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":10}}",
+        "not_greater_than_or_equal: {"kind":"op","op":"greater_than_or_equal","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":10}}",
+        "less_than: {"kind":"op","op":"less_than","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":10}}",
+        "not_less_than: {"kind":"op","op":"less_than","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":10}}",
+        "less_than_or_equal: {"kind":"op","op":"less_than_or_equal","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":10}}",
+        "not_less_than_or_equal: {"kind":"op","op":"less_than_or_equal","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"lit","value":10}}",
+        "in: {"kind":"op","op":"in","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"array","items":[{"kind":"lit","value":"a"},{"kind":"lit","value":2}]}}",
+        "not_in: {"kind":"op","op":"in","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":{"kind":"array","items":[{"kind":"lit","value":"a"},{"kind":"lit","value":2}]}}",
+        "exists: {"kind":"op","op":"exists","negate":false,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":null}",
+        "not_exists: {"kind":"op","op":"exists","negate":true,"subject":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"value":null}",
+        "in_cidr: {"kind":"inCidr","arg":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"cidrs":["10.0.0.0/8","fd00::/8"]}",
+        "not_in_cidr: {"kind":"unary","op":"!","arg":{"kind":"inCidr","arg":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true},"cidrs":["10.0.0.0/8","fd00::/8"]}}",
+        "private_address: {"kind":"privateAddress","arg":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true}}",
+        "not_private_address: {"kind":"unary","op":"!","arg":{"kind":"privateAddress","arg":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true}}}",
+        "contains_secret: {"kind":"detect","detector":"secret","arg":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true}}",
+        "not_contains_secret: {"kind":"unary","op":"!","arg":{"kind":"detect","detector":"secret","arg":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true}}}",
+        "contains_pii: {"kind":"detect","detector":"pii","arg":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true}}",
+        "not_contains_pii: {"kind":"unary","op":"!","arg":{"kind":"detect","detector":"pii","arg":{"kind":"member","object":{"kind":"root","name":"args"},"key":"a","optional":true}}}",
+      ]
+    `)
+  })
+  it('operators without a value take `true` or `null` in its place, and nothing else', () => {
+    for (const op of ['exists', 'not_exists', 'private_address', 'not_private_address', 'contains_secret', 'not_contains_pii']) {
+      expect(lowered(op, undefined), op).toBe(lowered(op, 'true'))
+      expect(lowered(op, 'null'), op).toBe(lowered(op, 'true'))
+      expect(lowered(op, 'false'), op).toBe(`errors: \`${op}\` takes no \`value\``)
+      expect(lowered(op, '[true]'), op).toBe(`errors: \`${op}\` takes no \`value\``)
+    }
+  })
+  it('leading Python flag groups become sorted JavaScript flags, once each', () => {
+    expect(lowered('matches', "'(?si)a'")).toContain('"source":"a","flags":"is"')
+    expect(lowered('matches', "'(?mim)^a'")).toContain('"source":"^a","flags":"im"')
+    expect(lowered('matches', "'(?x)a'")).toBe('errors: inline flag `x` has no JavaScript equivalent')
+  })
+  it('a field with `*` segments and a URL part', () => {
+    expect(lowered('not_equals', 'x', 'args.items.*.url.hostname')).toMatchInlineSnapshot(`"{"kind":"quantifier","quantifier":"some","array":{"kind":"member","object":{"kind":"root","name":"args"},"key":"items","optional":true},"param":"args.items.*","body":{"kind":"op","op":"equals","negate":true,"subject":{"kind":"urlPart","object":{"kind":"member","object":{"kind":"var","name":"args.items.*"},"key":"url","optional":true},"part":"hostname"},"value":{"kind":"lit","value":"x"}}}"`)
+    expect(lowered('in_cidr', '10.0.0.0/8', 'args.hosts.*')).toMatchInlineSnapshot(`"{"kind":"quantifier","quantifier":"some","array":{"kind":"member","object":{"kind":"root","name":"args"},"key":"hosts","optional":true},"param":"args.hosts.*","body":{"kind":"inCidr","arg":{"kind":"var","name":"args.hosts.*"},"cidrs":["10.0.0.0/8"]}}"`)
+  })
+})
+
+describe('negated address and detector operators decide the opposite of the plain ones', () => {
+  const rule = (op: string, value = ''): string => `  - id: ${op}\n    tool: ${op}\n    action: deny\n    conditions: [ { field: args.a, operator: ${op}${value} } ]\n`
+  const ops = ['private_address', 'not_private_address', 'in_cidr', 'not_in_cidr', 'contains_secret', 'not_contains_secret', 'contains_pii', 'not_contains_pii']
+  const src = `tools:\n${ops.map(o => `  ${o}: {}\n`).join('')}rules:\n${ops.map(o => rule(o, o.endsWith('in_cidr') ? ', value: 10.0.0.0/8' : '')).join('')}`
+  const cases: [string, string, boolean][] = [
+    ['private_address', '127.0.0.1', true], ['private_address', '8.8.8.8', false],
+    ['in_cidr', '10.1.2.3', true], ['in_cidr', '11.1.2.3', false],
+    ['contains_secret', 'AKIAABCDEFGHIJKLMNOP', true], ['contains_secret', 'hello', false],
+    ['contains_pii', 'mail ana@example.com', true], ['contains_pii', 'hello', false],
+  ]
+  for (const [op, a, matches] of cases) {
+    it(`${op} and not_${op} on ${a}`, async () => {
+      const { module } = await compileModule(src)
+      expect(module.evaluate(op, { a }).decision).toBe(matches ? 'deny' : 'allow')
+      expect(module.evaluate(`not_${op}`, { a }).decision).toBe(matches ? 'allow' : 'deny')
+    })
+  }
+})
