@@ -39,6 +39,7 @@ import { EVALUATE_LIMITS, evaluateRows, GOAL as EVALUATE_GOAL, measureEvaluate, 
 import { GOALS as GUARD_GOALS, GUARD_PATH_LIMITS, guardPathRows, measureGuardPath } from './guard-path.js'
 import { limitKeyRows, measureLimitKeys } from './limit-keys.js'
 import { partBlock } from './part.js'
+import { writeReadmeTable } from './readme.js'
 import { measureSigning, signingRows } from './signing.js'
 import { geminiSafety, geminiSafetyExact, groqTools, groqToolsExact } from './handwritten.js'
 import { measureDevRecompile } from './vite-dev.js'
@@ -584,7 +585,8 @@ const b = page.indexOf(END)
 if (a !== -1 && b > a) page = page.slice(0, a) + block + page.slice(b + END.length)
 else page = `${page.replace(/\s*$/, '\n')}\n## Performance\n\n${block}\n`
 writeFileSync(PAGE, page)
+writeReadmeTable(targets, meta)
 
 rmSync(TMP, { recursive: true, force: true })
-log(`done in ${meta.durationS} s: bench/results.json and docs/performance.md written`)
+log(`done in ${meta.durationS} s: bench/results.json, docs/performance.md and the README's table written`)
 for (const t of targets) log(`    ${t.met ? 'met   ' : 'MISSED'} ${t.name}: ${t.value} ${t.unit} (target ${t.target})`)
