@@ -16,8 +16,9 @@ import { geminiSafety, geminiSafetyExact, groqTools, groqToolsExact } from './ha
 import { fmt, importPolicy, median, ROOT, round, savePart } from './part.js'
 import { WORKLOAD, type Call } from './workload.js'
 
-type Evaluate = (tool: string, args: unknown, context: unknown) => { decision: string; rule?: string }
-interface Planned {
+export type Evaluate = (tool: string, args: unknown, context: unknown) => { decision: string; rule?: string }
+/** One call of a workload with the evaluate that decides it, planned before anything is timed. */
+export interface Planned {
   f: Evaluate
   tool: string
   args: unknown

@@ -35,7 +35,7 @@ import { CEDAR_APPROXIMATIONS, cedarEngine, jsonRulesEngines, type Outcome } fro
 import { generatePolicy, HOT_CALL, HOT_RULES, HOT_TOOL } from './generate.js'
 import { compileTimeRows, measureCompileTime } from './compile-time.js'
 import { fleetRows, measureFleet } from './fleet.js'
-import { EVALUATE_LIMITS, evaluateRows, GOAL as EVALUATE_GOAL, measureEvaluate, SEEDS } from './evaluate.js'
+import { EVALUATE_LIMITS, evaluateRows, GOAL as EVALUATE_GOAL, measureEvaluate, SEEDS, type Evaluate, type Planned } from './evaluate.js'
 import { GOALS as GUARD_GOALS, GUARD_PATH_LIMITS, guardPathRows, measureGuardPath } from './guard-path.js'
 import { limitKeyRows, measureLimitKeys } from './limit-keys.js'
 import { partBlock } from './part.js'
@@ -105,13 +105,6 @@ async function load(source: string, filename: string): Promise<{ module: Compile
   return { module: (await import(pathToFileURL(file).href)) as CompiledPolicy, result, file }
 }
 
-type Evaluate = (tool: string, args: unknown, context: unknown) => { decision: string; rule?: string }
-interface Planned {
-  f: Evaluate
-  tool: string
-  args: unknown
-  context: unknown
-}
 
 /**
  * A fresh loop function per engine (built with `new Function`, so no two engines share the loop's

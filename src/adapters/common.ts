@@ -5,6 +5,19 @@ import { ownEntry, snapshot } from '../snapshot.js'
 
 export type ToolHandler = (args: any, call: { tool: string; id?: string }) => unknown
 
+/**
+ * What an agent runtime's own pause shows the app for a review (LangChain's interrupt value, Mastra's
+ * suspend payload): enough to ask a person, and the approval id the answer is bound to.
+ */
+export interface ReviewQuestion {
+  type: 'vetoc.review'
+  approvalId: string
+  tool: string
+  args: unknown
+  rule?: string
+  reason?: string
+}
+
 export interface AdapterOptions {
   /** Context passed to the guard for every call of this batch. @default undefined */
   context?: unknown

@@ -15,7 +15,7 @@
 import { interrupt } from '@langchain/langgraph'
 import { createMiddleware, ToolMessage } from 'langchain'
 import type { Guard, GuardDecision } from '../guard.js'
-import { argumentsOf, decide, defaultBlockedMessage, guardResult, rejectCall, stringifyResult, withheldText, type AdapterOptions } from './common.js'
+import { argumentsOf, decide, defaultBlockedMessage, guardResult, rejectCall, stringifyResult, withheldText, type AdapterOptions, type ReviewQuestion } from './common.js'
 
 export interface LangChainGuardOptions extends Omit<AdapterOptions, 'session'> {
   /** The session id for a call; default: the thread id. */
@@ -25,14 +25,7 @@ export interface LangChainGuardOptions extends Omit<AdapterOptions, 'session'> {
 }
 
 /** What a paused review hands to the app (the interrupt's value). */
-export interface VetocReviewInterrupt {
-  type: 'vetoc.review'
-  approvalId: string
-  tool: string
-  args: unknown
-  rule?: string
-  reason?: string
-}
+export type VetocReviewInterrupt = ReviewQuestion
 
 /** What the app resumes a paused review with. */
 export interface VetocReviewAnswer {

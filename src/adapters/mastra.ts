@@ -23,7 +23,7 @@
 import { createTool, validateToolInput } from '@mastra/core/tools'
 import type { Guard, GuardDecision } from '../guard.js'
 import { snapshot } from '../snapshot.js'
-import { decide, defaultBlockedMessage, errorMessage, guardResult, rejectCall, withheldText, type AdapterOptions } from './common.js'
+import { decide, defaultBlockedMessage, errorMessage, guardResult, rejectCall, withheldText, type AdapterOptions, type ReviewQuestion } from './common.js'
 
 /** What an `execute` receives from Mastra, as far as vetoc reads it. */
 export interface MastraToolContext {
@@ -42,14 +42,7 @@ export interface MastraGuardOptions extends Omit<AdapterOptions, 'session' | 'on
 }
 
 /** The suspend payload of a review, what the app reads from `output.suspendPayload.suspendPayload`. */
-export interface VetocReviewSuspension {
-  type: 'vetoc.review'
-  approvalId: string
-  tool: string
-  args: unknown
-  rule?: string
-  reason?: string
-}
+export type VetocReviewSuspension = ReviewQuestion
 
 /** What a review is resumed with: Mastra's `{ approved, reason? }`, plus who answered and edited arguments. */
 export interface VetocReviewResume {
