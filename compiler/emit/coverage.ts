@@ -13,6 +13,8 @@ import { js, jsonValue, type Code } from './code.js'
 export class CoveragePoints {
   readonly spans: Span[] = []
   private readonly byKey = new Map<string, number>()
+  /** code this instance made by `wrap`, with the point it counts as */
+  private readonly wrapped = new WeakMap<Code, number>()
 
   private id(span: Span): number {
     const key = `${span.start}:${span.end}`
@@ -25,9 +27,17 @@ export class CoveragePoints {
     return i
   }
 
-  /** `code`, counted as point `node.span` (its value passes through unchanged). */
+  /**
+   * `code`, counted as point `node.span` (its value passes through unchanged). Code that already
+   * counts as that very point is returned as it is: a `condition_groups` group of one condition is
+   * lowered to the condition itself, and wrapping it again would count each call twice.
+   */
   wrap(node: { span: Span }, code: Code): Code {
-    return js`cov(${this.id(node.span)}, ${code})`
+    const id = this.id(node.span)
+    if (this.wrapped.get(code) === id) return code
+    const out = js`cov(${id}, ${code})`
+    this.wrapped.set(out, id)
+    return out
   }
 
   /** A rule's flag, counted when it held. */

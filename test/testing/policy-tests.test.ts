@@ -173,6 +173,16 @@ cases:
     expect((await vetoc('test', d, '--coverage-dir', out, '--min-coverage', '50')).status).toBe(0)
   })
 
+  it('a condition_groups group of one condition is counted once per call, not once as group and once as condition', async () => {
+    const d = dir({
+      'g.policy.yaml': 'tools:\n  t:\n    parameters: { type: object, properties: { a: { type: string }, b: { type: number } } }\nrules:\n  - id: r\n    tool: t\n    action: deny\n    condition_groups:\n      - [ { field: arguments.a, operator: equals, value: x } ]\n      - [ { field: arguments.b, operator: greater_than, value: 3 }, { field: arguments.a, operator: equals, value: y } ]\n',
+      'g.policy.test.yaml': 'cases:\n  - { tool: t, args: { a: x }, expect: deny }\n  - { tool: t, args: { a: z, b: 1 }, expect: allow }\n',
+    })
+    const r = await runPolicyTests(join(d, 'g.policy.test.yaml'), { coverage: true })
+    const single = r.coverage!.conditions.find(c => c.line === 9 && c.text.startsWith('{ field: arguments.a'))!
+    expect(single).toMatchObject({ whenTrue: 1, whenFalse: 1 })
+  })
+
   it('a policy that extends a pack: its tests run through `extends:`, and coverage points into the pack', async () => {
     const d = dir({
       'app.policy.yaml': 'version: "1.0"\nname: app\nextends: [./packs/sms.policy.yaml]\ndefault: allow\ntools:\n  send_sms:\n    parameters: { type: object, properties: { to: { type: string }, body: { type: string } }, required: [to, body] }\nrules:\n  - { id: own_rule, tool: send_sms, when: "args.to == \'0\'", action: deny }\n',
