@@ -87,6 +87,24 @@ afterEach(async () => {
 
 type Outcome = { ok: true } | { ok: false; text: string }
 
+/** A rollup watcher on `entry` (removed with `dir` after the test); each build's outcome, awaited in turn. */
+function rollupBuilds(dir: string, entry: string, file: string): () => Promise<Outcome> {
+  const builds = queue<Outcome>()
+  const watcher = rollupWatch({ input: entry, plugins: [vetocRollup()], output: { file, format: 'es' }, onwarn: () => {}, watch: { buildDelay: 20 } })
+  cleanups.push(() => watcher.close(), () => rmSync(dir, { recursive: true, force: true }))
+  watcher.on('event', event => {
+    if (event.code === 'BUNDLE_END') {
+      void event.result.close()
+      builds.push({ ok: true })
+    }
+    if (event.code === 'ERROR') {
+      void event.result?.close()
+      builds.push({ ok: false, text: event.error.message })
+    }
+  })
+  return () => builds.next()
+}
+
 /**
  * One watch session: an edit gives the new decision; a broken edit gives the located error; the fix
  * builds again. A watcher may rebuild more than once for one edit (webpack and rspack sometimes do,
@@ -157,20 +175,7 @@ describe('watch mode picks up policy edits', () => {
   it('rollup: watch() rebuilds on a YAML edit, also after a failed build', async () => {
     const { dir, entry, policy } = makeApp()
     const file = join(dir, 'dist/main.mjs')
-    const builds = queue<Outcome>()
-    const watcher = rollupWatch({ input: entry, plugins: [vetocRollup()], output: { file, format: 'es' }, onwarn: () => {}, watch: { buildDelay: 20 } })
-    cleanups.push(() => watcher.close(), () => rmSync(dir, { recursive: true, force: true }))
-    watcher.on('event', event => {
-      if (event.code === 'BUNDLE_END') {
-        void event.result.close()
-        builds.push({ ok: true })
-      }
-      if (event.code === 'ERROR') {
-        void event.result?.close()
-        builds.push({ ok: false, text: event.error.message })
-      }
-    })
-    await session(() => builds.next(), file, policy)
+    await session(rollupBuilds(dir, entry, file), file, policy)
   })
 
   for (const name of ['webpack', 'rspack'] as const) {
@@ -237,17 +242,7 @@ describe('watch mode picks up edits to an extended pack', () => {
   it('rollup', async () => {
     const { dir, entry, pack } = makePackApp()
     const file = join(dir, 'dist/main.mjs')
-    const builds = queue<Outcome>()
-    const watcher = rollupWatch({ input: entry, plugins: [vetocRollup()], output: { file, format: 'es' }, onwarn: () => {}, watch: { buildDelay: 20 } })
-    cleanups.push(() => watcher.close(), () => rmSync(dir, { recursive: true, force: true }))
-    watcher.on('event', event => {
-      if (event.code === 'BUNDLE_END') {
-        void event.result.close()
-        builds.push({ ok: true })
-      }
-      if (event.code === 'ERROR') builds.push({ ok: false, text: event.error.message })
-    })
-    await packSession(() => builds.next(), file, pack)
+    await packSession(rollupBuilds(dir, entry, file), file, pack)
   })
 
   for (const name of ['webpack', 'rspack'] as const) {
