@@ -190,8 +190,8 @@ export function packWarnings(file: LoadedFile, out: Diagnostic[]): void {
   }
 }
 
-/** The file and local offset of a global offset. */
-export function locate(files: readonly SourceFile[], offset: number): { file: SourceFile; offset: number } {
+/** The file and local offset of a global offset: the file with the greatest `base` not past it. */
+export function locate<F extends { base: number }>(files: readonly F[], offset: number): { file: F; offset: number } {
   let best = files[0]!
   for (const f of files) if (f.base <= offset && f.base >= best.base) best = f
   return { file: best, offset: offset - best.base }

@@ -3,6 +3,7 @@
  * (`compile(..., { coverage: true })`), then shown as a table, JSON, or lcov pointing at YAML lines
  * so existing coverage viewers show it.
  */
+import { locate } from '../../compiler/extends.js'
 import { position } from '../../compiler/format.js'
 
 /** What the instrumented module exports beside `evaluate`. */
@@ -54,26 +55,17 @@ export interface CoverageFile {
   base: number
 }
 
-type Located = { file: CoverageFile; offset: number }
-
-/** The file a policy-wide offset falls in: the one with the greatest `base` not past it. */
-function locateIn(files: readonly CoverageFile[], offset: number): Located {
-  let best = files[0]!
-  for (const f of files) if (f.base <= offset && f.base >= best.base) best = f
-  return { file: best, offset: offset - best.base }
-}
-
 type Working = PolicyCoverage & { files: CoverageFile[]; byKey: Map<string, ConditionCoverage> }
 
 /** `files[0]` is the policy itself; `rules`: the compiled policy's rules in index order, each with the span of its id. */
 export function emptyCoverage(policy: string, files: readonly CoverageFile[], rules: readonly { id: string; span: { start: number }; limit?: unknown }[]): Working {
   const main = files[0]!
-  const where = (at: Located): { file?: string } => (at.file === main ? {} : { file: at.file.shown })
+  const where = (at: { file: CoverageFile }): { file?: string } => (at.file === main ? {} : { file: at.file.shown })
   return {
     policy,
     path: main.path,
     rules: rules.map(r => {
-      const at = locateIn(files, r.span.start)
+      const at = locate(files, r.span.start)
       return { id: r.id, ...where(at), line: position(at.file.source, at.offset).line, matched: 0, ...(r.limit !== undefined ? { exceeded: 0 } : {}) }
     }),
     conditions: [],
@@ -102,7 +94,7 @@ export function addCoverage(cov: Working, mod: Partial<InstrumentedModule>): voi
     const key = `${p.start}:${p.end}`
     let entry = cov.byKey.get(key)
     if (!entry) {
-      const at = locateIn(cov.files, p.start)
+      const at = locate(cov.files, p.start)
       const pos = position(at.file.source, at.offset)
       const text = at.file.source.slice(at.offset, at.offset + p.end - p.start).replace(/\s+/g, ' ').trim()
       entry = { ...(at.file === cov.files[0] ? {} : { file: at.file.shown }), line: pos.line, column: pos.column + 1, text, whenTrue: 0, whenFalse: 0 }
