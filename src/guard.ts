@@ -262,11 +262,12 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   // per governed tool, built once (any other name, the model's choice, is built per call, not kept)
   const pathsOf = (tool: string): string[] => [...(ownEntry(info.redact, tool) ?? []), ...(ownEntry(options.redact, tool) ?? []), ...(ownEntry(options.redact, '*') ?? [])]
   const governedPaths = new Map(info.tools.map(t => [t, pathsOf(t)]))
-  const redactPaths = (tool: string): string[] => (typeof tool === 'string' ? governedPaths.get(tool) : undefined)?.slice() ?? pathsOf(tool)
+  // read only: `redact` never changes the list it is given, so the kept lists are handed out as they are
+  const redactPaths = (tool: string): readonly string[] => (typeof tool === 'string' ? governedPaths.get(tool) : undefined) ?? pathsOf(tool)
   const full = options.capture === 'full'
   const shadow = options.shadow ? createShadow(options.shadow, options.shadowStore) : undefined
   // built once, not per record: closures made per call cost an allocation each
-  const hide = (v: unknown, p?: string[]): unknown => (full ? v : redact(v, p))
+  const hide = (v: unknown, p?: readonly string[]): unknown => (full ? v : redact(v, p))
   const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra: RecordExtra = {}): void => {
     if (!sink) return
     try {

@@ -101,18 +101,16 @@ export function redact(value: unknown, paths: readonly string[] = []): unknown {
     const inner = (k: string): string[] | null => (at === null ? null : [...at, k])
     if (Array.isArray(v)) return v.map((x, i) => walk(x, inner(String(i)), depth + 1))
     const o: Record<string, unknown> = {}
-    {
-      // defined, not assigned: an own `__proto__` stays data, an inherited setter is never called
-      for (const k of Object.keys(v)) {
-        let x: unknown
-        try {
-          x = (v as Record<string, unknown>)[k]
-        } catch {
-          x = '[UNREADABLE]'
-        }
-        const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, inner(k), depth + 1)
-        Object.defineProperty(o, k, { value: r, enumerable: true, writable: true, configurable: true })
+    for (const k of Object.keys(v)) {
+      let x: unknown
+      try {
+        x = (v as Record<string, unknown>)[k]
+      } catch {
+        x = '[UNREADABLE]'
       }
+      const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, inner(k), depth + 1)
+      // defined, not assigned: an own `__proto__` stays data, an inherited setter is never called
+      Object.defineProperty(o, k, { value: r, enumerable: true, writable: true, configurable: true })
     }
     seen.delete(v)
     return o
