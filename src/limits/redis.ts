@@ -117,6 +117,8 @@ end
 return out
 `
 
+const COUNT_SHA = createHash('sha1').update(COUNT_SCRIPT).digest('hex')
+
 /** The rule's part of a key: counters get a `#count:` segment, which no encoded rule id can produce. */
 function rulePart(prefix: string, policy: string, l: PendingLimit): string {
   const enc = encodeURIComponent
@@ -154,7 +156,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
     },
     async count(policy, counters, now) {
       const keys = counters.map(l => redisKey(prefix, policy, l))
-      const reply = await redis.eval(COUNT_SCRIPT, keys.length, ...keys, now, ...counters.map(l => l.perMs))
+      const reply = await runScript(redis, COUNT_SCRIPT, COUNT_SHA, keys.length, [...keys, now, ...counters.map(l => l.perMs)])
       if (!Array.isArray(reply) || reply.length !== counters.length) throw new Error('unexpected reply from the Redis count script')
       return reply.map(v => Number(v))
     },

@@ -177,6 +177,26 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
     redis.disconnect()
   })
 
+  it('reads counters by EVALSHA too, falling back to EVAL once after SCRIPT FLUSH', async () => {
+    const redis = new Redis(server.url)
+    const sent: string[] = []
+    const client = {
+      eval: (...a: Parameters<Redis['eval']>) => (sent.push('eval'), redis.eval(...a)),
+      evalsha: (...a: Parameters<Redis['evalsha']>) => (sent.push('evalsha'), redis.evalsha(...a)),
+    }
+    const store = createRedisStore({ redis: client as never, prefix: 'shacount' })
+    const counter: PendingLimit = { rule: 'calls', key: 'k', index: -1, action: 'allow', warn: true, max: Number.MAX_SAFE_INTEGER, perMs: 60_000, message: '', counter: true }
+    await store.hit('p', [counter], 1_000, true)
+    await store.hit('p', [counter], 2_000, true)
+    await redis.script('FLUSH')
+    sent.length = 0
+    expect(await store.count!('p', [counter], 3_000)).toEqual([2])
+    expect(sent).toEqual(['evalsha', 'eval'])
+    expect(await store.count!('p', [counter], 3_000)).toEqual([2])
+    expect(sent.slice(2)).toEqual(['evalsha'])
+    redis.disconnect()
+  })
+
   it('keys are namespaced so policy, rule and key values cannot collide', () => {
     const l = (rule: string, key: string): PendingLimit => ({ rule, key, index: 0, action: 'deny', warn: false, max: 1, perMs: 1, message: '' })
     expect(redisKey('vetoc', 'a:b', l('c', 'd'))).not.toBe(redisKey('vetoc', 'a', l('b:c', 'd')))
