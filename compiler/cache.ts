@@ -44,3 +44,19 @@ export function cacheSet(cache: CompileCache | undefined, key: string, value: st
     // a cache that cannot store only makes the next build slower
   }
 }
+
+/** Per caller cache, the keys it is known to hold. */
+const filled = new WeakMap<CompileCache, Set<string>>()
+
+/**
+ * Stores `value()` under `key` unless the cache already holds it, asking the cache once per key: an
+ * entry this process computed before it was handed `cache` (a dev server, a second build) still
+ * reaches that cache, without a read per compile after the first.
+ */
+export function cacheFill(cache: CompileCache, key: string, value: () => string): void {
+  let keys = filled.get(cache)
+  if (keys === undefined) filled.set(cache, (keys = new Set()))
+  if (keys.has(key)) return
+  if (cacheGet(cache, key) === undefined) cacheSet(cache, key, value())
+  keys.add(key)
+}

@@ -8,7 +8,7 @@
  */
 import { RegExpValidator } from '@eslint-community/regexpp'
 import type { Diagnostics as RecheckResult } from 'recheck'
-import { cacheGet, cacheKey, cacheSet, type CompileCache } from '../cache.js'
+import { cacheFill, cacheGet, cacheKey, cacheSet, type CompileCache } from '../cache.js'
 import type { Diagnostic } from '../diagnostic.js'
 import type { RegexLit } from '../ir.js'
 import { analyseMany, RECHECK_VERSION, type Pattern } from './recheck.js'
@@ -40,7 +40,8 @@ export function analysePatterns(patterns: readonly Pattern[], cache?: CompileCac
   const seen = new Map<string, number>()
   for (const [i, p] of patterns.entries()) {
     if (out[i] !== undefined) {
-      if (cache !== undefined) fill(cache, p, out[i]!)
+      const v = out[i]!
+      if (cache !== undefined) cacheFill(cache, diskKey(p), () => JSON.stringify(v))
       continue
     }
     const cached = cacheGet(cache, diskKey(p))
@@ -68,19 +69,6 @@ export function analysePatterns(patterns: readonly Pattern[], cache?: CompileCac
     }
   }
   return patterns.map((p, i) => out[i] ?? fresh[seen.get(memoryKey(p))!]!)
-}
-
-/** Per caller cache, the patterns it is known to hold: a verdict from memory still fills a new cache, once. */
-const stored = new WeakMap<CompileCache, Set<string>>()
-
-function fill(cache: CompileCache, p: Pattern, v: RecheckResult): void {
-  let keys = stored.get(cache)
-  if (keys === undefined) stored.set(cache, (keys = new Set()))
-  const k = memoryKey(p)
-  if (keys.has(k)) return
-  const key = diskKey(p)
-  if (cacheGet(cache, key) === undefined) cacheSet(cache, key, JSON.stringify(v))
-  keys.add(k)
 }
 
 /** A cached verdict, if it is one and is about this pattern (anything else is a miss). */

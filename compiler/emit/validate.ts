@@ -12,7 +12,7 @@
 import { createRequire } from 'node:module'
 import AjvModule from 'ajv'
 import standaloneCode from 'ajv/dist/standalone/index.js'
-import { cacheGet, cacheKey, cacheSet, type CompileCache } from '../cache.js'
+import { cacheFill, cacheGet, cacheKey, cacheSet, type CompileCache } from '../cache.js'
 import type { Diagnostic } from '../diagnostic.js'
 import type { JsonSchema, Policy, ToolDecl } from '../ir.js'
 import { join, js, numberedName, scopedValidator, trustedAjv, type Code } from './code.js'
@@ -179,20 +179,12 @@ export function validatorKey(schema: JsonSchema): string {
  * caller's cache is never kept here, so a bad entry there cannot outlive that cache.
  */
 const generated = new Map<string, { source: string; trusted: Code | { unsupported: string } }>()
-/** Per caller cache, the keys it is known to hold (so a memory hit still fills a new cache, once). */
-const stored = new WeakMap<CompileCache, Set<string>>()
 
 function validatorFor(schema: JsonSchema, key: string, cache: CompileCache | undefined): Code | { unsupported: string } {
   const own = generated.get(key)
   if (own !== undefined) {
-    if (cache !== undefined) {
-      let keys = stored.get(cache)
-      if (keys === undefined) stored.set(cache, (keys = new Set()))
-      if (!keys.has(key)) {
-        if (cacheGet(cache, key) === undefined) cacheSet(cache, key, own.source)
-        keys.add(key)
-      }
-    }
+    // a memory hit still fills a cache this process was not handed when it generated the validator
+    if (cache !== undefined) cacheFill(cache, key, () => own.source)
     return own.trusted
   }
   const cached = cacheGet(cache, key)
