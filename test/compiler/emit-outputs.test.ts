@@ -79,13 +79,13 @@ describe('type declarations', () => {
       <shared>
       export declare const policy: PolicyInfo;
       export declare function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation;
-      /** the context counters (\`count:\` fields) that apply to this call, or null; used by the guard */
       /** SPEC 4.2: the governed tools some call could be allowed or reviewed for under this context (decided statically) */
       export declare function visibleTools(context?: Context, options?: EvaluateOptions): ToolName[];
       /** the arguments as rules see them (\`normalize:\`); unchanged for tools without it or when invalid. \`{ words: false }\` leaves \`shell\` arguments as strings */
       export declare function canonicalArgs(tool: string, args: unknown, options?: { words?: boolean }): unknown;
       /** the result rules (\`on: result\`) on a handler's return value, before the model sees it */
       export declare function evaluateResult<T extends ToolName>(tool: T, args: Tools[T], result: unknown, context?: Context, options?: EvaluateOptions): ResultEvaluation;
+      /** the context counters (\`count:\` fields) that apply to this call, or null; used by the guard */
       export declare function counters(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null;
       "
     `)
@@ -105,13 +105,13 @@ describe('type declarations', () => {
       <shared>
       export declare const policy: PolicyInfo;
       export declare function evaluate<T extends ToolName>(tool: T, args: Tools[T], context?: Context, options?: EvaluateOptions): Evaluation;
-      /** the context counters (\`count:\` fields) that apply to this call, or null; used by the guard */
       /** SPEC 4.2: the governed tools some call could be allowed or reviewed for under this context (decided statically) */
       export declare function visibleTools(context?: Context, options?: EvaluateOptions): ToolName[];
       /** the arguments as rules see them (\`normalize:\`); unchanged for tools without it or when invalid. \`{ words: false }\` leaves \`shell\` arguments as strings */
       export declare function canonicalArgs(tool: string, args: unknown, options?: { words?: boolean }): unknown;
       /** the result rules (\`on: result\`) on a handler's return value, before the model sees it */
       export declare function evaluateResult<T extends ToolName>(tool: T, args: Tools[T], result: unknown, context?: Context, options?: EvaluateOptions): ResultEvaluation;
+      /** the context counters (\`count:\` fields) that apply to this call, or null; used by the guard */
       export declare function counters(tool: string, args: unknown, context?: unknown, options?: EvaluateOptions): PendingCount[] | null;
       "
     `)
