@@ -4,6 +4,7 @@
  * more members cost microseconds per record (bench/guard-path.ts), more than the hash.
  */
 import type { DecisionRecord, UnsignedRecord } from './chain.js'
+import { isoTime } from './iso-time.js'
 
 /** What a record says about the decision (a `GuardDecision` has these, and more). */
 export interface RecordedDecision {
@@ -36,7 +37,7 @@ export interface RecordInput {
 
 export function recordEntry(i: RecordInput): UnsignedRecord {
   const d = i.d
-  const r = { time: new Date(i.at).toISOString(), policy: i.policy, digest: i.digest, tool: i.tool, decision: d.decision } as UnsignedRecord
+  const r = { time: isoTime(i.at), policy: i.policy, digest: i.digest, tool: i.tool, decision: d.decision } as UnsignedRecord
   if (d.rule !== undefined) r.rule = d.rule
   if (d.reason !== undefined) r.reason = d.reason
   if (d.severity !== undefined) r.severity = d.severity
