@@ -39,11 +39,6 @@ interface RuleKeys {
   expiry: ExpiryQueue
 }
 
-/** Rules apart by policy, rule id, and limit vs context counter (a counter may share a rule's name). */
-function ruleId(policy: string, l: PendingLimit): string {
-  return JSON.stringify(l.counter ? [policy, l.rule, 'count'] : [policy, l.rule])
-}
-
 /**
  * Digests of the keys seen most (`""` for every unkeyed limit, a few recipients): a SHA-256 per
  * limit per call was most of what the store cost a guard call. Bounded: once full, other keys are
@@ -82,71 +77,81 @@ function sweep(rule: RuleKeys, now: number, budget: number, untilFree = false): 
 
 export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore & { size(): number } {
   const maxKeys = checkMaxKeys(options.maxKeysPerRule)
-  // one entry per rule of the policies guarded: bounded by the policies, not by the model
-  const rules = new Map<string, RuleKeys>()
-  // the rule id of (policy, rule, counter), without building it on every call
-  const ruleIds = new Map<string, Map<string, string>>()
-  const idOf = (policy: string, l: PendingLimit): string => {
-    let byRule = ruleIds.get(policy)
-    if (byRule === undefined) ruleIds.set(policy, (byRule = new Map()))
-    const name = l.counter ? `c${l.rule}` : `l${l.rule}`
-    let id = byRule.get(name)
-    if (id === undefined) byRule.set(name, (id = ruleId(policy, l)))
-    return id
-  }
+  // per policy, per rule id: the rule's keys as a limit, and as a context counter (a counter may
+  // share a rule's name). Bounded by the policies guarded, not by the model. Looked up without
+  // building a string per call: this runs for every limit of every call.
+  const byPolicy = new Map<string, Map<string, { limit?: RuleKeys; counter?: RuleKeys }>>()
+  const all: RuleKeys[] = []
+  const find = (policy: string, l: PendingLimit): RuleKeys | undefined => byPolicy.get(policy)?.get(l.rule)?.[l.counter ? 'counter' : 'limit']
   const ruleOf = (policy: string, l: PendingLimit): RuleKeys => {
-    const id = idOf(policy, l)
-    let rule = rules.get(id)
-    if (!rule) {
+    let rules = byPolicy.get(policy)
+    if (rules === undefined) byPolicy.set(policy, (rules = new Map()))
+    let pair = rules.get(l.rule)
+    if (pair === undefined) rules.set(l.rule, (pair = {}))
+    const side = l.counter ? 'counter' : 'limit'
+    let rule = pair[side]
+    if (rule === undefined) {
       rule = { perMs: l.perMs, logs: new Map(), expiry: new ExpiryQueue() }
-      rules.set(id, rule)
+      pair[side] = rule
+      all.push(rule)
     }
     return rule
   }
   const digest = digestCache()
   return {
     hit(policy, limits, now, consume) {
-      const owners = limits.map(l => ruleOf(policy, l))
-      const ids = limits.map(l => digest(l.key))
-      const logs = limits.map((l, i) => {
-        const rule = owners[i]!
+      // plain loops into arrays sized once: the guard calls this for every decision with limits
+      const n = limits.length
+      const owners = new Array<RuleKeys>(n)
+      const ids = new Array<string>(n)
+      const logs = new Array<number[] | undefined>(n)
+      const exceeded = new Array<boolean>(n)
+      let blocked = false
+      for (let i = 0; i < n; i++) {
+        const l = limits[i]!
+        const rule = (owners[i] = ruleOf(policy, l))
+        const id = (ids[i] = digest(l.key))
         sweep(rule, now, SWEEP_STEP)
-        const held = rule.logs.get(ids[i]!)
-        if (held === undefined) return undefined
-        const times = typeof held === 'number' ? [held] : held
-        let drop = 0
-        while (drop < times.length && times[drop]! <= now - l.perMs) drop++
-        if (drop > 0) times.splice(0, drop)
-        return times
-      })
-      const exceeded = limits.map((l, i) => (logs[i]?.length ?? 0) + 1 > l.max)
-      if (!consume || limits.some((l, i) => exceeded[i] && blocking(l))) return exceeded
+        const held = rule.logs.get(id)
+        let times: number[] | undefined
+        if (held !== undefined) {
+          times = typeof held === 'number' ? [held] : held
+          let drop = 0
+          while (drop < times.length && times[drop]! <= now - l.perMs) drop++
+          if (drop > 0) times.splice(0, drop)
+        }
+        logs[i] = times
+        const over = (times?.length ?? 0) + 1 > l.max
+        exceeded[i] = over
+        if (over && blocking(l)) blocked = true
+      }
+      if (!consume || blocked) return exceeded
       // room for every new key first, so a refused call counts nowhere
-      limits.forEach((l, i) => {
+      for (let i = 0; i < n; i++) {
         const rule = owners[i]!
-        if (logs[i] !== undefined || rule.logs.size < maxKeys) return
+        if (logs[i] !== undefined || rule.logs.size < maxKeys) continue
         sweep(rule, now, 0, true)
-        if (rule.logs.size >= maxKeys) throw new LimitKeysFullError(l.rule, maxKeys)
-      })
-      limits.forEach((l, i) => {
+        if (rule.logs.size >= maxKeys) throw new LimitKeysFullError(limits[i]!.rule, maxKeys)
+      }
+      for (let i = 0; i < n; i++) {
         const rule = owners[i]!
         const times = logs[i]
-        rule.expiry.push(now + l.perMs, ids[i]!)
+        rule.expiry.push(now + limits[i]!.perMs, ids[i]!)
         if (times === undefined || times.length === 0) {
           rule.logs.set(ids[i]!, now)
-          return
+          continue
         }
         // keep the log sorted even if the caller's clock steps back
         let at = times.length
         while (at > 0 && times[at - 1]! > now) at--
         times.splice(at, 0, now)
         rule.logs.set(ids[i]!, times)
-      })
+      }
       return exceeded
     },
     count(policy, counters, now) {
       return counters.map(l => {
-        const held = rules.get(idOf(policy, l))?.logs.get(digest(l.key))
+        const held = find(policy, l)?.logs.get(digest(l.key))
         if (held === undefined) return 0
         const times = typeof held === 'number' ? [held] : held
         let n = 0
@@ -157,7 +162,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     /** Keys held, live or expired but not yet freed, over every rule. */
     size: () => {
       let n = 0
-      for (const rule of rules.values()) n += rule.logs.size
+      for (const rule of all) n += rule.logs.size
       return n
     },
   }
