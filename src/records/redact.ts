@@ -88,18 +88,29 @@ function splitCached(p: string): readonly string[] {
  * getters that throw, cycles and over-deep nesting become markers instead of exceptions.
  */
 export function redact(value: unknown, paths: readonly string[] = []): unknown {
-  const split = paths.map(splitCached)
-  const seen = new WeakSet<object>()
-  const walk = (v: unknown, at: string[] | null, depth: number): unknown => {
-    if (at !== null && split.some(p => p.length === at.length && p.every((s, i) => s === at[i] || s === '*'))) return REDACTED
-    if (typeof v === 'string') return redactText(v)
-    if (v === null || typeof v !== 'object') return typeof v === 'bigint' ? String(v) : typeof v === 'function' || typeof v === 'symbol' ? undefined : v
-    if (depth > 32) return '[DEPTH]'
-    if (seen.has(v)) return '[CIRCULAR]'
-    seen.add(v)
-    // the path is kept only when there are paths to match
-    const inner = (k: string): string[] | null => (at === null ? null : [...at, k])
-    if (Array.isArray(v)) return v.map((x, i) => walk(x, inner(String(i)), depth + 1))
+  const split = paths.length === 0 ? NO_PATHS : paths.map(splitCached)
+  return walk(value, split.length === 0 ? null : [], 0, split, [])
+}
+
+const NO_PATHS: readonly (readonly string[])[] = []
+
+/**
+ * One value of `redact`: `at` is its path (null when there are no paths to match), `open` the
+ * objects being copied around it, outermost first (at most 33: a cycle is one of them again). A
+ * stack, not a WeakSet: this runs for every record, and a WeakSet per record cost more than the walk.
+ */
+function walk(v: unknown, at: string[] | null, depth: number, split: readonly (readonly string[])[], open: object[]): unknown {
+  if (at !== null && split.some(p => p.length === at.length && p.every((s, i) => s === at[i] || s === '*'))) return REDACTED
+  if (typeof v === 'string') return redactText(v)
+  if (v === null || typeof v !== 'object') return typeof v === 'bigint' ? String(v) : typeof v === 'function' || typeof v === 'symbol' ? undefined : v
+  if (depth > 32) return '[DEPTH]'
+  if (open.includes(v)) return '[CIRCULAR]'
+  open.push(v)
+  let out: unknown
+  if (Array.isArray(v)) {
+    // `map`, so a hole in the array stays a hole in the record (the hash covers it as it always did)
+    out = v.map((x, i) => walk(x, at === null ? null : [...at, String(i)], depth + 1, split, open))
+  } else {
     const o: Record<string, unknown> = {}
     for (const k of Object.keys(v)) {
       let x: unknown
@@ -108,12 +119,12 @@ export function redact(value: unknown, paths: readonly string[] = []): unknown {
       } catch {
         x = '[UNREADABLE]'
       }
-      const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, inner(k), depth + 1)
+      const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, at === null ? null : [...at, k], depth + 1, split, open)
       // defined, not assigned: an own `__proto__` stays data, an inherited setter is never called
       Object.defineProperty(o, k, { value: r, enumerable: true, writable: true, configurable: true })
     }
-    seen.delete(v)
-    return o
+    out = o
   }
-  return walk(value, split.length === 0 ? null : [], 0)
+  open.pop()
+  return out
 }
