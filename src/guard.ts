@@ -467,7 +467,16 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     } catch (e) {
       out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
     }
-    record(tool, args, out.context, out.d, at, { ...(session.id !== undefined ? { session: session.id, ...(labels !== undefined ? { labels } : {}) } : {}), ...(out.shadow !== undefined ? { shadow: out.shadow } : {}) })
+    if (sink) {
+      // member by member, and only when there is a record to write (spread literals cost microseconds on Node 20)
+      const extra: RecordExtra = {}
+      if (session.id !== undefined) {
+        extra.session = session.id
+        if (labels !== undefined) extra.labels = labels
+      }
+      if (out.shadow !== undefined) extra.shadow = out.shadow
+      record(tool, args, out.context, out.d, at, extra)
+    }
     return out.d
   }) as Guard
   guard.result = createResultStep({

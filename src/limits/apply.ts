@@ -19,11 +19,18 @@ export function counterLimit(c: PendingCount): PendingLimit {
 
 export function applyLimits(ev: Evaluation, exceeded: readonly boolean[]): Decision {
   const limits = ev.limits ?? []
-  const hit = limits.filter((_, i) => exceeded[i] === true)
   const base: Decision = { decision: ev.decision }
   if (ev.rule !== undefined) base.rule = ev.rule
   if (ev.reason !== undefined) base.reason = ev.reason
   if (ev.severity !== undefined) base.severity = ev.severity
+  // the common case, every limit with room: the evaluation's decision as it is
+  let anyHit = false
+  for (let i = 0; i < limits.length && !anyHit; i++) anyHit = exceeded[i] === true
+  if (!anyHit) {
+    if (ev.warnings !== undefined && ev.warnings.length > 0) base.warnings = [...ev.warnings]
+    return base
+  }
+  const hit = limits.filter((_, i) => exceeded[i] === true)
   const warnings = [...(ev.warnings ?? []), ...hit.filter(l => l.warn).map(l => l.rule)]
   if (warnings.length > 0) base.warnings = warnings
   const candidates = hit.filter(l => !l.warn)
