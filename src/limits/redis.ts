@@ -41,54 +41,95 @@ export interface RedisStoreOptions {
    * @default 100000
    */
   maxKeysPerRule?: number
+  /**
+   * Calls of one policy made in the same turn of the event loop (a busy worker's concurrent guard
+   * calls) go to Redis as one script run, applied one after the other in the order they were made, so
+   * caps are exactly what separate runs would give. One round trip and one script call then serve many
+   * decisions; a call waits at most until the end of the current turn for its batch to go out. If the
+   * batch's run fails, every call in it gets the failure (and the guard's fail mode); a run that
+   * stopped part way may have counted the calls before the failure, so a failure can spend budget
+   * but never grant more. `false`: one script run per call. @default true
+   */
+  batch?: boolean
 }
 
-// KEYS: per limit, its key's log and its rule's index. ARGV: now, consume, maxKeys, then per limit:
-// per, max, blocking, a unique member for this call, the key's digest.
-export const LIMIT_SCRIPT = `
-local now = tonumber(ARGV[1])
-local consume = ARGV[2] == '1'
-local maxKeys = tonumber(ARGV[3])
-local n = #KEYS / 2
-local exceeded = {}
-local stop = false
-for i = 1, n do
-  local b = 3 + (i - 1) * 5
-  local per = tonumber(ARGV[b + 1])
-  local max = tonumber(ARGV[b + 2])
-  redis.call('ZREMRANGEBYSCORE', KEYS[2 * i - 1], '-inf', now - per)
-  if redis.call('ZCARD', KEYS[2 * i - 1]) + 1 > max then
-    exceeded[i] = 1
-    if ARGV[b + 3] == '1' then stop = true end
-  else
-    exceeded[i] = 0
-  end
-end
-if consume and not stop then
-  -- room for every new key first, so a refused call counts nowhere (an emptied log no longer exists)
+/** Calls per batched script run (a larger batch waits for the next one). */
+const MAX_BATCH = 64
+
+/**
+ * One call's limits, checked and (when `consume` and none blocks) counted. `k` is the index in KEYS of
+ * the call's first key (per limit: its key's log, then its rule's index); `a` the index in ARGV of its
+ * first limit's arguments (per limit: per, max, blocking, a unique member for this call, the key's
+ * digest). Returns per limit 1 (exceeded) or 0, or `{'full', i}` when limit i needs a new key and its
+ * rule already holds `maxKeys`: then nothing of the call is counted.
+ */
+const HIT_FUNCTION = `
+local function hit(now, nowText, consume, maxKeys, n, k, a)
+  local exceeded = {}
+  local stop = false
   for i = 1, n do
-    if redis.call('EXISTS', KEYS[2 * i - 1]) == 0 and redis.call('ZCOUNT', KEYS[2 * i], '(' .. ARGV[1], '+inf') >= maxKeys then
-      return {'full', i}
+    local b = a + (i - 1) * 5
+    local log = KEYS[k + 2 * (i - 1)]
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', now - tonumber(ARGV[b]))
+    if redis.call('ZCARD', log) + 1 > tonumber(ARGV[b + 1]) then
+      exceeded[i] = 1
+      if ARGV[b + 2] == '1' then stop = true end
+    else
+      exceeded[i] = 0
     end
   end
-  for i = 1, n do
-    local b = 3 + (i - 1) * 5
-    local per = tonumber(ARGV[b + 1])
-    local index = KEYS[2 * i]
-    redis.call('ZADD', KEYS[2 * i - 1], now, ARGV[b + 4])
-    redis.call('PEXPIRE', KEYS[2 * i - 1], per)
-    -- the index holds each key's expiry; a clock that steps back never shortens it
-    local expires = now + per
-    local held = redis.call('ZSCORE', index, ARGV[b + 5])
-    if not held or tonumber(held) < expires then redis.call('ZADD', index, expires, ARGV[b + 5]) end
-    redis.call('PEXPIRE', index, per)
-    -- free a few expired keys: more than a call adds, so no call pays for the whole index
-    local old = redis.call('ZRANGEBYSCORE', index, '-inf', ARGV[1], 'LIMIT', 0, 8)
-    if #old > 0 then redis.call('ZREM', index, unpack(old)) end
+  if consume and not stop then
+    -- room for every new key first, so a refused call counts nowhere (an emptied log no longer exists)
+    for i = 1, n do
+      if redis.call('EXISTS', KEYS[k + 2 * (i - 1)]) == 0 and redis.call('ZCOUNT', KEYS[k + 2 * (i - 1) + 1], '(' .. nowText, '+inf') >= maxKeys then
+        return {'full', i}
+      end
+    end
+    for i = 1, n do
+      local b = a + (i - 1) * 5
+      local per = tonumber(ARGV[b])
+      local log = KEYS[k + 2 * (i - 1)]
+      local index = KEYS[k + 2 * (i - 1) + 1]
+      redis.call('ZADD', log, now, ARGV[b + 3])
+      redis.call('PEXPIRE', log, per)
+      -- the index holds each key's expiry; a clock that steps back never shortens it
+      local expires = now + per
+      local held = redis.call('ZSCORE', index, ARGV[b + 4])
+      if not held or tonumber(held) < expires then redis.call('ZADD', index, expires, ARGV[b + 4]) end
+      redis.call('PEXPIRE', index, per)
+      -- free a few expired keys: more than a call adds, so no call pays for the whole index
+      local old = redis.call('ZRANGEBYSCORE', index, '-inf', nowText, 'LIMIT', 0, 8)
+      if #old > 0 then redis.call('ZREM', index, unpack(old)) end
+    end
   end
+  return exceeded
 end
-return exceeded
 `
+
+// One call. KEYS: per limit, its key's log and its rule's index. ARGV: now, consume, maxKeys, then
+// per limit: per, max, blocking, a unique member for this call, the key's digest.
+export const LIMIT_SCRIPT: string = `${HIT_FUNCTION}
+return hit(tonumber(ARGV[1]), ARGV[1], ARGV[2] == '1', tonumber(ARGV[3]), #KEYS / 2, 1, 4)
+`
+
+// Several calls of one policy, one after the other in the order given (so caps stay exactly as if
+// each had run alone, in that order). KEYS: every call's keys, call after call. ARGV: the number of
+// calls, then per call: now, consume, maxKeys, its number of limits n, then its n limits' arguments.
+// Returns one reply per call, as LIMIT_SCRIPT's.
+export const LIMIT_BATCH_SCRIPT: string = `${HIT_FUNCTION}
+local out = {}
+local k = 1
+local a = 2
+for c = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a + 3])
+  out[c] = hit(tonumber(ARGV[a]), ARGV[a], ARGV[a + 1] == '1', tonumber(ARGV[a + 2]), n, k, a + 4)
+  k = k + 2 * n
+  a = a + 4 + 5 * n
+end
+return out
+`
+
+const LIMIT_BATCH_SHA = createHash('sha1').update(LIMIT_BATCH_SCRIPT).digest('hex')
 
 const LIMIT_SHA = createHash('sha1').update(LIMIT_SCRIPT).digest('hex')
 
@@ -136,23 +177,101 @@ export function redisIndexKey(prefix: string, policy: string, l: PendingLimit): 
   return `${prefix}:{${enc(policy)}}:#keys:${l.counter ? '#count:' : ''}${enc(l.rule)}`
 }
 
+/** One call's part of a script run: its keys and its arguments after `now, consume, maxKeys`. */
+interface CallArgs {
+  keys: string[]
+  limitArgs: (string | number)[]
+}
+
+interface Queued {
+  call: CallArgs
+  limits: readonly PendingLimit[]
+  now: number
+  consume: boolean
+  resolve: (exceeded: boolean[]) => void
+  reject: (e: unknown) => void
+}
+
+/** A call's verdicts from its part of a script's reply, or why that part is not one. */
+function verdicts(reply: unknown, limits: readonly PendingLimit[], maxKeys: number): boolean[] {
+  if (Array.isArray(reply) && reply[0] === 'full' && typeof reply[1] === 'number' && limits[reply[1] - 1]) throw new LimitKeysFullError(limits[reply[1] - 1]!.rule, maxKeys)
+  if (!Array.isArray(reply) || reply.length !== limits.length) throw new Error('unexpected reply from the Redis limit script')
+  return reply.map(v => Number(v) === 1)
+}
+
 export function createRedisStore(options: RedisStoreOptions): LimitStore {
   const prefix = options.prefix ?? 'vetoc'
   const redis = options.redis
   const maxKeys = checkMaxKeys(options.maxKeysPerRule)
-  return {
-    async hit(policy, limits, now, consume) {
-      const keys: string[] = []
-      const args: (string | number)[] = [now, consume ? '1' : '0', maxKeys]
-      for (const l of limits) {
-        const digest = keyDigest(l.key)
-        keys.push(`${rulePart(prefix, policy, l)}:${digest}`, redisIndexKey(prefix, policy, l))
-        args.push(l.perMs, l.max, blocking(l) ? '1' : '0', `${now}:${randomUUID()}`, digest)
+  const argsOf = (policy: string, limits: readonly PendingLimit[], now: number): CallArgs => {
+    const keys: string[] = []
+    const limitArgs: (string | number)[] = []
+    for (const l of limits) {
+      const digest = keyDigest(l.key)
+      keys.push(`${rulePart(prefix, policy, l)}:${digest}`, redisIndexKey(prefix, policy, l))
+      limitArgs.push(l.perMs, l.max, blocking(l) ? '1' : '0', `${now}:${randomUUID()}`, digest)
+    }
+    return { keys, limitArgs }
+  }
+  const runOne = async (q: Queued): Promise<void> => {
+    try {
+      const reply = await runScript(redis, LIMIT_SCRIPT, LIMIT_SHA, q.call.keys.length, [...q.call.keys, q.now, q.consume ? '1' : '0', maxKeys, ...q.call.limitArgs])
+      q.resolve(verdicts(reply, q.limits, maxKeys))
+    } catch (e) {
+      q.reject(e)
+    }
+  }
+  const runBatch = async (calls: readonly Queued[]): Promise<void> => {
+    const keys: string[] = []
+    const args: (string | number)[] = [calls.length]
+    for (const q of calls) {
+      keys.push(...q.call.keys)
+      args.push(q.now, q.consume ? '1' : '0', maxKeys, q.limits.length, ...q.call.limitArgs)
+    }
+    let reply: unknown
+    try {
+      reply = await runScript(redis, LIMIT_BATCH_SCRIPT, LIMIT_BATCH_SHA, keys.length, [...keys, ...args])
+      if (!Array.isArray(reply) || reply.length !== calls.length) throw new Error('unexpected reply from the Redis limit script')
+    } catch (e) {
+      for (const q of calls) q.reject(e)
+      return
+    }
+    calls.forEach((q, i) => {
+      try {
+        q.resolve(verdicts((reply as unknown[])[i], q.limits, maxKeys))
+      } catch (e) {
+        q.reject(e)
       }
-      const reply = await runScript(redis, LIMIT_SCRIPT, LIMIT_SHA, keys.length, [...keys, ...args])
-      if (Array.isArray(reply) && reply[0] === 'full' && typeof reply[1] === 'number' && limits[reply[1] - 1]) throw new LimitKeysFullError(limits[reply[1] - 1]!.rule, maxKeys)
-      if (!Array.isArray(reply) || reply.length !== limits.length) throw new Error('unexpected reply from the Redis limit script')
-      return reply.map(v => Number(v) === 1)
+    })
+  }
+  // calls waiting for the end of this turn, by policy (one policy's keys share a Cluster slot)
+  const queued = new Map<string, Queued[]>()
+  const flush = (): void => {
+    const batches = [...queued.values()]
+    queued.clear()
+    for (const calls of batches) {
+      for (let i = 0; i < calls.length; i += MAX_BATCH) {
+        const part = calls.slice(i, i + MAX_BATCH)
+        void (part.length === 1 ? runOne(part[0]!) : runBatch(part))
+      }
+    }
+  }
+  return {
+    hit(policy, limits, now, consume) {
+      return new Promise<boolean[]>((resolve, reject) => {
+        const q: Queued = { call: argsOf(policy, limits, now), limits, now, consume, resolve, reject }
+        if (options.batch === false) {
+          void runOne(q)
+          return
+        }
+        let calls = queued.get(policy)
+        if (calls === undefined) {
+          // the first call of this turn schedules the run; the others made before it starts join it
+          if (queued.size === 0) setImmediate(flush)
+          queued.set(policy, (calls = []))
+        }
+        calls.push(q)
+      })
     },
     async count(policy, counters, now) {
       const keys = counters.map(l => redisKey(prefix, policy, l))

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createGuard } from '../../src/guard.js'
 import { applyLimits } from '../../src/limits/apply.js'
 import { createMemoryStore } from '../../src/limits/memory.js'
-import { keyDigest } from '../../src/limits/keys.js'
+import { keyDigest, LimitKeysFullError } from '../../src/limits/keys.js'
 import { createRedisStore, redisKey } from '../../src/limits/redis.js'
 import type { CompiledPolicy, Evaluation, PendingLimit } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
@@ -195,6 +195,80 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
     expect(await store.count!('p', [counter], 3_000)).toEqual([2])
     expect(sent.slice(2)).toEqual(['evalsha'])
     redis.disconnect()
+  })
+
+  describe('batching: the calls of one turn go out as one script run', () => {
+    const limit = (rule: string, key: string, max: number): PendingLimit => ({ rule, key, index: 0, action: 'deny', warn: false, max, perMs: 600_000, message: '' })
+    const counting = (redis: Redis, runs: { name: string; keys: number }[]) => ({
+      eval: (...a: Parameters<Redis['eval']>) => (runs.push({ name: 'eval', keys: Number(a[1]) }), redis.eval(...a)),
+      evalsha: (...a: Parameters<Redis['evalsha']>) => (runs.push({ name: 'evalsha', keys: Number(a[1]) }), redis.evalsha(...a)),
+    })
+
+    it('200 concurrent calls against max 50: a few script runs, exactly 50 allowed, counted in call order', async () => {
+      const redis = new Redis(server.url)
+      const runs: { name: string; keys: number }[] = []
+      const store = createRedisStore({ redis: counting(redis, runs) as never, prefix: 'batch1' })
+      const l = limit('cap', '', 50)
+      const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.hit('p', [l], 1_000 + i, true)))
+      // batches of at most 64 calls (the first run of the batch script may need its EVAL after NOSCRIPT)
+      const ran = runs.filter(r => r.name === 'evalsha').length
+      expect(ran).toBeGreaterThanOrEqual(4)
+      expect(ran).toBeLessThanOrEqual(8)
+      expect(Math.max(...runs.map(r => r.keys))).toBe(2 * 64)
+      // the first 50 calls made are the ones allowed: a batch applies its calls in the order they were made
+      expect(results.map(r => r[0])).toEqual([...Array<boolean>(50).fill(false), ...Array<boolean>(150).fill(true)])
+      expect(await redis.zcard(redisKey('batch1', 'p', l))).toBe(50)
+      redis.disconnect()
+    })
+
+    it('a call whose new key finds its rule full is refused alone; the rest of its batch is counted', async () => {
+      const redis = new Redis(server.url)
+      const store = createRedisStore({ redis, prefix: 'batch2', maxKeysPerRule: 2 })
+      const settled = await Promise.allSettled(['a', 'b', 'c', 'a', 'b'].map((key, i) => store.hit('p', [limit('per_key', key, 5)], 1_000 + i, true)))
+      expect(settled.map(s => s.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+      expect((settled[2] as PromiseRejectedResult).reason).toBeInstanceOf(LimitKeysFullError)
+      expect(await redis.zcard(redisKey('batch2', 'p', limit('per_key', 'a', 5)))).toBe(2)
+      expect(await redis.zcard(redisKey('batch2', 'p', limit('per_key', 'b', 5)))).toBe(2)
+      expect(await redis.exists(redisKey('batch2', 'p', limit('per_key', 'c', 5)))).toBe(0)
+      redis.disconnect()
+    })
+
+    it('calls of different policies go in separate runs (their keys are in different Cluster slots)', async () => {
+      const redis = new Redis(server.url)
+      const runs: { name: string; keys: number }[] = []
+      const store = createRedisStore({ redis: counting(redis, runs) as never, prefix: 'batch3' })
+      await Promise.all([store.hit('p1', [limit('r', 'k', 9)], 1_000, true), store.hit('p2', [limit('r', 'k', 9)], 1_000, true), store.hit('p1', [limit('r', 'k', 9)], 1_001, true)])
+      expect(runs.filter(r => r.name === 'evalsha').map(r => r.keys).sort()).toEqual([2, 4])
+      expect(await redis.zcard(redisKey('batch3', 'p1', limit('r', 'k', 9)))).toBe(2)
+      expect(await redis.zcard(redisKey('batch3', 'p2', limit('r', 'k', 9)))).toBe(1)
+      redis.disconnect()
+    })
+
+    it('batch: false runs one script per call', async () => {
+      const redis = new Redis(server.url)
+      const runs: { name: string; keys: number }[] = []
+      const store = createRedisStore({ redis: counting(redis, runs) as never, prefix: 'batch4', batch: false })
+      await Promise.all(Array.from({ length: 10 }, (_, i) => store.hit('p', [limit('cap', '', 50)], 1_000 + i, true)))
+      expect(runs.filter(r => r.name === 'evalsha')).toHaveLength(10)
+      redis.disconnect()
+    })
+
+    it('a batch whose run fails ends every call in it in the fail mode, and the next batch works again', async () => {
+      const redis = new Redis(server.url)
+      const guard = createGuard(caps, { store: createRedisStore({ redis, prefix: 'batch5' }), clock: () => 7_000_000 })
+      // a string where one recipient's log should be: the script stops with WRONGTYPE on that call
+      const l: PendingLimit = { rule: 'per_recipient', key: '+1666', index: 0, action: 'deny', warn: false, max: 2, perMs: 600_000, message: '' }
+      await redis.set(redisKey('batch5', 'caps', l), 'not a sorted set')
+      const decisions = await Promise.all([guard('send_sms', { to: '+1555', body: 'x' }), guard('send_sms', { to: '+1666', body: 'x' }), guard('call_vendor', {})])
+      for (const d of decisions) {
+        expect(d.decision).toBe('deny')
+        expect(d.reason).toMatch(/^limit store unavailable \(fail mode closed\): .*WRONGTYPE/)
+      }
+      await redis.del(redisKey('batch5', 'caps', l))
+      const again = await Promise.all([guard('send_sms', { to: '+1555', body: 'x' }), guard('send_sms', { to: '+1666', body: 'x' })])
+      expect(again.map(d => d.decision)).toEqual(['allow', 'allow'])
+      redis.disconnect()
+    })
   })
 
   it('keys are namespaced so policy, rule and key values cannot collide', () => {
