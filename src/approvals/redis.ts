@@ -4,6 +4,7 @@
  * using an approval id are atomic across processes. A waiting guard polls for its answer.
  */
 import type { RedisLike } from '../limits/redis.js'
+import { runScript } from '../redis-script.js'
 import type { ApprovalAnswer, ApprovalRefusal, PendingApproval, PendingStore, Taken } from './pending.js'
 
 export interface RedisPendingOptions {
@@ -66,22 +67,22 @@ export function createRedisPendingStore(options: RedisPendingOptions): PendingSt
   const parse = (text: unknown): PendingApproval => JSON.parse(String(text)) as PendingApproval
   return {
     async add(p) {
-      await redis.eval(ADD, 2, key(p.approvalId), index, JSON.stringify(p), p.expiresAt, Math.max(1, p.expiresAt - p.createdAt) + rememberMs, p.approvalId)
+      await runScript(redis, ADD, 2, [key(p.approvalId), index, JSON.stringify(p), p.expiresAt, Math.max(1, p.expiresAt - p.createdAt) + rememberMs, p.approvalId])
     },
     async list(now) {
-      const rows = (await redis.eval(LIST, 1, index, now, base, 1000)) as unknown[]
+      const rows = (await runScript(redis, LIST, 1, [index, now, base, 1000])) as unknown[]
       return rows.map(parse).sort((a, b) => a.createdAt - b.createdAt)
     },
     async get(id) {
-      const rows = (await redis.eval(`return redis.call('HGET', KEYS[1], 'pending')`, 1, key(id))) as unknown
+      const rows = (await runScript(redis, `return redis.call('HGET', KEYS[1], 'pending')`, 1, [key(id)])) as unknown
       return rows === null || rows === undefined ? undefined : parse(rows)
     },
     async answer(id, answer: ApprovalAnswer, now) {
-      const r = String(await redis.eval(ANSWER, 2, key(id), index, JSON.stringify(answer), now, answer.argsDigest ?? '', id))
+      const r = String(await runScript(redis, ANSWER, 2, [key(id), index, JSON.stringify(answer), now, answer.argsDigest ?? '', id]))
       return r === 'ok' ? { ok: true } : { ok: false, refusal: r as ApprovalRefusal }
     },
     async take(id, now): Promise<Taken> {
-      const r = (await redis.eval(TAKE, 1, key(id), now)) as unknown[]
+      const r = (await runScript(redis, TAKE, 1, [key(id), now])) as unknown[]
       const status = String(r[0])
       if (status === 'ok') return { ok: true, pending: parse(r[1]), answer: JSON.parse(String(r[2])) as ApprovalAnswer }
       return r[1] === undefined ? { ok: false, refusal: status as ApprovalRefusal } : { ok: false, refusal: status as ApprovalRefusal, pending: parse(r[1]) }

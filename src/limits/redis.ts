@@ -12,7 +12,8 @@
  * server fails fast (the guard also bounds every call by `storeTimeoutMs`):
  *   new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 250, connectTimeout: 500 })
  */
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
+import { runScript } from '../redis-script.js'
 import type { LimitStore, PendingLimit } from '../types.js'
 import { blocking } from './apply.js'
 import { checkMaxKeys, keyDigest, LimitKeysFullError } from './keys.js'
@@ -22,7 +23,7 @@ export interface RedisLike {
   eval(script: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
   /**
    * Runs a script the server already holds, by its SHA-1 (a NOSCRIPT error when it does not). When
-   * present, the limit store sends the 40-character digest instead of the script's text on every
+   * present, the stores send the 40-character digest instead of the script's text on every
    * call: writing that text to the socket was the largest part of a guard call's CPU time.
    */
   evalsha?(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>
@@ -129,24 +130,6 @@ end
 return out
 `
 
-const LIMIT_BATCH_SHA = createHash('sha1').update(LIMIT_BATCH_SCRIPT).digest('hex')
-
-const LIMIT_SHA = createHash('sha1').update(LIMIT_SCRIPT).digest('hex')
-
-/**
- * Runs `script` by EVALSHA when the client can, and by EVAL when the server does not hold it yet
- * (a fresh or flushed server; EVAL also loads it, so the next EVALSHA finds it). A NOSCRIPT reply
- * means the script did not run, so running it then cannot count a call twice.
- */
-async function runScript(redis: RedisLike, script: string, sha: string, numKeys: number, args: (string | number)[]): Promise<unknown> {
-  if (redis.evalsha === undefined) return redis.eval(script, numKeys, ...args)
-  try {
-    return await redis.evalsha(sha, numKeys, ...args)
-  } catch (e) {
-    if (!(e instanceof Error) || !e.message.startsWith('NOSCRIPT')) throw e
-    return redis.eval(script, numKeys, ...args)
-  }
-}
 
 const COUNT_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -157,8 +140,6 @@ for i = 1, #KEYS do
 end
 return out
 `
-
-const COUNT_SHA = createHash('sha1').update(COUNT_SCRIPT).digest('hex')
 
 /** The rule's part of a key: counters get a `#count:` segment, which no encoded rule id can produce. */
 function rulePart(prefix: string, policy: string, l: PendingLimit): string {
@@ -215,7 +196,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
   }
   const runOne = async (q: Queued): Promise<void> => {
     try {
-      const reply = await runScript(redis, LIMIT_SCRIPT, LIMIT_SHA, q.call.keys.length, [...q.call.keys, q.now, q.consume ? '1' : '0', maxKeys, ...q.call.limitArgs])
+      const reply = await runScript(redis, LIMIT_SCRIPT, q.call.keys.length, [...q.call.keys, q.now, q.consume ? '1' : '0', maxKeys, ...q.call.limitArgs])
       q.resolve(verdicts(reply, q.limits, maxKeys))
     } catch (e) {
       q.reject(e)
@@ -230,7 +211,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
     }
     let reply: unknown
     try {
-      reply = await runScript(redis, LIMIT_BATCH_SCRIPT, LIMIT_BATCH_SHA, keys.length, [...keys, ...args])
+      reply = await runScript(redis, LIMIT_BATCH_SCRIPT, keys.length, [...keys, ...args])
       if (!Array.isArray(reply) || reply.length !== calls.length) throw new Error('unexpected reply from the Redis limit script')
     } catch (e) {
       for (const q of calls) q.reject(e)
@@ -275,7 +256,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
     },
     async count(policy, counters, now) {
       const keys = counters.map(l => redisKey(prefix, policy, l))
-      const reply = await runScript(redis, COUNT_SCRIPT, COUNT_SHA, keys.length, [...keys, now, ...counters.map(l => l.perMs)])
+      const reply = await runScript(redis, COUNT_SCRIPT, keys.length, [...keys, now, ...counters.map(l => l.perMs)])
       if (!Array.isArray(reply) || reply.length !== counters.length) throw new Error('unexpected reply from the Redis count script')
       return reply.map(v => Number(v))
     },

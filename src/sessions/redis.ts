@@ -5,6 +5,7 @@
  * label was added. Pass an ioredis client configured to fail fast (see the limit store).
  */
 import type { RedisLike } from '../limits/redis.js'
+import { runScript } from '../redis-script.js'
 import type { SessionStore } from './store.js'
 
 export interface RedisSessionStoreOptions {
@@ -44,7 +45,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions): Sess
   const maxLabels = options.maxLabels ?? 256
   const ttlMs = options.ttlMs ?? 86_400_000
   const run = async (session: string, labels: readonly string[]): Promise<string[]> => {
-    const reply = await options.redis.eval(SCRIPT, 1, sessionKey(prefix, session), ttlMs, maxLabels, ...new Set(labels))
+    const reply = await runScript(options.redis, SCRIPT, 1, [sessionKey(prefix, session), ttlMs, maxLabels, ...new Set(labels)])
     if (!Array.isArray(reply) || !reply.every(x => typeof x === 'string')) throw new Error('unexpected reply from the Redis session script')
     return (reply as string[]).sort()
   }

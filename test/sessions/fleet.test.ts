@@ -4,7 +4,9 @@
  * session all land (one atomic script per add).
  */
 import { fork, type ChildProcess } from 'node:child_process'
+import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createRedisSessionStore } from '../../src/sessions/redis.js'
 import { describeWithRedis, startRedis, type RedisProcess } from '../support/redis.js'
 
 let server: RedisProcess
@@ -34,6 +36,24 @@ describeWithRedis('the Redis session store across worker processes', () => {
   afterAll(async () => {
     for (const w of workers) if (w.exitCode === null) w.kill()
     await server?.stop()
+  })
+
+  it('reads and adds labels by EVALSHA, with one EVAL after SCRIPT FLUSH', async () => {
+    const redis = new Redis(server.url)
+    const sent: string[] = []
+    const client = {
+      eval: (...a: Parameters<Redis['eval']>) => (sent.push('eval'), redis.eval(...a)),
+      evalsha: (...a: Parameters<Redis['evalsha']>) => (sent.push('evalsha'), redis.evalsha(...a)),
+    }
+    const store = createRedisSessionStore({ redis: client as never, prefix: 'sha' })
+    await redis.script('FLUSH')
+    expect(await store.add('s1', ['secret', 'pii'])).toEqual(['pii', 'secret'])
+    // not yet on the server: EVALSHA answered NOSCRIPT without running, EVAL ran (and loaded) it
+    expect(sent).toEqual(['evalsha', 'eval'])
+    expect(await store.labels('s1')).toEqual(['pii', 'secret'])
+    expect(await store.add('s1', ['secret'])).toEqual(['pii', 'secret'])
+    expect(sent.slice(2)).toEqual(['evalsha', 'evalsha'])
+    redis.disconnect()
   })
 
   it('a label added by one worker denies the next send in another, in that session only', async () => {
