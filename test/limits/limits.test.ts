@@ -9,7 +9,7 @@ import { keyDigest, LimitKeysFullError } from '../../src/limits/keys.js'
 import { createRedisStore, redisKey } from '../../src/limits/redis.js'
 import type { CompiledPolicy, Evaluation, PendingLimit } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
-import { describeWithRedis, fastFailClient, startRedis, type RedisProcess } from '../support/redis.js'
+import { describeWithRedis, fastFailClient, scriptCounting, startRedis, type RedisProcess, type ScriptRun } from '../support/redis.js'
 
 const CAP = `name: caps
 tools:
@@ -155,20 +155,17 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
 
   it('runs the script by EVALSHA, and after SCRIPT FLUSH by EVAL once, counting each call exactly once', async () => {
     const redis = new Redis(server.url)
-    const sent: string[] = []
     // what the store calls on the client, in order, with whether the server ran it
-    const client = {
-      eval: (...a: Parameters<Redis['eval']>) => (sent.push('eval'), redis.eval(...a)),
-      evalsha: (...a: Parameters<Redis['evalsha']>) => (sent.push('evalsha'), redis.evalsha(...a)),
-    }
+    const runs: ScriptRun[] = []
+    const client = scriptCounting(redis, runs)
     const guard = createGuard(caps, { store: createRedisStore({ redis: client as never, prefix: 'sha' }), clock: () => 5_000_000 })
     const call = () => guard('send_sms', { to: '+1555', body: 'x' })
     await redis.script('FLUSH')
     expect((await call()).decision).toBe('allow')
     // the server did not hold the script: EVALSHA answered NOSCRIPT without running it, EVAL ran it
-    expect(sent).toEqual(['evalsha', 'eval'])
+    expect(runs.map(r => r.name)).toEqual(['evalsha', 'eval'])
     expect((await call()).decision).toBe('allow')
-    expect(sent.slice(2)).toEqual(['evalsha'])
+    expect(runs.slice(2).map(r => r.name)).toEqual(['evalsha'])
     await redis.script('FLUSH')
     const third = await call()
     expect(third).toMatchObject({ decision: 'deny', rule: 'per_recipient', reason: 'recipient cap' })
@@ -179,35 +176,28 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
 
   it('reads counters by EVALSHA too, falling back to EVAL once after SCRIPT FLUSH', async () => {
     const redis = new Redis(server.url)
-    const sent: string[] = []
-    const client = {
-      eval: (...a: Parameters<Redis['eval']>) => (sent.push('eval'), redis.eval(...a)),
-      evalsha: (...a: Parameters<Redis['evalsha']>) => (sent.push('evalsha'), redis.evalsha(...a)),
-    }
+    const runs: ScriptRun[] = []
+    const client = scriptCounting(redis, runs)
     const store = createRedisStore({ redis: client as never, prefix: 'shacount' })
     const counter: PendingLimit = { rule: 'calls', key: 'k', index: -1, action: 'allow', warn: true, max: Number.MAX_SAFE_INTEGER, perMs: 60_000, message: '', counter: true }
     await store.hit('p', [counter], 1_000, true)
     await store.hit('p', [counter], 2_000, true)
     await redis.script('FLUSH')
-    sent.length = 0
+    runs.length = 0
     expect(await store.count!('p', [counter], 3_000)).toEqual([2])
-    expect(sent).toEqual(['evalsha', 'eval'])
+    expect(runs.map(r => r.name)).toEqual(['evalsha', 'eval'])
     expect(await store.count!('p', [counter], 3_000)).toEqual([2])
-    expect(sent.slice(2)).toEqual(['evalsha'])
+    expect(runs.slice(2).map(r => r.name)).toEqual(['evalsha'])
     redis.disconnect()
   })
 
   describe('batching: the calls of one turn go out as one script run', () => {
     const limit = (rule: string, key: string, max: number): PendingLimit => ({ rule, key, index: 0, action: 'deny', warn: false, max, perMs: 600_000, message: '' })
-    const counting = (redis: Redis, runs: { name: string; keys: number }[]) => ({
-      eval: (...a: Parameters<Redis['eval']>) => (runs.push({ name: 'eval', keys: Number(a[1]) }), redis.eval(...a)),
-      evalsha: (...a: Parameters<Redis['evalsha']>) => (runs.push({ name: 'evalsha', keys: Number(a[1]) }), redis.evalsha(...a)),
-    })
 
     it('200 concurrent calls against max 50: a few script runs, exactly 50 allowed, counted in call order', async () => {
       const redis = new Redis(server.url)
-      const runs: { name: string; keys: number }[] = []
-      const store = createRedisStore({ redis: counting(redis, runs) as never, prefix: 'batch1' })
+      const runs: ScriptRun[] = []
+      const store = createRedisStore({ redis: scriptCounting(redis, runs) as never, prefix: 'batch1' })
       const l = limit('cap', '', 50)
       const results = await Promise.all(Array.from({ length: 200 }, (_, i) => store.hit('p', [l], 1_000 + i, true)))
       // batches of at most 64 calls (the first run of the batch script may need its EVAL after NOSCRIPT)
@@ -235,8 +225,8 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
 
     it('calls of different policies go in separate runs (their keys are in different Cluster slots)', async () => {
       const redis = new Redis(server.url)
-      const runs: { name: string; keys: number }[] = []
-      const store = createRedisStore({ redis: counting(redis, runs) as never, prefix: 'batch3' })
+      const runs: ScriptRun[] = []
+      const store = createRedisStore({ redis: scriptCounting(redis, runs) as never, prefix: 'batch3' })
       await Promise.all([store.hit('p1', [limit('r', 'k', 9)], 1_000, true), store.hit('p2', [limit('r', 'k', 9)], 1_000, true), store.hit('p1', [limit('r', 'k', 9)], 1_001, true)])
       expect(runs.filter(r => r.name === 'evalsha').map(r => r.keys).sort()).toEqual([2, 4])
       expect(await redis.zcard(redisKey('batch3', 'p1', limit('r', 'k', 9)))).toBe(2)
@@ -246,8 +236,8 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
 
     it('batch: false runs one script per call', async () => {
       const redis = new Redis(server.url)
-      const runs: { name: string; keys: number }[] = []
-      const store = createRedisStore({ redis: counting(redis, runs) as never, prefix: 'batch4', batch: false })
+      const runs: ScriptRun[] = []
+      const store = createRedisStore({ redis: scriptCounting(redis, runs) as never, prefix: 'batch4', batch: false })
       await Promise.all(Array.from({ length: 10 }, (_, i) => store.hit('p', [limit('cap', '', 50)], 1_000 + i, true)))
       expect(runs.filter(r => r.name === 'evalsha')).toHaveLength(10)
       redis.disconnect()

@@ -7,7 +7,7 @@ import { fork, type ChildProcess } from 'node:child_process'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createRedisSessionStore } from '../../src/sessions/redis.js'
-import { describeWithRedis, startRedis, type RedisProcess } from '../support/redis.js'
+import { describeWithRedis, scriptCounting, startRedis, type RedisProcess, type ScriptRun } from '../support/redis.js'
 
 let server: RedisProcess
 const workers: ChildProcess[] = []
@@ -40,19 +40,16 @@ describeWithRedis('the Redis session store across worker processes', () => {
 
   it('reads and adds labels by EVALSHA, with one EVAL after SCRIPT FLUSH', async () => {
     const redis = new Redis(server.url)
-    const sent: string[] = []
-    const client = {
-      eval: (...a: Parameters<Redis['eval']>) => (sent.push('eval'), redis.eval(...a)),
-      evalsha: (...a: Parameters<Redis['evalsha']>) => (sent.push('evalsha'), redis.evalsha(...a)),
-    }
+    const runs: ScriptRun[] = []
+    const client = scriptCounting(redis, runs)
     const store = createRedisSessionStore({ redis: client as never, prefix: 'sha' })
     await redis.script('FLUSH')
     expect(await store.add('s1', ['secret', 'pii'])).toEqual(['pii', 'secret'])
     // not yet on the server: EVALSHA answered NOSCRIPT without running, EVAL ran (and loaded) it
-    expect(sent).toEqual(['evalsha', 'eval'])
+    expect(runs.map(r => r.name)).toEqual(['evalsha', 'eval'])
     expect(await store.labels('s1')).toEqual(['pii', 'secret'])
     expect(await store.add('s1', ['secret'])).toEqual(['pii', 'secret'])
-    expect(sent.slice(2)).toEqual(['evalsha', 'evalsha'])
+    expect(runs.slice(2).map(r => r.name)).toEqual(['evalsha', 'evalsha'])
     redis.disconnect()
   })
 

@@ -19,3 +19,21 @@ export function fastFailClient(url: string): Redis {
   r.on('error', () => {})
   return r
 }
+
+/** One script run a store asked of its client: EVAL (with the script's text) or EVALSHA, and its key count. */
+export interface ScriptRun {
+  name: 'eval' | 'evalsha'
+  keys: number
+}
+
+/**
+ * The real client, seen through the part a store uses (`eval`, `evalsha`), with each script run it
+ * is asked for noted in `runs`, in order: whether a store sends text or digests, and how many calls
+ * one run carries. Every command still goes to the real server.
+ */
+export function scriptCounting(redis: Redis, runs: ScriptRun[]): { eval: Redis['eval']; evalsha: Redis['evalsha'] } {
+  return {
+    eval: ((...a: Parameters<Redis['eval']>) => (runs.push({ name: 'eval', keys: Number(a[1]) }), redis.eval(...a))) as Redis['eval'],
+    evalsha: ((...a: Parameters<Redis['evalsha']>) => (runs.push({ name: 'evalsha', keys: Number(a[1]) }), redis.evalsha(...a))) as Redis['evalsha'],
+  }
+}
