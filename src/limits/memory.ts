@@ -50,10 +50,12 @@ const DIGEST_CACHE_KEY_MAX = 256
 function digestCache(): (key: string) => string {
   const known = new Map<string, string>()
   return key => {
+    // a key too long to keep is never looked up either: a lookup hashes the whole string first
+    if (key.length > DIGEST_CACHE_KEY_MAX) return keyDigest(key)
     let d = known.get(key)
     if (d === undefined) {
       d = keyDigest(key)
-      if (known.size < DIGEST_CACHE_MAX && key.length <= DIGEST_CACHE_KEY_MAX) known.set(key, d)
+      if (known.size < DIGEST_CACHE_MAX) known.set(key, d)
     }
     return d
   }
