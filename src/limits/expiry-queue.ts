@@ -1,15 +1,20 @@
 /**
- * The memory store's expiry order: (expiry, id) entries taken out earliest first, so a sweep looks
- * only at keys whose time is up and never walks the whole map.
+ * The memory store's expiry order: (expiry, key digest) entries taken out earliest first, so a sweep
+ * looks only at keys whose time is up and never walks the whole table. Digests are kept as their four
+ * words in typed arrays, like the table's (`digest-table.ts`): no object per entry.
  *
  * Within one rule every window has the same length, so with a clock that moves forward entries
  * arrive in expiry order: a ring buffer takes them in O(1), in memory order (the cache-friendly
  * case at a million keys). An entry earlier than the last one (a clock that stepped back) goes to a
  * small binary heap instead, so the order stays exact whatever the clock does.
  */
+import type { Digest } from './digest-table.js'
+
 export class ExpiryQueue {
   private at = new Float64Array(1024)
-  private ids: (string | undefined)[] = new Array<string | undefined>(1024)
+  private ids = new Int32Array(1024 * 4)
+  /** what `pop` returns: valid until the next `pop` */
+  private readonly popped = new Int32Array(4)
   private head = 0
   private length = 0
   private last = -Infinity
@@ -24,7 +29,7 @@ export class ExpiryQueue {
     return Math.min(this.length === 0 ? Infinity : this.at[this.head]!, this.late.peek())
   }
 
-  push(expiry: number, id: string): void {
+  push(expiry: number, id: Digest): void {
     if (expiry < this.last) {
       this.late.push(expiry, id)
       return
@@ -33,27 +38,27 @@ export class ExpiryQueue {
     if (this.length === this.at.length) this.grow()
     const i = (this.head + this.length) % this.at.length
     this.at[i] = expiry
-    this.ids[i] = id
+    this.ids.set(id.subarray(0, 4), i * 4)
     this.length++
   }
 
-  /** Removes and returns the id with the earliest expiry (the queue must not be empty). */
-  pop(): string {
-    if (this.length === 0 || this.late.peek() < this.at[this.head]!) return this.late.pop()
-    const id = this.ids[this.head]!
-    this.ids[this.head] = undefined
+  /** Removes the entry with the earliest expiry and returns its digest, valid until the next `pop` (the queue must not be empty). */
+  pop(): Digest {
+    if (this.length === 0 || this.late.peek() < this.at[this.head]!) return this.late.pop(this.popped)
+    this.popped.set(this.ids.subarray(this.head * 4, this.head * 4 + 4))
     this.head = (this.head + 1) % this.at.length
     this.length--
-    return id
+    return this.popped
   }
 
   private grow(): void {
     const n = this.at.length
     const at = new Float64Array(n * 2)
-    const ids = new Array<string | undefined>(n * 2)
+    const ids = new Int32Array(n * 2 * 4)
     for (let k = 0; k < n; k++) {
-      at[k] = this.at[(this.head + k) % n]!
-      ids[k] = this.ids[(this.head + k) % n]
+      const from = (this.head + k) % n
+      at[k] = this.at[from]!
+      ids.set(this.ids.subarray(from * 4, from * 4 + 4), k * 4)
     }
     this.at = at
     this.ids = ids
@@ -61,10 +66,13 @@ export class ExpiryQueue {
   }
 }
 
-/** A binary min-heap of (expiry, id) in parallel arrays, for the entries that arrive out of order. */
+/**
+ * A binary min-heap of (expiry, digest) in parallel arrays, for the entries that arrive out of order.
+ * Each entry's digest is an `Int32Array` of its own: these are few (a clock that stepped back).
+ */
 class ExpiryHeap {
   private readonly at: number[] = []
-  private readonly ids: string[] = []
+  private readonly ids: Digest[] = []
 
   get size(): number {
     return this.at.length
@@ -75,7 +83,8 @@ class ExpiryHeap {
     return this.at.length === 0 ? Infinity : this.at[0]!
   }
 
-  push(expiry: number, id: string): void {
+  push(expiry: number, digest: Digest): void {
+    const id = digest.slice(0, 4)
     const { at, ids } = this
     let i = at.length
     at.push(expiry)
@@ -91,8 +100,8 @@ class ExpiryHeap {
     ids[i] = id
   }
 
-  /** Removes and returns the id with the earliest expiry (the heap must not be empty). */
-  pop(): string {
+  /** Removes the entry with the earliest expiry and copies its digest into `out` (the heap must not be empty). */
+  pop(out: Int32Array): Digest {
     const { at, ids } = this
     const top = ids[0]!
     const lastAt = at.pop()!
@@ -113,6 +122,7 @@ class ExpiryHeap {
       at[i] = lastAt
       ids[i] = lastId
     }
-    return top
+    out.set(top)
+    return out
   }
 }

@@ -17,6 +17,12 @@ export function keyDigest(key: string): string {
   return createHash('sha256').update(key, 'utf16le').digest('base64url').slice(0, 22)
 }
 
+/** The same 128 bits as `keyDigest`, as four 32-bit words (the memory store's table keeps words, not text). */
+export function keyDigestWords(key: string): Int32Array {
+  const bytes = createHash('sha256').update(key, 'utf16le').digest()
+  return Int32Array.of(bytes.readInt32LE(0), bytes.readInt32LE(4), bytes.readInt32LE(8), bytes.readInt32LE(12))
+}
+
 /**
  * Thrown by a store (instead of counting) when a call would add a key to a rule that already holds
  * `max` live keys. The guard decides such a call by the policy's fail mode, with this message in the

@@ -5,14 +5,16 @@
  * JavaScript turn, so concurrent guards in one process cannot interleave inside it.
  *
  * Keys are chosen by the model (`key: args.to`), so the store keeps a 128-bit digest of each key, not
- * the key; keeps each rule's keys in expiry order, so every call frees a few expired keys and none
- * walks the whole map; and holds at most `maxKeysPerRule` live keys per rule: a call that
- * would add one more throws `LimitKeysFullError`, which the guard decides by the fail mode.
+ * the key, in a flat table (`digest-table.ts`: a million keys cost what a thousand do per call); keeps
+ * each rule's keys in expiry order, so every call frees a few expired keys and none walks the whole
+ * table; and holds at most `maxKeysPerRule` live keys per rule: a call that would add one more throws
+ * `LimitKeysFullError`, which the guard decides by the fail mode.
  */
 import type { LimitStore, PendingLimit } from '../types.js'
 import { blocking } from './apply.js'
+import { DigestTable, type Digest } from './digest-table.js'
 import { ExpiryQueue } from './expiry-queue.js'
-import { checkMaxKeys, keyDigest, LimitKeysFullError } from './keys.js'
+import { checkMaxKeys, keyDigestWords, LimitKeysFullError } from './keys.js'
 
 export interface MemoryStoreOptions {
   /**
@@ -34,8 +36,8 @@ const SWEEP_STEP = 8
  */
 interface RuleKeys {
   perMs: number
-  /** a key with one allowed call in its window (every key of a `max: 1` rule) keeps a bare time: fewer objects for the GC to walk at a million keys */
-  logs: Map<string, number | number[]>
+  /** a key with one allowed call in its window (every key of a `max: 1` rule) keeps a bare time */
+  logs: DigestTable
   expiry: ExpiryQueue
 }
 
@@ -47,14 +49,14 @@ interface RuleKeys {
 const DIGEST_CACHE_MAX = 1024
 const DIGEST_CACHE_KEY_MAX = 256
 
-function digestCache(): (key: string) => string {
-  const known = new Map<string, string>()
+function digestCache(): (key: string) => Digest {
+  const known = new Map<string, Digest>()
   return key => {
     // a key too long to keep is never looked up either: a lookup hashes the whole string first
-    if (key.length > DIGEST_CACHE_KEY_MAX) return keyDigest(key)
+    if (key.length > DIGEST_CACHE_KEY_MAX) return keyDigestWords(key)
     let d = known.get(key)
     if (d === undefined) {
-      d = keyDigest(key)
+      d = keyDigestWords(key)
       if (known.size < DIGEST_CACHE_MAX) known.set(key, d)
     }
     return d
@@ -93,7 +95,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     const side = l.counter ? 'counter' : 'limit'
     let rule = pair[side]
     if (rule === undefined) {
-      rule = { perMs: l.perMs, logs: new Map(), expiry: new ExpiryQueue() }
+      rule = { perMs: l.perMs, logs: new DigestTable(), expiry: new ExpiryQueue() }
       pair[side] = rule
       all.push(rule)
     }
@@ -105,7 +107,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
       // plain loops into arrays sized once: the guard calls this for every decision with limits
       const n = limits.length
       const owners = new Array<RuleKeys>(n)
-      const ids = new Array<string>(n)
+      const ids = new Array<Digest>(n)
       const logs = new Array<number[] | undefined>(n)
       const exceeded = new Array<boolean>(n)
       let blocked = false
