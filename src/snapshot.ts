@@ -62,9 +62,12 @@ function kindOf(v: object): string {
   return tag !== 'Object' && /^[A-Z][A-Za-z0-9]{0,30}$/.test(tag) ? `a ${tag}` : 'an object that is not plain data'
 }
 
+/** The root this module produced last: the guard's record snapshots it again right away, and this spares that check a WeakSet lookup. */
+let lastProduced: object | undefined
+
 /** True when `value` is a snapshot this module made (or a primitive, which is its own snapshot). */
 export function isSnapshot(value: unknown): boolean {
-  return value === null || (typeof value !== 'object' && typeof value !== 'function') || produced.has(value)
+  return value === null || (typeof value !== 'object' && typeof value !== 'function') || value === lastProduced || produced.has(value)
 }
 
 /** Copies `value` once into a frozen plain value, or says why it cannot. Never throws. */
@@ -125,7 +128,10 @@ export function snapshot(value: unknown): Snapshot {
   if (isSnapshot(value)) return { ok: true, value }
   try {
     const value2 = copyValue(value, { nodes: 0, open: [], path: [] })
-    if (value2 !== null && typeof value2 === 'object') produced.add(value2)
+    if (value2 !== null && typeof value2 === 'object') {
+      produced.add(value2)
+      lastProduced = value2
+    }
     return { ok: true, value: value2 }
   } catch (e) {
     if (e instanceof Unreadable) return { ok: false, reason: `unreadable arguments: ${e.message}` }
