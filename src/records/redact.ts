@@ -25,10 +25,10 @@ const TOKEN_PATTERNS: readonly RegExp[] = [
   /-----BEGIN [A-Z ]{0,40}PRIVATE KEY-----[A-Za-z0-9+/=\s]*(?:-----END [A-Z ]{0,40}PRIVATE KEY-----)?/g,
 ]
 // user:password@ in URLs: the userinfo is redacted, scheme and host kept
-const URL_USERINFO = /(?<![A-Za-z0-9+.-])([a-z][a-z0-9+.-]{0,20}:\/\/)[^\s:/@]{1,64}:[^\s/@]{1,128}@/gi
+export const URL_USERINFO: RegExp = /(?<![A-Za-z0-9+.-])([a-z][a-z0-9+.-]{0,20}:\/\/)[^\s:/@]{1,64}:[^\s/@]{1,128}@/gi
 // `name=value` / `"name": "value"` / `name: value` inside text (query strings, headers, env dumps):
 // the name is kept, the value redacted.
-const KEY_VALUE = /(?<![A-Za-z0-9_])((?:[A-Za-z0-9]{1,20}[-_])?(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|auth[-_]?token|id[-_]?token|token|secret|client[-_]?secret|secret[-_]?access[-_]?key|password|passwd|pwd|passphrase|private[-_]?key)["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)([^\s"'&,;}]{1,})/gi
+export const KEY_VALUE: RegExp = /(?<![A-Za-z0-9_])((?:[A-Za-z0-9]{1,20}[-_])?(?:api[-_]?key|apikey|access[-_]?token|refresh[-_]?token|auth[-_]?token|id[-_]?token|token|secret|client[-_]?secret|secret[-_]?access[-_]?key|password|passwd|pwd|passphrase|private[-_]?key)["']?[ \t]{0,4}[:=][ \t]{0,4}["']?)([^\s"'&,;}]{1,})/gi
 
 // Keys whose value is a credential, whatever it looks like (after camelCase/kebab-case → snake_case).
 const SECRET_KEY = /(?:^|_)(?:api_?key|apikey|token|access_?token|refresh_?token|id_?token|auth_?token|bearer_?token|secret|client_?secret|secret_?key|secret_?access_?key|access_?key|private_?key|password|passwd|pwd|passphrase|authorization|auth|credentials?|cookie|set_cookie|session_?id|session_?token)$/
@@ -49,15 +49,23 @@ export function isSecretKey(key: string): boolean {
 export const TOKEN_MIN = 14
 
 // all token patterns in one pass (each alternative keeps its own lookbehind, so the scan stays linear)
-const TOKENS = new RegExp(TOKEN_PATTERNS.map(r => `(?:${r.source})`).join('|'), 'g')
+export const TOKENS: RegExp = new RegExp(TOKEN_PATTERNS.map(r => `(?:${r.source})`).join('|'), 'g')
+
+/**
+ * Every name `KEY_VALUE` matches contains one of these (`api_key`, `token`, `secret`, `password`,
+ * `passwd`, `passphrase`, `pwd` ...), in any case: text without any of them takes no `KEY_VALUE` scan,
+ * the costliest of the three (test/runtime/records.test.ts holds the two to the same answers).
+ */
+const KEY_HINT = /key|token|secret|pass|pwd/i
 
 /** `text` with every credential-looking substring replaced by `[REDACTED]`. */
 export function redactText(text: string): string {
-  // no token pattern matches fewer than 14 characters (`gsk_` + 10, `Basic` + 1 + 8), and the other
-  // two need their `://` or `:`/`=`: most argument text takes none of the three scans
+  // no token pattern matches fewer than 14 characters (`gsk_` + 10, `Basic` + 1 + 8), userinfo needs
+  // `://` and `@`, a key-value pair `:` or `=` and a credential name: most argument text (a URL
+  // without userinfo, a message) takes none of the three scans
   let out = text.length < TOKEN_MIN ? text : text.replace(TOKENS, REDACTED)
-  if (out.includes('://')) out = out.replace(URL_USERINFO, `$1${REDACTED}@`)
-  if (out.includes(':') || out.includes('=')) out = out.replace(KEY_VALUE, (_m, name: string, value: string) => (value === REDACTED ? `${name}${value}` : `${name}${REDACTED}`))
+  if (out.includes('@') && out.includes('://')) out = out.replace(URL_USERINFO, `$1${REDACTED}@`)
+  if ((out.includes(':') || out.includes('=')) && KEY_HINT.test(out)) out = out.replace(KEY_VALUE, (_m, name: string, value: string) => (value === REDACTED ? `${name}${value}` : `${name}${REDACTED}`))
   return out
 }
 
