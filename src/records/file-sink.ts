@@ -1,6 +1,6 @@
 /** The durable decision log: an append-only JSON Lines file, buffered so a decision never waits for the disk. */
-import { appendFileSync, closeSync, fstatSync, openSync, readSync, statSync, truncateSync } from 'node:fs'
-import { appendFile, stat, truncate } from 'node:fs/promises'
+import { appendFileSync, closeSync, constants, fstatSync, openSync, readSync, statSync, truncateSync, writeSync } from 'node:fs'
+import { appendFile, open as openFile, stat, truncate } from 'node:fs/promises'
 import { resolve as resolvePath } from 'node:path'
 import { Chain, type DecisionRecord } from './chain.js'
 import { Checkpointer, isCheckpointLine, readCheckpoint } from './signing.js'
@@ -55,14 +55,35 @@ let exitHooked = false
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 let signalsHooked = false
 
-function fileSize(path: string): number | undefined {
+/** Open for writing at chosen offsets: created if missing, never truncated, and not `O_APPEND` (which ignores offsets). */
+const WRITE_AT = constants.O_WRONLY | constants.O_CREAT
+
+/** Writes all of `bytes` at `position` of the file. */
+async function writeAt(path: string, bytes: Buffer, position: number): Promise<void> {
+  const fh = await openFile(path, WRITE_AT)
   try {
-    return statSync(path).size
-  } catch {
-    return undefined
+    for (let done = 0; done < bytes.length; ) done += (await fh.write(bytes, done, bytes.length - done, position + done)).bytesWritten
+  } finally {
+    await fh.close()
   }
 }
 
+/** `writeAt`, synchronously (at process exit). */
+function writeAtSync(path: string, bytes: Buffer, position: number): void {
+  const fd = openSync(path, WRITE_AT)
+  try {
+    for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, position + done)
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/**
+ * Writes the buffer out. A regular file is written at the offset where our complete records end
+ * (`log.size`), not appended to: if the process exits while this write is still with the thread
+ * pool, the exit writes the same bytes at the same offset (plus the rest), so whichever of the two
+ * lands last, the file holds each record once, in order.
+ */
 async function writeOut(log: Log): Promise<void> {
   if (log.buffer.length === 0) {
     pending.delete(log)
@@ -71,14 +92,15 @@ async function writeOut(log: Log): Promise<void> {
   const chunk = log.buffer.join('')
   log.buffer = []
   log.inflight = chunk
-  const bytes = Buffer.byteLength(chunk)
+  const bytes = Buffer.from(chunk)
   try {
-    await appendFile(log.path, chunk)
+    if (log.size === undefined) await appendFile(log.path, bytes)
+    else await writeAt(log.path, bytes, log.size)
   } catch (e) {
-    // a partial append would leave a torn line in the middle of the log: cut it before the retry
+    // a partial write would leave a torn line after our records: cut it before the retry
     if (log.size !== undefined) {
       const now = await stat(log.path).then(s => s.size, () => undefined)
-      if (now !== undefined && now > log.size && now < log.size + bytes) await truncate(log.path, log.size).catch(() => {})
+      if (now !== undefined && now > log.size && now < log.size + bytes.length) await truncate(log.path, log.size).catch(() => {})
     }
     log.buffer.unshift(chunk)
     log.failing = true
@@ -87,7 +109,7 @@ async function writeOut(log: Log): Promise<void> {
     log.inflight = undefined
   }
   log.failing = false
-  if (log.size !== undefined) log.size += bytes
+  if (log.size !== undefined) log.size += bytes.length
   if (log.buffer.length === 0) pending.delete(log)
 }
 
@@ -114,22 +136,17 @@ function drain(log: Log, closing = false): Promise<void> {
   return p
 }
 
-/** At `process.exit()` or the end of the event loop: no more async work, write synchronously. */
+/**
+ * At `process.exit()` or the end of the event loop: no more async work, write synchronously. A write
+ * still in flight is written again, at its own offset: the thread pool may finish it before or after
+ * this one, or never, and the bytes there are the same either way.
+ */
 function writeOutSync(log: Log): void {
-  let text = log.buffer.join('')
-  if (log.inflight !== undefined) {
-    // an async append was cut short by the exit: find out how much of it reached the file
-    const now = log.size === undefined ? undefined : fileSize(log.path)
-    const bytes = Buffer.byteLength(log.inflight)
-    if (now === undefined || now <= (log.size ?? 0)) text = log.inflight + text
-    else if (log.size !== undefined && now < log.size + bytes) {
-      truncateSync(log.path, log.size)
-      text = log.inflight + text
-    }
-  }
+  const text = (log.inflight ?? '') + log.buffer.join('')
   if (text === '') return
   try {
-    appendFileSync(log.path, text)
+    if (log.size === undefined) appendFileSync(log.path, text)
+    else writeAtSync(log.path, Buffer.from(text), log.size)
     log.buffer = []
     pending.delete(log)
   } catch (e) {

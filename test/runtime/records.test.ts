@@ -2,6 +2,7 @@
  * Decision records: redaction, the hash chain, the buffered file sink (a decision never waits for the
  * disk; flush/close/exit/signals write the tail; a crash loses at most the unflushed tail) and export.
  */
+import fc from 'fast-check'
 import { spawn, execFileSync } from 'node:child_process'
 import { appendFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -9,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGuard } from '../../src/guard.js'
 import { Chain, createFileSink, createMemorySink, exportLog, looksSecret, redact, REDACTED, verifyLog, type UnsignedRecord } from '../../src/records/index.js'
+import { KEY_VALUE, redactText, TOKENS as TOKEN_SCAN, URL_USERINFO } from '../../src/records/redact.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { compileModule, TMP } from '../support/compiled.js'
 import { shipped } from '../support/policies.js'
@@ -65,6 +67,19 @@ describe('redaction', () => {
     const plain = { max_tokens: 256, token_count: 3, author: 'ana', key: 'reports/2026.csv', description: 'Basic functionality; Bearer of good news', slug: 'sk-learn-tips', to: '+15550100', url: 'https://api.stripe.invalid/v1/charges', empty_password: '' }
     expect(redact(plain)).toEqual({ ...plain, empty_password: '' })
     for (const s of ['tokenizer', 'password reset link sent', 'AKIA', 'the basic plan', 'gsk_']) expect(looksSecret(s), s).toBe(false)
+  })
+
+  it('the pre-checks that skip scans never change what is redacted: the three scans run unconditionally agree (property)', () => {
+    const unconditional = (text: string): string =>
+      text
+        .replace(TOKEN_SCAN, REDACTED)
+        .replace(URL_USERINFO, `$1${REDACTED}@`)
+        .replace(KEY_VALUE, (_m: string, name: string, value: string) => (value === REDACTED ? `${name}${value}` : `${name}${REDACTED}`))
+    const parts = ['https://', 'ftp://', 'user', ':', 'p4ss', '@', 'host', '/x', '?', '&', '=', 'api_key', 'API-KEY', 'Token', 'secret', 'PASSWD', 'pwd', 'passphrase', 'auth_token', 'Bearer ', ' ', '"', "'", 'x', 'sk-', 'abcdefghijklmnopqrstu', '\n']
+    fc.assert(fc.property(fc.array(fc.constantFrom(...parts), { maxLength: 24 }), ps => {
+      const text = ps.join('')
+      expect(redactText(text)).toBe(unconditional(text))
+    }), { numRuns: 3000 })
   })
 
   it('applies nested policy `redact:` paths (dotted, `*`, `[n]`) and guard-level paths to the record', async () => {
@@ -240,13 +255,22 @@ describe('the file sink at process end (real child processes)', () => {
       import { compileModule } from ${JSON.stringify(join(repo, 'test/support/compiled.ts'))}
       const [mode, log] = process.argv.slice(2)
       const { module } = await compileModule(readFileSync(${JSON.stringify(join(repo, 'policies/groq-tools.policy.yaml'))}, 'utf8'), 'groq-tools.policy.yaml')
-      const guard = createGuard(module, { sink: createFileSink(log, { flushMs: 60_000 }) })
+      const guard = createGuard(module, { sink: createFileSink(log, { flushMs: 60_000, maxBuffered: 100_000 }) })
       const call = (i) => guard('fetch_external_api', { url: 'https://evil.invalid/' + i })
       if (mode === 'kill') {
         for (let i = 0; i < 3; i++) await call(i)
         await guard.flush()
         for (let i = 3; i < 5; i++) await call(i)
         process.kill(process.pid, 'SIGKILL')
+      }
+      if (mode === 'exit-in-flight') {
+        // 3 records on disk, then 2,000 whose write has started (not finished) when the process exits
+        for (let i = 0; i < 3; i++) await call(i)
+        await guard.flush()
+        for (let i = 3; i < 2003; i++) await call(i)
+        void guard.flush()
+        queueMicrotask(() => queueMicrotask(() => process.exit(0)))
+        await new Promise(() => {})
       }
       if (mode === 'sigterm-app') process.on('SIGTERM', () => setTimeout(() => process.exit(0), 100))
       for (let i = 0; i < 3; i++) await call(i)
@@ -260,6 +284,12 @@ describe('the file sink at process end (real child processes)', () => {
       child.on('exit', (status, signal) => resolve({ status, signal, stderr }))
     })
   }
+
+  it('process.exit() while a write is in flight leaves each record once, in order', async () => {
+    const file = join(tmp(), 'in-flight.jsonl')
+    expect(await run('exit-in-flight', file)).toMatchObject({ status: 0, stderr: '' })
+    expect(verifyLog(readFileSync(file, 'utf8'))).toMatchObject({ ok: true, count: 2003 })
+  }, 60_000)
 
   it('process.exit(), SIGTERM (alone or beside the app\'s handler) and a dry event loop write the buffered tail; SIGKILL loses only the unflushed tail', async () => {
     const dir = tmp()
