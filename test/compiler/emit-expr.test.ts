@@ -4,6 +4,7 @@
  * forms the differential generator does not draw.
  */
 import { describe, expect, it } from 'vitest'
+import { SWITCH_MAX_TOOLS } from '../../compiler/emit/index.js'
 import { compile } from '../../compiler/index.js'
 import { importCode } from '../support/compiled.js'
 
@@ -40,4 +41,67 @@ describe('loose equality', () => {
     expect(m.evaluate('t', { s: 'b', z: 0, w: 0 }).rule).toBe('null-left-not')
     expect(m.evaluate('t', { s: 'b', z: 0 }).decision).toBe('allow')
   })
+})
+
+describe('dispatch on the tool name', () => {
+  it('past SWITCH_MAX_TOOLS tools, a map from name to function: each tool its own rules, anything else unknown', async () => {
+    const n = SWITCH_MAX_TOOLS + 8
+    const tools = `unknown_tools: review\ntools:\n${Array.from({ length: n }, (_, i) => `  t${i}: {}\n`).join('')}`
+    const rules = Array.from({ length: n }, (_, i) => `  - { id: r${i}, tool: t${i}, action: deny, when: "args.x === ${i}" }\n`).join('')
+    const out = compile(`${tools}rules:\n${rules}`, { filename: 'many.policy.yaml' })
+    expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
+    expect(out.code).toContain('const TOOLS = new Map([')
+    const m = (await importCode(out.code)) as unknown as Module
+    for (const i of [0, 17, n - 1]) {
+      expect(m.evaluate(`t${i}`, { x: i }).rule).toBe(`r${i}`)
+      expect(m.evaluate(`t${i}`, { x: i + 1 }).decision).toBe('allow')
+    }
+    for (const tool of ['t', `t${n}`, 'toString', '__proto__', 'constructor', 0, null, ['t0']]) {
+      const d = m.evaluate(tool as string, { x: 0 })
+      expect(d.decision, String(tool)).toBe('review')
+      expect(d.rule, String(tool)).toBeUndefined()
+    }
+  })
+  it('up to SWITCH_MAX_TOOLS tools, a switch', () => {
+    const out = compile('tools: { a: {}, b: {} }\n', { filename: 'few.policy.yaml' })
+    expect(out.code).toContain('switch (tool) {')
+    expect(out.code).not.toContain('new Map(')
+  })
+})
+
+describe('string methods and operators on an argument the schema proves a string', () => {
+  const TOOLS = 'tools:\n  t:\n    parameters: { type: object, properties: { s: { type: string }, t: { type: string } }, required: [s, t] }\n'
+  const cases: [string, string, string[], string[]][] = [
+    ['when', "args.s.startsWith('/etc')", ['/etc/x', '/etc'], ['/tmp/etc/x', '/et']],
+    ['when', "args.s.endsWith('.exe')", ['a.exe', '.exe'], ['a.exe.txt', 'exe']],
+    ['when', "args.s.includes('x')", ['axb', 'x'], ['ab', '']],
+    ['when', "args.s.toLowerCase() === 'admin'", ['ADMIN', 'Admin'], ['admin2', 'ADMIN ']],
+    ['when', "args.s.toUpperCase() === 'ROOT'", ['root', 'RooT'], ['roots']],
+    ['when', "args.s.trim() === 'x'", ['  x ', 'x'], ['x y', ' y ']],
+    ['when', 'args.s.match(/a+b/) !== null', ['xaab', 'ab'], ['xb', 'ba']],
+    ['when', "args.s.match(/a+b/)[0] === 'aab'", ['xaabz'], ['xabz']],
+    ['when', 'args.s.match(/a+b/)', ['ab'], ['b']],
+    ['when', '/^a/.test(args.s)', ['ab'], ['ba', '']],
+    ['when', 'args.s.endsWith(args.t)', ['ab|b'], ['ab|a']],
+    ['when', 'args.s.startsWith(args.t)', ['ab|a'], ['ab|b']],
+    ['when', 'args.s.includes(args.t)', ['abc|b'], ['abc|d']],
+    ['conditions', '{ field: args.s, operator: starts_with, value: /etc }', ['/etc/x'], ['/tmp/etc/x']],
+    ['conditions', '{ field: args.s, operator: ends_with, value: .exe }', ['a.exe'], ['a.exe.txt']],
+    ['conditions', '{ field: args.s, operator: contains, value: x }', ['axb'], ['ab']],
+    ['conditions', '{ field: args.s, operator: not_contains, value: x }', ['ab'], ['axb']],
+    ['conditions', "{ field: args.s, operator: matches, value: '^a+b$' }", ['aab'], ['aabc']],
+    ['conditions', '{ field: args.s, operator: not_ends_with, value: .exe }', ['a.txt'], ['a.exe']],
+  ]
+  for (const [dialect, cond, hits, misses] of cases) {
+    it(`${dialect}: ${cond}`, async () => {
+      const r = dialect === 'when' ? `  - id: r\n    tool: t\n    action: deny\n    when: ${JSON.stringify(cond)}\n` : `  - id: r\n    tool: t\n    action: deny\n    conditions: [ ${cond} ]\n`
+      const m = await load(r, TOOLS)
+      const call = (v: string): { s: string; t: string } => {
+        const [s, t = ''] = v.split('|')
+        return { s: s!, t }
+      }
+      for (const v of hits) expect(m.evaluate('t', call(v)), v).toMatchObject({ decision: 'deny', rule: 'r' })
+      for (const v of misses) expect(m.evaluate('t', call(v)), v).toMatchObject({ decision: 'allow', ruleIndex: -1 })
+    })
+  }
 })
