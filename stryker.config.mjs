@@ -18,7 +18,12 @@
 export default {
   packageManager: 'npm',
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutate.config.ts', related: true },
+  // `forks`: each mutant's run gets a process of its own. With the runner's default (`threads`) every
+  // run shares one process id, and `vetoc test` and `vetoc eval` import the emitted module from a
+  // file named by the policy digest and the process id (src/testing/run.ts, src/cli.ts): a later
+  // mutant's run got the module of an earlier run from Vite's cache of that path, so the mutant
+  // was never seen by those tests (an emitter mutant the coverage tests kill survived).
+  vitest: { configFile: 'vitest.mutate.config.ts', related: true, pool: 'forks' },
   // No TypeScript checker: vetoc builds with TypeScript 7 (the native compiler), which has no JS
   // compiler API. Stryker's sandbox step that rewrites `tsconfigFile` calls that API
   // (`ts.parseConfigFileTextToJson`) and crashes, and the checker's native preview needs a second
