@@ -69,8 +69,9 @@ describe('dispatch on the tool name', () => {
   })
 })
 
-describe('string methods and operators on an argument the schema proves a string', () => {
-  const TOOLS = 'tools:\n  t:\n    parameters: { type: object, properties: { s: { type: string }, t: { type: string } }, required: [s, t] }\n'
+describe('string methods and operators, on an argument the schema proves a string and through the helpers', () => {
+  const TYPED = 'tools:\n  t:\n    parameters: { type: object, properties: { s: { type: string }, t: { type: string } }, required: [s, t] }\n'
+  const UNTYPED = 'tools:\n  t: {}\n'
   const cases: [string, string, string[], string[]][] = [
     ['when', "args.s.startsWith('/etc')", ['/etc/x', '/etc'], ['/tmp/etc/x', '/et']],
     ['when', "args.s.endsWith('.exe')", ['a.exe', '.exe'], ['a.exe.txt', 'exe']],
@@ -92,8 +93,8 @@ describe('string methods and operators on an argument the schema proves a string
     ['conditions', "{ field: args.s, operator: matches, value: '^a+b$' }", ['aab'], ['aabc']],
     ['conditions', '{ field: args.s, operator: not_ends_with, value: .exe }', ['a.txt'], ['a.exe']],
   ]
-  for (const [dialect, cond, hits, misses] of cases) {
-    it(`${dialect}: ${cond}`, async () => {
+  for (const [dialect, cond, hits, misses] of cases) for (const TOOLS of [TYPED, UNTYPED]) {
+    it(`${dialect}: ${cond}${TOOLS === TYPED ? '' : ' (untyped)'}`, async () => {
       const r = dialect === 'when' ? `  - id: r\n    tool: t\n    action: deny\n    when: ${JSON.stringify(cond)}\n` : `  - id: r\n    tool: t\n    action: deny\n    conditions: [ ${cond} ]\n`
       const m = await load(r, TOOLS)
       const call = (v: string): { s: string; t: string } => {
