@@ -110,6 +110,7 @@ describe('trustedAjv', () => {
   it('only a leading "use strict" is dropped', () => {
     const src = 'const v0 = validate1;function validate1(){return "use strict";}'
     expect(text(trustedAjv(`"use strict";${src}`, {}) as ReturnType<typeof js>)).toBe(src)
+    expect(text(trustedAjv(src, {}) as ReturnType<typeof js>)).toBe(src)
   })
 })
 

@@ -72,31 +72,36 @@ describe('dispatch on the tool name', () => {
 describe('string methods and operators, on an argument the schema proves a string and through the helpers', () => {
   const TYPED = 'tools:\n  t:\n    parameters: { type: object, properties: { s: { type: string }, t: { type: string } }, required: [s, t] }\n'
   const UNTYPED = 'tools:\n  t: {}\n'
-  const cases: [string, string, string[], string[]][] = [
-    ['when', "args.s.startsWith('/etc')", ['/etc/x', '/etc'], ['/tmp/etc/x', '/et']],
-    ['when', "args.s.endsWith('.exe')", ['a.exe', '.exe'], ['a.exe.txt', 'exe']],
-    ['when', "args.s.includes('x')", ['axb', 'x'], ['ab', '']],
-    ['when', "args.s.toLowerCase() === 'admin'", ['ADMIN', 'Admin'], ['admin2', 'ADMIN ']],
-    ['when', "args.s.toUpperCase() === 'ROOT'", ['root', 'RooT'], ['roots']],
-    ['when', "args.s.trim() === 'x'", ['  x ', 'x'], ['x y', ' y ']],
-    ['when', 'args.s.match(/a+b/) !== null', ['xaab', 'ab'], ['xb', 'ba']],
-    ['when', "args.s.match(/a+b/)[0] === 'aab'", ['xaabz'], ['xabz']],
-    ['when', 'args.s.match(/a+b/)', ['ab'], ['b']],
-    ['when', '/^a/.test(args.s)', ['ab'], ['ba', '']],
-    ['when', 'args.s.endsWith(args.t)', ['ab|b'], ['ab|a']],
-    ['when', 'args.s.startsWith(args.t)', ['ab|a'], ['ab|b']],
-    ['when', 'args.s.includes(args.t)', ['abc|b'], ['abc|d']],
-    ['conditions', '{ field: args.s, operator: starts_with, value: /etc }', ['/etc/x'], ['/tmp/etc/x']],
-    ['conditions', '{ field: args.s, operator: ends_with, value: .exe }', ['a.exe'], ['a.exe.txt']],
-    ['conditions', '{ field: args.s, operator: contains, value: x }', ['axb'], ['ab']],
-    ['conditions', '{ field: args.s, operator: not_contains, value: x }', ['ab'], ['axb']],
-    ['conditions', "{ field: args.s, operator: matches, value: '^a+b$' }", ['aab'], ['aabc']],
-    ['conditions', '{ field: args.s, operator: not_ends_with, value: .exe }', ['a.txt'], ['a.exe']],
+  // dialect, condition, calls it holds for, calls it does not, the form a proved string gets, the form the helpers give
+  const cases: [string, string, string[], string[], string, string][] = [
+    ['when', "args.s.startsWith('/etc')", ['/etc/x', '/etc'], ['/tmp/etc/x', '/et'], 'strStarts.call(arg0', 'mStr('],
+    ['when', "args.s.endsWith('.exe')", ['a.exe', '.exe'], ['a.exe.txt', 'exe'], 'strEnds.call(arg0', 'mStr('],
+    ['when', "args.s.includes('x')", ['axb', 'x'], ['ab', ''], 'strIncludes.call(arg0', 'mIncludes('],
+    ['when', "args.s.toLowerCase() === 'admin'", ['ADMIN', 'Admin'], ['admin2', 'ADMIN '], 'strLower.call(arg0', 'mCase('],
+    ['when', "args.s.toUpperCase() === 'ROOT'", ['root', 'RooT'], ['roots'], 'strUpper.call(arg0', 'mCase('],
+    ['when', "args.s.trim() === 'x'", ['  x ', 'x'], ['x y', ' y '], 'strTrim.call(arg0', 'mCase('],
+    ['when', 'args.s.match(/^a+b/) !== null', ['aab', 'ab'], ['xab', 'ba'], 'reExec.call(re0, arg0', 'mMatch('],
+    ['when', "args.s.match(/^a+b/)[0] === 'aab'", ['aabz'], ['abz'], 'reExec.call(re0, arg0', 'mMatch('],
+    ['when', 'args.s.match(/^a+b/)', ['ab'], ['b'], 'reTest.call(re0, arg0', 'mFound('],
+    ['when', '/^a/.test(args.s)', ['ab'], ['ba', ''], 'reTest.call(re0, arg0', 'mTest('],
+    ['when', 'args.s.endsWith(args.t)', ['ab|b'], ['ab|a'], 'mStr(arg0', 'mStr('],
+    ['when', 'args.s.startsWith(args.t)', ['ab|a'], ['ab|b'], 'mStr(arg0', 'mStr('],
+    ['when', 'args.s.includes(args.t)', ['abc|b'], ['abc|d'], 'mIncludes(arg0', 'mIncludes('],
+    ['conditions', '{ field: args.s, operator: starts_with, value: /etc }', ['/etc/x'], ['/tmp/etc/x'], 'strStarts.call(arg0', 'opStarts('],
+    ['conditions', '{ field: args.s, operator: ends_with, value: .exe }', ['a.exe'], ['a.exe.txt'], 'strEnds.call(arg0', 'opEnds('],
+    ['conditions', '{ field: args.s, operator: contains, value: x }', ['axb'], ['ab'], 'strIncludes.call(arg0', 'opContains('],
+    ['conditions', '{ field: args.s, operator: not_contains, value: x }', ['ab'], ['axb'], '!strIncludes.call(arg0', 'opContains('],
+    ['conditions', "{ field: args.s, operator: matches, value: '^a+b$' }", ['aab'], ['aabc'], 'reTest.call(re0, arg0', 'opMatches('],
+    ['conditions', '{ field: args.s, operator: not_ends_with, value: .exe }', ['a.txt'], ['a.exe'], '!strEnds.call(arg0', 'opEnds('],
   ]
-  for (const [dialect, cond, hits, misses] of cases) for (const TOOLS of [TYPED, UNTYPED]) {
+  for (const [dialect, cond, hits, misses, direct, helper] of cases) for (const TOOLS of [TYPED, UNTYPED]) {
     it(`${dialect}: ${cond}${TOOLS === TYPED ? '' : ' (untyped)'}`, async () => {
       const r = dialect === 'when' ? `  - id: r\n    tool: t\n    action: deny\n    when: ${JSON.stringify(cond)}\n` : `  - id: r\n    tool: t\n    action: deny\n    conditions: [ ${cond} ]\n`
       const m = await load(r, TOOLS)
+      // the tool function calls the method itself on a proved string (the helper's type tests are
+      // not needed there), and the helper otherwise
+      const code = compile(`${TOOLS}rules:\n${r}`, { filename: 'expr.policy.yaml' }).code
+      expect(code.slice(code.indexOf('function tool0(')), cond).toContain(TOOLS === TYPED ? direct : helper)
       const call = (v: string): { s: string; t: string } => {
         const [s, t = ''] = v.split('|')
         return { s: s!, t }
