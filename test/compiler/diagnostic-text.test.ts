@@ -526,3 +526,18 @@ describe('params and defaults', () => {
     `)
   })
 })
+
+describe('numbers JSON cannot hold', () => {
+  it('`.inf`, `-.inf` and `.nan` are refused wherever they are written (they used to stop the emitter with an internal error)', () => {
+    const src = `params:\n  p: { type: number, default: .inf }\ntools:\n  t:\n    parameters: { type: object, properties: { k: { enum: [1, -.inf] } } }\nrules:\n  - { id: r, tool: t, action: deny, conditions: [ { field: args.x, operator: equals, value: .nan } ], metadata: { a: 1e999 } }\n`
+    expect(report(src)).toMatchInlineSnapshot(`
+      [
+        "error invalid-value «.inf» \`.inf\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+        "error invalid-value «-.inf» \`-.inf\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+        "error unknown-field «args.x» unknown field \`x\` in \`args\` | did you mean \`k\`?",
+        "error invalid-value «.nan» \`.nan\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+        "error invalid-value «1e999» \`1e999\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+      ]
+    `)
+  })
+})
