@@ -74,3 +74,43 @@ describe('a validator\'s fast check accepts only what Ajv accepts', () => {
     expect([v({ k: 'x' }), v({ k: { a: 1 } }), v({ k: 'y' }), v({ k: undefined }), v({})]).toEqual(['valid', 'valid', 'invalid', 'invalid', 'invalid'])
   })
 })
+
+describe('the .ts twin', () => {
+  it('runs as the module does, through its typed exports', async () => {
+    const { transformSync } = await import('esbuild')
+    const src = 'approval_ttl: 2m\ntools: { t: {} }\nrules:\n  - { id: r, tool: t, action: deny, when: "args.x === 1" }\n'
+    const out = compile(src, { filename: 'twin.policy.yaml', ts: true })
+    const js = transformSync(out.ts!, { loader: 'ts', format: 'esm' }).code
+    const twin = (await importCode(js)) as unknown as { evaluate: (t: string, a: unknown) => { rule?: string }; evaluateResult: (t: string, a: unknown, r: unknown) => unknown; policy: { approvalTtlMs: number } }
+    const plain = (await importCode(out.code)) as unknown as typeof twin
+    expect(twin.evaluate('t', { x: 1 }).rule).toBe('r')
+    expect(twin.evaluate('t', { x: 2 })).toEqual(plain.evaluate('t', { x: 2 }))
+    expect(twin.evaluateResult('t', {}, 'ok')).toEqual(plain.evaluateResult('t', {}, 'ok'))
+    expect(twin.policy).toEqual(plain.policy)
+    expect(twin.policy.approvalTtlMs).toBe(120_000)
+  })
+  it('a policy without approval_ttl gets 15 minutes', async () => {
+    const out = compile('tools: { t: {} }\n', { filename: 'ttl.policy.yaml' })
+    expect(((await importCode(out.code)) as unknown as { policy: { approvalTtlMs: number } }).policy.approvalTtlMs).toBe(15 * 60_000)
+  })
+})
+
+describe('arrays and nested quantifiers in `when`', () => {
+  it('an array of reads is built per call; an array of literals is one frozen constant', async () => {
+    const out = compile('tools: { t: {} }\nrules:\n  - { id: r, tool: t, action: deny, when: "[args.a, \'x\'].some(v => v === args.b) && [\'p\', [\'q\']].some(v => v === args.c)" }\n', { filename: 'arr.policy.yaml' })
+    expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
+    expect(out.code).toContain('Object.freeze(JSON.parse("[\\"p\\",[\\"q\\"]]"))')
+    const m = (await importCode(out.code)) as unknown as { evaluate: (t: string, a: unknown) => { decision: string } }
+    expect(m.evaluate('t', { a: 'z', b: 'z', c: 'p' }).decision).toBe('deny')
+    expect(m.evaluate('t', { a: 'y', b: 'x', c: 'p' }).decision).toBe('deny')
+    expect(m.evaluate('t', { a: 'y', b: 'z', c: 'p' }).decision).toBe('allow')
+    expect(m.evaluate('t', { a: 'z', b: 'z', c: 'q' }).decision).toBe('allow')
+  })
+  it('an inner quantifier body reads the outer element', async () => {
+    const out = compile('tools: { t: {} }\nrules:\n  - { id: r, tool: t, action: deny, when: "args.groups.some(g => g.members.some(m => m === g.owner))" }\n', { filename: 'nest.policy.yaml' })
+    expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
+    const m = (await importCode(out.code)) as unknown as { evaluate: (t: string, a: unknown) => { decision: string } }
+    expect(m.evaluate('t', { groups: [{ owner: 'a', members: ['b'] }, { owner: 'c', members: ['d', 'c'] }] }).decision).toBe('deny')
+    expect(m.evaluate('t', { groups: [{ owner: 'a', members: ['b'] }, { owner: 'c', members: ['a'] }] }).decision).toBe('allow')
+  })
+})
