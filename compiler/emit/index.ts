@@ -236,9 +236,11 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
       if (cx.b.coverage && e.op !== '??') return js`(${cx.b.coverage.wrap(e.left, expr(e.left, cx, bool))} ${op} ${cx.b.coverage.wrap(e.right, expr(e.right, cx, bool))})`
       return js`(${expr(e.left, cx, bool && e.op !== '??')} ${op} ${expr(e.right, cx, bool)})`
     }
+    // Stryker disable next-line BooleanLiteral: `bool` only picks a form of the same truthiness (a regex test for a match), and a test is read only for its truth
     case 'conditional': return js`(${expr(e.test, cx, true)} ? ${expr(e.then, cx, bool)} : ${expr(e.otherwise, cx, bool)})`
     case 'call': {
       let recv = expr(e.receiver, cx)
+      // Stryker disable next-line StringLiteral: `arg` is read only by methods that take an argument, and lowering gives those exactly one
       let arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
       // a polynomial regex runs only on strings within its bound (SPEC: regex_input_limit)
       if (e.method === 'match' && e.args[0]?.kind === 'regex') recv = bounded(recv, e.args[0])
@@ -287,6 +289,7 @@ function expr(e: Expr, cx: ToolCx, bool = false): Code {
       return cx.b.coverage ? cx.b.coverage.wrap(e, out) : out
     }
     case 'all': return e.items.length === 0 ? js`true` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` && `)})`
+    // Stryker disable next-line BooleanLiteral: each item is read through `!!`, so the truth-only form gives the same result
     case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${cx.b.coverage ? cx.b.coverage.wrap(i, expr(i, cx, true)) : expr(i, cx, true)}`), js` || `)})`
     case 'detect':
       cx.b.detectors[e.detector] = true
@@ -341,6 +344,7 @@ function stringOp(e: Extract<Expr, { kind: 'op' }>, v: Code, cx: ToolCx): Code |
 
 function numberOf(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isFinite(v) ? v : undefined
+  // Stryker disable next-line Regex,ConditionalExpression,LogicalOperator: lowering admits only numbers and JSON-number strings as a comparison's value (the same pattern, compiler/lower/conditions.ts), so every string that reaches here matches
   if (typeof v === 'string' && /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(v)) {
     const n = Number(v)
     return Number.isFinite(n) ? n : undefined
@@ -357,16 +361,23 @@ function usesN(e: Expr | null): boolean {
   switch (e.kind) {
     case 'op': return e.op.startsWith('greater') || e.op.startsWith('less') || usesN(e.subject)
     case 'lit': case 'regex': case 'root': case 'labels': return false
+    // Stryker disable all: an `op` (the only node whose code assigns `n`) stands only at a rule's root,
+    // under `all`/`any`, or in a quantifier's body (which declares its own `n`); what these kinds
+    // answer can at most add an unused `let n;`
     case 'array': return e.items.some(usesN)
     case 'member': return usesN(e.object) || (typeof e.key !== 'string' && usesN(e.key))
     case 'unary': return usesN(e.arg)
     case 'binary': case 'logical': return usesN(e.left) || usesN(e.right)
     case 'conditional': return usesN(e.test) || usesN(e.then) || usesN(e.otherwise)
     case 'call': return usesN(e.receiver) || e.args.some(usesN)
+    // Stryker restore all
     case 'all': case 'any': return e.items.some(usesN)
+    // Stryker disable next-line all: as for the kinds above
     case 'detect': return usesN(e.arg)
     // a quantifier's body runs in its own function, which declares its own `n`
+    // Stryker disable next-line all: as for the kinds above
     case 'quantifier': return usesN(e.array)
+    // Stryker disable next-line all: as for the kinds above
     case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': return children(e).some(usesN)
   }
 }
@@ -386,6 +397,7 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
   const parts: Code[] = []
   const cov = cx.b.coverage
   // a condition-dialect condition counts itself; any other whole condition is a point of its own
+  // Stryker disable next-line BooleanLiteral,StringLiteral: a rule's condition is read only for its truth, so the truth-only form (`true`) changes nothing; an `op` wrapped again is returned as it is (`CoveragePoints.wrap` knows its own point)
   if (rule.condition) parts.push(cov && rule.condition.kind !== 'op' ? cov.wrap(rule.condition, expr(rule.condition, cx, true)) : expr(rule.condition, cx, true))
   if (rule.outsideHours) {
     const h = rule.outsideHours

@@ -23,6 +23,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
   }
   const top = lw.entries(root, POLICY_KEYS, 'the policy')
   if (top === null) return { policy: null, diagnostics: lw.diagnostics }
+  refuseNonJsonNumbers(lw, root)
 
   const version = top.get('version')
   if (version) {
@@ -226,4 +227,18 @@ function valueHasType(v: JsonValue, t: ScalarType): boolean {
     case 'number[]': return Array.isArray(v) && v.every(x => typeof x === 'number')
     case 'unknown': return true
   }
+}
+
+/**
+ * Refuses a number JSON cannot hold (YAML's `.inf`, `-.inf`, `.nan`) anywhere in the policy: policy
+ * values are JSON values. The emitter has no literal for them (it stopped with an internal error),
+ * a list constant would carry them as `null` (its JSON text), and so would Ajv's validators.
+ */
+function refuseNonJsonNumbers(lw: Lowerer, node: YNode): void {
+  if (node.kind === 'scalar') {
+    if (typeof node.value === 'number' && !Number.isFinite(node.value)) lw.error('invalid-value', `\`${node.raw}\` is not a number a policy can hold`, node.span, 'policy values are JSON values: write a finite number')
+    return
+  }
+  if (node.kind === 'seq') for (const item of node.items) refuseNonJsonNumbers(lw, item)
+  else for (const e of node.entries) refuseNonJsonNumbers(lw, e.value)
 }

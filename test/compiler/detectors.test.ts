@@ -12,6 +12,7 @@ import { js, text } from '../../compiler/emit/code.js'
 import { detectorHelpers } from '../../compiler/emit/detectors.js'
 import { HELPERS } from '../../compiler/emit/runtime.js'
 import { looksSecret, redactText } from '../../src/records/redact.js'
+import { compile } from '../../compiler/index.js'
 import { compileModule, importCode } from '../support/compiled.js'
 import { expectDiagnostic } from '../support/diagnostics.js'
 
@@ -125,6 +126,29 @@ describe('redactDetected (for result rules that redact `secrets` or `pii`)', () 
     expect(m.redactDetected('4111 1111 1111 1111', m.DET_PII)).toBe('[REDACTED]')
     for (const s of SECRETS) expect(m.redactDetected(s, m.DET_SECRET), s).not.toBe(s)
     for (const s of SECRETS) expect(redactText(s), s).not.toBe(s)
+  })
+})
+
+describe('what the module carries', () => {
+  it('only the pattern lists and helpers it uses, one part a line', () => {
+    const secret = text(detectorHelpers({ secret: true, pii: false }))
+    expect(secret.startsWith('const DET_SECRET = Object.freeze([Object.freeze([new RegExp(')).toBe(true)
+    expect(secret).toContain(']);\nconst DET_MAX = ')
+    expect(secret).not.toContain('DET_PII')
+    // each entry is a frozen [regex with the g flag, check] pair; no check is the empty string
+    expect(secret).toMatch(/^const DET_SECRET = Object\.freeze\(\[Object\.freeze\(\[new RegExp\("(?:[^"\\]|\\.)*", "gi?"\), ""\]\), /)
+    expect(secret).not.toContain('redactString')
+    const pii = text(detectorHelpers({ secret: false, pii: true }))
+    expect(pii.startsWith('const DET_PII = Object.freeze([')).toBe(true)
+    expect(pii).not.toContain('DET_SECRET')
+    const none = text(detectorHelpers({ secret: false, pii: false }))
+    expect(none.startsWith('const DET_MAX = ')).toBe(true)
+    expect(none).not.toMatch(/DET_SECRET|DET_PII|redact/)
+    const redact = text(detectorHelpers({ secret: false, pii: false, redact: true }))
+    expect(redact).toContain('\n}\nfunction redactString(s, list) {')
+    // a policy without detectors carries none of them
+    const out = compile('tools: { t: {} }\nrules:\n  - { id: r, tool: t, action: deny, when: "args.x === 1" }\n', { filename: 'p.policy.yaml' })
+    expect(out.code).not.toMatch(/DET_|luhn|redactDetected/)
   })
 })
 

@@ -479,3 +479,65 @@ describe('condition values and their advice', () => {
     `)
   })
 })
+
+describe('method calls in `when`', () => {
+  const when = (w: string): string => rules(`  - { id: r, tool: t, action: deny, when: ${JSON.stringify(w)} }\n`)
+  it('arity, spread, optional calls, match without a regex, test on a non-regex', () => {
+    expect(['args.s.startsWith()', 'args.s.trim(1)', 'args.s.includes(...args.x)', 'args.f?.()', "args.s.match('a')", 'args.x.test(args.s)', "args.s['trim']()", 'env.X'].flatMap(w => report(when(w)).filter(l => !l.includes('untyped-tool')))).toMatchInlineSnapshot(`
+      [
+        "error expression-disallowed «args.s.startsWith()» \`startsWith\` takes 1 argument, got 0",
+        "error expression-disallowed «args.s.trim(1)» \`trim\` takes no arguments, got 1",
+        "error expression-disallowed «args.s.includes(...args.x)» spread arguments are not allowed",
+        "error expression-disallowed «args.f?.()» optional calls \`f?.()\` are not allowed in a \`when\` expression",
+        "error expression-disallowed «'a'» \`match\` takes a regex literal | write the pattern as \`/.../flags\`; regexes are compiled once, at module load",
+        "error expression-disallowed «args.x» \`test\` must be called on a regex literal | write \`/pattern/.test(args.x)\`",
+        "error expression-disallowed «args.s['trim']» calling this function is not allowed in a \`when\` expression | allowed methods: \`match\`, \`test\`, \`startsWith\`, \`endsWith\`, \`includes\`, \`toLowerCase\`, \`toUpperCase\`, \`trim\`, \`some\`, \`every\`; functions: \`url\`, \`isPrivateAddress\`, \`ipInRange\`, \`containsSecret\`, \`containsPii\`",
+        "error unknown-env «X» unknown build-time constant \`env.X\` | pass \`env\` to the compiler (plugin option \`env\`, or \`--env\` on the CLI)",
+      ]
+    `)
+  })
+  it('an unknown build-time constant with and without env', () => {
+    const src = when('env.STAGE === 1')
+    const line = (env?: Record<string, string>): string[] => analyze(src, { filename: 'p.policy.yaml', ...(env ? { env } : {}) }).diagnostics.filter(d => d.code === 'unknown-env').map(d => `${d.message} | ${d.help}`)
+    expect([...line(), ...line({}), ...line({ STAGES: 'x', OTHER: 'y' }), ...line({ A: 'x', B: 'y' })]).toMatchInlineSnapshot(`
+      [
+        "unknown build-time constant \`env.STAGE\` | pass \`env\` to the compiler (plugin option \`env\`, or \`--env\` on the CLI)",
+        "unknown build-time constant \`env.STAGE\` | known constants: none",
+        "unknown build-time constant \`env.STAGE\` | did you mean \`STAGES\`?",
+        "unknown build-time constant \`env.STAGE\` | known constants: \`A\`, \`B\`",
+      ]
+    `)
+  })
+})
+
+describe('params and defaults', () => {
+  it('a default that is not of the param type, for every type; warn and log cannot be the default', () => {
+    const src = `default: warn\nparams:\n  a: { type: "string[]", default: [1] }\n  b: { type: "number[]", default: ["1"] }\n  c: { type: unknown, default: { x: 1 } }\n  d: { type: "string[]", default: [a, b] }\n  e: { type: "number[]", default: [1, 2] }\n  f: { type: string, default: 1 }\n  g: { type: "string[]", default: a }\n  h: { type: "number[]", default: 1 }\n${TOOLS}rules: []\n`
+    expect(report(src)).toMatchInlineSnapshot(`
+      [
+        "error invalid-value «warn» \`warn\` cannot be a default | use \`allow\`, \`review\` or \`deny\`",
+        "error type-mismatch «[1]» the default of param \`a\` is not a string[]",
+        "error type-mismatch «["1"]» the default of param \`b\` is not a number[]",
+        "error type-mismatch «1» the default of param \`f\` is not a string",
+        "error type-mismatch «a» the default of param \`g\` is not a string[]",
+        "error type-mismatch «1» the default of param \`h\` is not a number[]",
+        "warning untyped-tool «t» tool \`t\` has no parameter schema: its arguments are neither type-checked nor validated | declare it under \`tools:\` with \`parameters:\` (a JSON Schema)",
+      ]
+    `)
+  })
+})
+
+describe('numbers JSON cannot hold', () => {
+  it('`.inf`, `-.inf` and `.nan` are refused wherever they are written (they used to stop the emitter with an internal error)', () => {
+    const src = `params:\n  p: { type: number, default: .inf }\ntools:\n  t:\n    parameters: { type: object, properties: { k: { enum: [1, -.inf] } } }\nrules:\n  - { id: r, tool: t, action: deny, conditions: [ { field: args.x, operator: equals, value: .nan } ], metadata: { a: 1e999 } }\n`
+    expect(report(src)).toMatchInlineSnapshot(`
+      [
+        "error invalid-value «.inf» \`.inf\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+        "error invalid-value «-.inf» \`-.inf\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+        "error unknown-field «args.x» unknown field \`x\` in \`args\` | did you mean \`k\`?",
+        "error invalid-value «.nan» \`.nan\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+        "error invalid-value «1e999» \`1e999\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+      ]
+    `)
+  })
+})

@@ -184,6 +184,14 @@ describe('the instrumented build', () => {
     expect(m.coverage.rules).toEqual([0, 0, 0, 0])
     expect(m.coverage.hits).toHaveLength(m.coverage.points.length * 2)
   })
+  it('the operands of `??` are no points (it tests its left side for null, not for truth), those of && and || are', async () => {
+    const src = 'tools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    action: deny\n    when: "(args.a ?? args.b) === 1 || args.c === 2"\n'
+    const out = compile(src, { filename: 'c.policy.yaml', coverage: true })
+    const m = (await importCode(out.code)) as unknown as { evaluate: (t: string, a: unknown) => { decision: string }; coverage: { points: { start: number; end: number }[] } }
+    expect(m.evaluate('t', { b: 1 }).decision).toBe('deny')
+    expect(m.evaluate('t', { a: 0, b: 1 }).decision).toBe('allow')
+    expect(m.coverage.points.map(p => src.slice(p.start, p.end))).toEqual(['(args.a ?? args.b) === 1', 'args.c === 2', '(args.a ?? args.b) === 1 || args.c === 2'])
+  })
   it('one condition reached from two tools is one point', async () => {
     const src = 'tools:\n  a: {}\n  b: {}\nrules:\n  - id: r\n    tools: [a, b]\n    action: deny\n    conditions: [ { field: args.x, operator: exists } ]\n'
     const out = compile(src, { filename: 'c.policy.yaml', coverage: true })

@@ -91,6 +91,21 @@ describe('polynomial regexes run behind an input bound', () => {
     expect(module.evaluate('shell', { cmd: 'x', other: 'y'.repeat(51) }).reason).toMatch(/longer than the 50 characters regex `\/chmod/)
   })
 
+  it('the bound holds where the argument is a schema-proved string (the forms that call the regex directly)', async () => {
+    const tools = 'regex_input_limit: 50\ntools:\n  shell:\n    parameters: { type: object, properties: { cmd: { type: string } }, required: [cmd] }\nrules:\n'
+    for (const r of [
+      '  - id: a\n    tool: shell\n    action: deny\n    when: "/chmod\\\\s+.*777/.test(args.cmd)"\n',
+      '  - id: a\n    tool: shell\n    action: deny\n    when: "args.cmd.match(/chmod\\\\s+.*777/) != null"\n',
+      '  - id: a\n    tool: shell\n    action: deny\n    when: "args.cmd.match(/chmod\\\\s+.*777/)"\n',
+      "  - id: a\n    tool: shell\n    action: deny\n    conditions: [ { field: args.cmd, operator: matches, value: 'chmod\\s+.*777' } ]\n",
+    ]) {
+      const { module } = await compileModule(tools + r)
+      expect(module.evaluate('shell', { cmd: 'chmod  777' }).rule, r).toBe('a')
+      expect(module.evaluate('shell', { cmd: 'chmod 644' }).decision, r).toBe('allow')
+      expect(module.evaluate('shell', { cmd: `chmod ${'7'.repeat(60)}` }).reason, r).toMatch(/^evaluation error: the input \(66 characters\) is longer than the 50 characters regex `\/chmod\\s\+\.\*777\/`/)
+    }
+  })
+
   it('higher degrees get a smaller bound: limit^(2/d)', () => {
     expect(boundFor(4096, 2)).toBe(4096)
     expect(boundFor(4096, 3)).toBe(256)

@@ -55,3 +55,12 @@ describe('visibleTools', () => {
     expect(await visible(rule, '', { role: 'xy' })).toEqual(['a', 'b'])
   })
 })
+
+describe('visibleTools under a deny default', () => {
+  it('a tool is listed when any of its static allow rules holds, and not when none does', async () => {
+    const rules = `  - { id: x, tool: a, action: allow, when: "context?.role == 'x'" }\n  - { id: y, tool: a, action: allow, when: "context?.role == 'y'" }\n  - { id: z, tool: b, action: allow, when: "args.k == 1" }\n`
+    expect(await visible(rules, 'default: deny\n', { role: 'y' })).toEqual(['a', 'b'])
+    expect(await visible(rules, 'default: deny\n', { role: 'x' })).toEqual(['a', 'b'])
+    expect(await visible(rules, 'default: deny\n', { role: 'w' })).toEqual(['b'])
+  })
+})

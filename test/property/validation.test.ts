@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest'
 import Ajv from 'ajv'
 import { compile } from '../../compiler/index.js'
 import { importCode } from '../support/compiled.js'
+import { scaledRuns } from '../support/runs.js'
 
 const SCHEMA = `tools:
   t:
@@ -128,12 +129,12 @@ describe('a type-checked policy never throws on schema-valid arguments', () => {
           expect(d.reason ?? '', `${whens.join(' | ')} on ${JSON.stringify(args)}`).not.toMatch(/^(evaluation error|invalid arguments|malformed)/)
         }
       }),
-      { seed: 20261125, numRuns: 500 },
+      { seed: 20261125, numRuns: scaledRuns(500) },
     )
     if (process.env['VETOC_PBT_STATS']) console.log({ accepted, rejected })
     // the grammar must exercise both sides of the checker, or this test proves nothing
-    expect(accepted).toBeGreaterThan(100)
-    expect(rejected).toBeGreaterThan(100)
+    expect(accepted).toBeGreaterThan(scaledRuns(100))
+    expect(rejected).toBeGreaterThan(scaledRuns(100))
   })
 })
 
@@ -161,7 +162,7 @@ describe('validation reasons name the argument (spoilers)', () => {
         expect(d.reason, spoiler.name).toMatch(/^invalid arguments for `t`: /)
         expect(d.reason, spoiler.name).toMatch(spoiler.reason)
       }),
-      { seed: 7, numRuns: 300 },
+      { seed: 7, numRuns: scaledRuns(300) },
     )
   })
 })
@@ -197,7 +198,7 @@ describe('the fast argument check never disagrees with Ajv', () => {
           expect(d.decision === 'allow', `${JSON.stringify(schema)} on ${String(JSON.stringify(args))}`).toBe(ajv(args))
         }
       }),
-      { seed: 11, numRuns: 150 },
+      { seed: 11, numRuns: scaledRuns(150) },
     )
   })
 })

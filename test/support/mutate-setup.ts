@@ -8,3 +8,5 @@ import fc from 'fast-check'
 
 fc.configureGlobal({ endOnFailure: true })
 process.env['VETOC_PROPERTY_RUNS'] ??= '100'
+// the checker-soundness and validation property tests (test/property/validation.test.ts) run 30%
+process.env['VETOC_PROPERTY_SCALE'] ??= '0.3'
