@@ -14,13 +14,18 @@ export const DEFAULT_MAX_KEYS_PER_RULE = 100_000
  * out of reach (about 2^64 work), so two keys share a counter only if they are the same string.
  */
 export function keyDigest(key: string): string {
-  return createHash('sha256').update(key, 'utf16le').digest('base64url').slice(0, 22)
+  return keyHash(key).toString('base64url').slice(0, 22)
 }
 
-/** The same 128 bits as `keyDigest`, as four 32-bit words (the memory store's table keeps words, not text). */
+/** The first 128 bits of `keyDigest`'s hash, as four 32-bit words (the memory store's table keeps words, not text). */
 export function keyDigestWords(key: string): Int32Array {
-  const bytes = createHash('sha256').update(key, 'utf16le').digest()
+  const bytes = keyHash(key)
   return Int32Array.of(bytes.readInt32LE(0), bytes.readInt32LE(4), bytes.readInt32LE(8), bytes.readInt32LE(12))
+}
+
+/** SHA-256 of the key's UTF-16 code units: what both digest forms are cut from. */
+function keyHash(key: string): Buffer {
+  return createHash('sha256').update(key, 'utf16le').digest()
 }
 
 /**
