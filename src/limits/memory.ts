@@ -88,17 +88,15 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
   const all: RuleKeys[] = []
   const find = (policy: string, l: PendingLimit): RuleKeys | undefined => byPolicy.get(policy)?.get(l.rule)?.[l.counter ? 'counter' : 'limit']
   const ruleOf = (policy: string, l: PendingLimit): RuleKeys => {
+    const known = find(policy, l)
+    if (known !== undefined) return known
     let rules = byPolicy.get(policy)
     if (rules === undefined) byPolicy.set(policy, (rules = new Map()))
     let pair = rules.get(l.rule)
     if (pair === undefined) rules.set(l.rule, (pair = {}))
-    const side = l.counter ? 'counter' : 'limit'
-    let rule = pair[side]
-    if (rule === undefined) {
-      rule = { perMs: l.perMs, logs: new DigestTable(), expiry: new ExpiryQueue() }
-      pair[side] = rule
-      all.push(rule)
-    }
+    const rule: RuleKeys = { perMs: l.perMs, logs: new DigestTable(), expiry: new ExpiryQueue() }
+    pair[l.counter ? 'counter' : 'limit'] = rule
+    all.push(rule)
     return rule
   }
   const digest = digestCache()
