@@ -41,28 +41,37 @@ export class DigestTable {
   /** slot → the times of a key with more than one allowed call in its window */
   private many = new Map<number, number[]>()
 
-  /** The slot holding `d`, or -1. */
-  private find(d: Digest): number {
+  /**
+   * One walk along `d`'s probe path: the slot holding `d`, or, when `d` is not held, `-1 - slot` for
+   * the slot an insert of `d` takes (the first deleted slot on the path, else the empty slot that
+   * ended it).
+   */
+  private probe(d: Digest): number {
     const mask = this.capacity - 1
     const words = this.words
+    let free = -1
     for (let slot = d[0]! & mask; ; slot = (slot + 1) & mask) {
       const at = slot * 4
       if (words[at] === d[0] && words[at + 1] === d[1] && words[at + 2] === d[2] && words[at + 3] === d[3]) return slot
-      if (isEmpty(words, at)) return -1
+      if (isEmpty(words, at)) return -1 - (free >= 0 ? free : slot)
+      if (free < 0 && isDeleted(words, at)) free = slot
     }
   }
 
   get(d: Digest): number | number[] | undefined {
-    const slot = this.find(d)
+    const slot = this.probe(d)
     if (slot < 0) return undefined
     return this.many.get(slot) ?? this.single[slot]!
   }
 
   set(d: Digest, value: number | number[]): void {
-    let slot = this.find(d)
+    let slot = this.probe(d)
     if (slot < 0) {
-      if ((this.size + this.deleted + 1) > this.capacity * MAX_LOAD) this.resize()
-      slot = this.freeSlot(d)
+      if ((this.size + this.deleted + 1) > this.capacity * MAX_LOAD) {
+        this.resize()
+        slot = this.probe(d)
+      }
+      slot = -1 - slot
       const at = slot * 4
       if (isDeleted(this.words, at)) this.deleted--
       this.words.set(d.subarray(0, 4), at)
@@ -75,21 +84,12 @@ export class DigestTable {
   }
 
   delete(d: Digest): void {
-    const slot = this.find(d)
+    const slot = this.probe(d)
     if (slot < 0) return
     this.words.fill(DELETED, slot * 4, slot * 4 + 4)
     this.many.delete(slot)
     this.size--
     this.deleted++
-  }
-
-  /** The first empty or deleted slot on `d`'s probe path (`d` is not in the table). */
-  private freeSlot(d: Digest): number {
-    const mask = this.capacity - 1
-    for (let slot = d[0]! & mask; ; slot = (slot + 1) & mask) {
-      const at = slot * 4
-      if (isEmpty(this.words, at) || isDeleted(this.words, at)) return slot
-    }
   }
 
   /** Rebuilds the table without its deleted slots, at a capacity where the keys fill at most a third. */
