@@ -16,7 +16,8 @@ import { createStreamSink } from '../src/records/index.js'
 import type { CompiledPolicy } from '../src/types.js'
 import { cpuPerCall, fmt, importPolicy, median, ROOT, round, savePart } from './part.js'
 
-const CALLS: { tool: string; args: Record<string, unknown> }[] = [
+/** The guard benches' workload (also bench/signing.ts): groq-tools calls, allow, allow, deny, allow. */
+export const CALLS: { tool: string; args: Record<string, unknown> }[] = [
   { tool: 'fetch_external_api', args: { url: 'https://api.stripe.invalid/v1/charges' } },
   { tool: 'send_sms', args: { to: '+15550100', body: 'hi' } },
   { tool: 'fetch_external_api', args: { url: 'https://evil.invalid/x' } },
@@ -44,13 +45,15 @@ export interface GuardPathResult {
 // alone in its 1-hour limit windows, so no limit bites and every allowed call is counted
 const NOON_NY = Date.parse('2026-01-05T17:00:00Z')
 const DAY = 86_400_000
-const dayClock = (): (() => number) => {
+export const dayClock = (): (() => number) => {
   let t = NOON_NY
   return () => (t += DAY)
 }
 
+/** A stream that takes every record and keeps nothing: sealing and serialising are paid, I/O is not. */
+export const discard = (): Writable => new Writable({ write: (_chunk, _enc, cb) => cb() })
+
 export async function measureGuardPath(groq: CompiledPolicy, log: (s: string) => void = s => void process.stdout.write(`${s}\n`)): Promise<GuardPathResult> {
-  const discard = (): Writable => new Writable({ write: (_chunk, _enc, cb) => cb() })
   const store = createGuard(groq, { clock: dayClock(), store: createMemoryStore() })
   const full = createGuard(groq, { clock: dayClock(), store: createMemoryStore(), sink: createStreamSink(discard()) })
   for (const [name, g] of [['store', store], ['store+record', full]] as [string, Guard][]) {

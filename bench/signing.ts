@@ -6,20 +6,14 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Writable } from 'node:stream'
 import { pathToFileURL } from 'node:url'
 import { createGuard, type Guard } from '../src/guard.js'
 import { createMemoryStore } from '../src/limits/memory.js'
 import { createStreamSink, generateSigningKeys } from '../src/records/index.js'
 import type { CompiledPolicy } from '../src/types.js'
+import { CALLS, dayClock, discard } from './guard-path.js'
 import { cpuPerCall, fmt, importPolicy, median, ROOT, round, savePart } from './part.js'
 
-const CALLS: { tool: string; args: Record<string, unknown> }[] = [
-  { tool: 'fetch_external_api', args: { url: 'https://api.stripe.invalid/v1/charges' } },
-  { tool: 'send_sms', args: { to: '+15550100', body: 'hi' } },
-  { tool: 'fetch_external_api', args: { url: 'https://evil.invalid/x' } },
-  { tool: 'send_sms', args: { to: '+15550111', body: 'yo' } },
-]
 const VARIANTS = ['unsigned', 'checkpoint every 256 records', 'signature on every record'] as const
 type Variant = (typeof VARIANTS)[number]
 const ROUNDS = 5
@@ -37,12 +31,10 @@ export interface SigningResult {
 
 export async function measureSigning(groq: CompiledPolicy, log: (s: string) => void = s => void process.stdout.write(`${s}\n`)): Promise<SigningResult> {
   const { privatePem } = generateSigningKeys()
-  const discard = (): Writable => new Writable({ write: (_chunk, _enc, cb) => cb() })
   // noon in New York and one day later on every call: business hours, and no limit ever bites
   const guardFor = (v: Variant): Guard => {
-    let t = Date.parse('2026-01-05T17:00:00Z')
     const sink = v === 'unsigned' ? createStreamSink(discard()) : createStreamSink(discard(), { signingKey: privatePem, checkpointEvery: v === 'signature on every record' ? 1 : 256 })
-    return createGuard(groq, { clock: () => (t += 86_400_000), store: createMemoryStore(), sink })
+    return createGuard(groq, { clock: dayClock(), store: createMemoryStore(), sink })
   }
   const guards = Object.fromEntries(VARIANTS.map(v => [v, guardFor(v)])) as Record<Variant, Guard>
   const rounds = Object.fromEntries(VARIANTS.map(v => [v, [] as number[]])) as Record<Variant, number[]>
