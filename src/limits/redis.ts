@@ -47,7 +47,7 @@ export interface RedisStoreOptions {
    * calls) go to Redis as one script run, applied one after the other in the order they were made, so
    * caps are exactly what separate runs would give. One round trip and one script call then serve many
    * decisions; a call waits at most until the end of the current turn for its batch to go out. If the
-   * batch's run fails, every call in it gets the failure (and the guard's fail mode); a run that
+   * batch's run fails, or any part of its reply is not one the script gives, every call in it gets the failure (and the guard's fail mode); a run that
    * stopped part way may have counted the calls before the failure, so a failure can spend budget
    * but never grant more. `false`: one script run per call. @default true
    */
@@ -173,11 +173,19 @@ interface Queued {
   reject: (e: unknown) => void
 }
 
-/** A call's verdicts from its part of a script's reply, or why that part is not one. */
-function verdicts(reply: unknown, limits: readonly PendingLimit[], maxKeys: number): boolean[] {
-  if (Array.isArray(reply) && reply[0] === 'full' && typeof reply[1] === 'number' && limits[reply[1] - 1]) throw new LimitKeysFullError(limits[reply[1] - 1]!.rule, maxKeys)
+/**
+ * A call's outcome from its part of a script's reply: its verdicts, or the key bound it hit. A part
+ * that is neither throws: the reply cannot be trusted.
+ */
+function outcome(reply: unknown, limits: readonly PendingLimit[], maxKeys: number): boolean[] | LimitKeysFullError {
+  if (Array.isArray(reply) && reply[0] === 'full' && typeof reply[1] === 'number' && limits[reply[1] - 1]) return new LimitKeysFullError(limits[reply[1] - 1]!.rule, maxKeys)
   if (!Array.isArray(reply) || reply.length !== limits.length) throw new Error('unexpected reply from the Redis limit script')
   return reply.map(v => Number(v) === 1)
+}
+
+function settle(q: Queued, result: boolean[] | LimitKeysFullError): void {
+  if (result instanceof LimitKeysFullError) q.reject(result)
+  else q.resolve(result)
 }
 
 export function createRedisStore(options: RedisStoreOptions): LimitStore {
@@ -197,7 +205,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
   const runOne = async (q: Queued): Promise<void> => {
     try {
       const reply = await runScript(redis, LIMIT_SCRIPT, q.call.keys.length, [...q.call.keys, q.now, q.consume ? '1' : '0', maxKeys, ...q.call.limitArgs])
-      q.resolve(verdicts(reply, q.limits, maxKeys))
+      settle(q, outcome(reply, q.limits, maxKeys))
     } catch (e) {
       q.reject(e)
     }
@@ -209,21 +217,17 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
       keys.push(...q.call.keys)
       args.push(q.now, q.consume ? '1' : '0', maxKeys, q.limits.length, ...q.call.limitArgs)
     }
-    let reply: unknown
+    let results: (boolean[] | LimitKeysFullError)[]
     try {
-      reply = await runScript(redis, LIMIT_BATCH_SCRIPT, keys.length, [...keys, ...args])
+      const reply = await runScript(redis, LIMIT_BATCH_SCRIPT, keys.length, [...keys, ...args])
       if (!Array.isArray(reply) || reply.length !== calls.length) throw new Error('unexpected reply from the Redis limit script')
+      // every part is read before any call is answered: one part that is not a reply discredits the whole
+      results = calls.map((q, i) => outcome(reply[i], q.limits, maxKeys))
     } catch (e) {
       for (const q of calls) q.reject(e)
       return
     }
-    calls.forEach((q, i) => {
-      try {
-        q.resolve(verdicts((reply as unknown[])[i], q.limits, maxKeys))
-      } catch (e) {
-        q.reject(e)
-      }
-    })
+    calls.forEach((q, i) => settle(q, results[i]!))
   }
   // calls waiting for the end of this turn, by policy (one policy's keys share a Cluster slot)
   const queued = new Map<string, Queued[]>()

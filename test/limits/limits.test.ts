@@ -234,6 +234,22 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
       redis.disconnect()
     })
 
+    it('a forged or garbled batch reply ends each call in the fail mode; none is allowed', async () => {
+      const replies: unknown[] = [
+        'OK', // not a list
+        [[0]], // one entry for two calls
+        [[0], 'x'], // one call's part is not a list
+        [['full', 7], [0]], // a key bound naming a limit the call does not have
+        [[0, 0], [0]], // more verdicts than the call has limits
+      ]
+      for (const forged of replies) {
+        const client = { eval: async () => forged, evalsha: async () => forged }
+        const guard = createGuard(caps, { store: createRedisStore({ redis: client }), clock: () => 9_000_000 })
+        const decisions = await Promise.all([guard('call_vendor', {}), guard('call_vendor', { n: 1 })])
+        for (const d of decisions) expect(d, JSON.stringify(forged)).toMatchObject({ decision: 'deny', reason: expect.stringMatching(/^limit store unavailable \(fail mode closed\): unexpected reply from the Redis limit script/) })
+      }
+    })
+
     it('batch: false runs one script per call', async () => {
       const redis = new Redis(server.url)
       const runs: ScriptRun[] = []
