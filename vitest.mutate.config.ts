@@ -4,6 +4,7 @@
  * SDKs and never see a mutant, so they are left out.
  */
 import { defineConfig } from 'vitest/config'
+import { FastFirstSequencer } from './test/support/fast-first-sequencer.js'
 
 export default defineConfig({
   test: {
@@ -33,6 +34,7 @@ export default defineConfig({
     // (5 s, bounds of the parser, which no compiler/emit or compiler/lower mutant changes, but every
     // one of those reran them since they compile).
     testNamePattern: /^(?!.*(pass the compiler regex checker|the file sink at process end|every 1 MB shape compiles or ends in a diagnostic|2,500 and 5,000 anchors))/,
+    sequence: { sequencer: FastFirstSequencer },
     testTimeout: 120_000,
     hookTimeout: 60_000,
   },
