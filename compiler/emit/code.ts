@@ -22,12 +22,12 @@ export function js(parts: TemplateStringsArray, ...args: Arg[]): Code {
 
 function render(a: Arg): string {
   if (a !== null && typeof a === 'object') return a[CODE]
-  if (a === undefined) return 'undefined'
   if (typeof a === 'number') {
     if (!Number.isFinite(a)) throw new Error('internal: non-finite literal')
     return Object.is(a, -0) ? '-0' : a < 0 ? `(${String(a)})` : String(a)
   }
   if (typeof a === 'string') return quote(a)
+  // null, the booleans and undefined: their words
   return String(a)
 }
 

@@ -99,6 +99,17 @@ describe('trustedAjv', () => {
     expect(trustedAjv('export default 1;', {})).toEqual({ unsupported: 'module syntax' })
     expect(trustedAjv('export const v0 = validate10; export const v1 = validate10;function validate10(){}', {})).not.toHaveProperty('unsupported')
   })
+  it('inlines helpers and keeps exports whatever their number (Ajv counts them per instance)', () => {
+    const src = `export const v12 = validate10;const func12 = require("ajv/dist/runtime/ucs2length").default;function validate10(data){return func12(data) < 3;}`
+    expect(text(trustedAjv(src, UCS2) as ReturnType<typeof js>)).toBe('const v12 = validate10;const func12 = function (s) { return s.length; };function validate10(data){return func12(data) < 3;}')
+  })
+  it('a word that appears only once string literals are dropped is not module syntax', () => {
+    const src = `const v0 = validate1;function validate1(d){return d === 'ex"' + '"port';}`
+    expect(text(trustedAjv(src, {}) as ReturnType<typeof js>)).toBe(src)
+  })
+  it('reads the validator as module code (strict): what only sloppy scripts allow is refused', () => {
+    expect(() => trustedAjv('const v0 = validate1;function validate1(d){with (d) return 010;}', {})).toThrow(SyntaxError)
+  })
   it('the words import and export inside a string are not module syntax', () => {
     const src = 'const v0 = validate1;function validate1(d){return d === "import \\" export";}'
     expect(text(trustedAjv(src, {}) as ReturnType<typeof js>)).toBe(src)
