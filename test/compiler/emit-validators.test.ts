@@ -1,0 +1,82 @@
+/**
+ * Argument validators (compiler/emit/validate.ts): the schema diagnostics the emitter gives, and the
+ * fast checks in front of Ajv, which may only accept what Ajv accepts (a schema outside their subset
+ * goes to Ajv alone). Each call here is one a wrong fast check or subset test would decide otherwise.
+ * Found by `npm run mutate`.
+ */
+import { describe, expect, it } from 'vitest'
+import { compile } from '../../compiler/index.js'
+import { importCode } from '../support/compiled.js'
+
+type Module = { evaluate: (tool: string, args: unknown) => { decision: string; reason?: string } }
+
+const errorsOf = (src: string): [string, string, string | undefined][] =>
+  compile(src, { filename: 'v.policy.yaml' }).diagnostics.filter(d => d.severity === 'error').map(d => [d.code, d.message, d.help])
+
+async function load(tools: string): Promise<Module> {
+  const out = compile(`tools:\n${tools}rules:\n  - { id: r, action: review, when: "true" }\n`, { filename: 'v.policy.yaml' })
+  expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
+  return importCode(out.code) as never
+}
+
+const verdict = (m: Module, tool: string, args: unknown): string => {
+  const d = m.evaluate(tool, args)
+  return d.reason?.startsWith('invalid arguments') ? 'invalid' : d.decision
+}
+
+describe('schema diagnostics', () => {
+  it('a schema with a `__proto__` key', () => {
+    expect(errorsOf('tools:\n  t:\n    parameters: { type: object, properties: { __proto__: { type: string } } }\n')).toEqual([
+      ['schema-unsupported', 'the schema of tool `t` uses the key `__proto__`', 'rename the property; `__proto__` cannot be a reliable argument name'],
+    ])
+  })
+  it('a schema its meta-schema refuses, as the only typed tool', () => {
+    expect(errorsOf('tools:\n  t:\n    parameters: { type: 5 }\n  u: {}\n')).toEqual([
+      ['schema-invalid', 'the schema of tool `t` is not a valid JSON Schema: schema is invalid: data/type must be equal to one of the allowed values, data/type must be array, data/type must match a schema in anyOf', undefined],
+    ])
+  })
+  it('a schema whose validator needs an Ajv helper the module cannot carry', () => {
+    expect(errorsOf('tools:\n  t:\n    parameters: { type: object, $async: true }\n  u:\n    parameters: { type: object }\n')).toEqual([
+      ['schema-unsupported', 'a tool schema needs validator support that compiled modules cannot carry (`ajv/dist/runtime/validation_error`)', 'remove the `format`/keyword that needs it, or validate that argument in a rule'],
+    ])
+  })
+})
+
+describe('what a fast check leaves to Ajv', () => {
+  it('`additionalProperties: false` (the fast check does not look for other keys)', async () => {
+    const m = await load('  t:\n    parameters: { type: object, properties: { a: { type: string } }, required: [a], additionalProperties: false }\n  u:\n    parameters: { type: object, properties: { a: { type: string } }, required: [a], additionalProperties: true }\n')
+    expect(verdict(m, 't', { a: 'x' })).toBe('review')
+    expect(verdict(m, 't', { a: 'x', b: 1 })).toBe('invalid')
+    expect(verdict(m, 'u', { a: 'x', b: 1 })).toBe('review')
+    expect(verdict(m, 'u', { b: 1 })).toBe('invalid')
+  })
+  it('a type list is not an enum of the type names', async () => {
+    const m = await load('  t:\n    parameters: { type: object, properties: { k: { type: [integer, boolean] } }, required: [k] }\n')
+    expect(verdict(m, 't', { k: 'integer' })).toBe('invalid')
+    expect(verdict(m, 't', { k: 2 })).toBe('review')
+    expect(verdict(m, 't', { k: true })).toBe('review')
+  })
+  it('an enum of scalars is compared member by member', () => {
+    const out = compile('tools:\n  t:\n    parameters: { type: object, properties: { k: { enum: [a, 2] } }, required: [k] }\n', { filename: 'v.policy.yaml' })
+    expect(out.code).toContain('(arg0 === "a" || arg0 === 2)')
+  })
+})
+
+describe('the fast check of a tool with `normalize:` (its own `vf` function)', () => {
+  const TOOLS = '  t:\n    normalize: { p: path }\n    parameters: { type: object, properties: { p: { type: string }, n: { type: integer }, o: {} }, required: [p, q] }\n  e:\n    normalize: { p: path }\n    parameters: { type: object }\n'
+  it('required keys with and without a type, optional keys with and without one', async () => {
+    const m = await load(TOOLS)
+    expect(verdict(m, 't', { p: '/a', q: null })).toBe('review')
+    expect(verdict(m, 't', { p: '/a', q: 1, n: 3, o: [] })).toBe('review')
+    expect(verdict(m, 't', { p: '/a', q: 1, n: 'x' })).toBe('invalid')
+    expect(verdict(m, 't', { p: '/a', q: 1, n: 1.5 })).toBe('invalid')
+    expect(verdict(m, 't', { p: '/a' })).toBe('invalid')
+    expect(verdict(m, 't', { p: 1, q: 1 })).toBe('invalid')
+    expect(verdict(m, 'e', {})).toBe('review')
+    expect(verdict(m, 'e', [])).toBe('deny')
+  })
+  it('a schema that asks nothing of any key accepts at once, without Ajv', () => {
+    const out = compile(`tools:\n${TOOLS}`, { filename: 'v.policy.yaml' })
+    expect(out.code).toMatch(/function vf1\(a\) \{ let v; return true; \}/)
+  })
+})
