@@ -11,7 +11,7 @@
  * tests mutants whose code or covering tests changed. `npm run mutate -- --force` retests everything.
  *
  * Equivalent mutants (changes no test can see because behaviour cannot change) are marked where they
- * live, with `// Stryker disable ...: <why>` (e.g. the evaluation-order `cost` in compiler/emit/index.ts).
+ * live, with `// Stryker disable ...: <why>` (e.g. the evaluation-order `cost` in compiler/emit/expr.ts).
  *
  * @type {import('@stryker-mutator/api/core').PartialStrykerOptions}
  */

@@ -1,5 +1,5 @@
 /**
- * The emitter's choice of code for each `when` expression form (compiler/emit/index.ts `expr`), each
+ * The emitter's choice of code for each `when` expression form (compiler/emit/expr.ts), each
  * tested by a call whose decision a wrong choice would change. Found by `npm run mutate`: these are
  * forms the differential generator does not draw.
  */
