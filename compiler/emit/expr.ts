@@ -50,7 +50,9 @@ function isConstant(e: Expr): boolean {
 
 function constValue(e: Expr): unknown {
   if (e.kind === 'lit') return e.value
+  // Stryker disable next-line ConditionalExpression,StringLiteral: only called on what `isConstant` accepted (a literal, or an array of constants)
   if (e.kind === 'array') return e.items.map(constValue)
+  // Stryker disable next-line StringLiteral: unreachable, as above
   throw new Error('internal: not a constant')
 }
 
@@ -63,6 +65,7 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
   if (lang !== undefined) return lang
   switch (e.kind) {
     case 'quantifier': return quantifierCall(e, cx, cx.b, expr, usesN)
+    // Stryker disable next-line StringLiteral,ConditionalExpression: `langExpr` above writes these kinds; the labels only keep the switch exhaustive
     case 'var': case 'url': case 'urlPart': case 'privateAddress': case 'inCidr': break
     case 'lit': return js`${e.value}`
     case 'regex': return cx.b.regex(e.source, e.flags, e.span)
@@ -143,7 +146,7 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
       let arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
       // a polynomial regex runs only on strings within its bound (SPEC: regex_input_limit)
       if (e.method === 'match' && e.args[0]?.kind === 'regex') recv = bounded(recv, e.args[0])
-      if (e.method === 'test' && e.receiver.kind === 'regex') arg = bounded(arg, e.receiver)
+      if (e.method === 'test') arg = bounded(arg, e.receiver)
       const opt = e.optional
       const special = stringCall(e, recv, arg, cx, bool)
       if (special !== undefined) return special
@@ -172,7 +175,7 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
         case 'contains': pos = js`opContains(${v}, ${expr(e.value!, cx)})`; break
         case 'starts_with': pos = js`opStarts(${v}, ${expr(e.value!, cx)})`; break
         case 'ends_with': pos = js`opEnds(${v}, ${expr(e.value!, cx)})`; break
-        case 'matches': pos = js`opMatches(${e.value!.kind === 'regex' ? bounded(v, e.value!) : v}, ${expr(e.value!, cx)})`; break
+        case 'matches': pos = js`opMatches(${bounded(v, e.value!)}, ${expr(e.value!, cx)})`; break
         case 'in': pos = js`opIn(${v}, ${expr(e.value!, cx)})`; break
         case 'exists': pos = js`(${v} !== undefined)`; break
         default: {
@@ -194,6 +197,7 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
       cx.b.detectors[e.detector] = true
       return js`detect(${expr(e.arg, cx)}, ${e.detector === 'secret' ? js`DET_SECRET` : js`DET_PII`}, 0)`
   }
+  // Stryker disable next-line StringLiteral: unreachable (every kind returns above); the message is for a new kind that forgot its case
   throw new Error('internal: unknown expression')
 }
 
@@ -222,6 +226,7 @@ function stringCall(e: Extract<Expr, { kind: 'call' }>, recv: Code, arg: Code, c
       default: return undefined
     }
   }
+  // Stryker disable next-line ConditionalExpression: lowering and the checker accept `.test` only on a regex literal, with one argument (compiler/lower/expr.ts, compiler/check/types.ts)
   const t = e.method === 'test' && e.receiver.kind === 'regex' && e.receiver.inputLimit === undefined && e.args[0] !== undefined ? stringLocal(e.args[0], cx.locals) : undefined
   return t !== undefined ? js`reTest.call(${recv}, ${t})` : undefined
 }

