@@ -111,3 +111,30 @@ describe('string methods and operators, on an argument the schema proves a strin
     })
   }
 })
+
+describe('member reads', () => {
+  it('a computed key reads the own property it names, a number as its decimal text, `length` as the length', async () => {
+    const m = await load(rule('by-name', 'args[args.k] === 1') + rule('by-index', "args.list[args.i] === 'x'", 'review') + rule('len', "args.list['length'] === 3", 'review'))
+    expect(m.evaluate('t', { k: 'a', a: 1 }).rule).toBe('by-name')
+    expect(m.evaluate('t', { k: 'b', a: 1 }).decision).toBe('allow')
+    // inherited names read nothing
+    expect(m.evaluate('t', { k: 'toString' }).decision).toBe('allow')
+    expect(m.evaluate('t', { k: 'x', i: 1, list: ['w', 'x'] }).rule).toBe('by-index')
+    expect(m.evaluate('t', { k: 'x', i: 0, list: ['w', 'x'] }).decision).toBe('allow')
+    expect(m.evaluate('t', { k: 'x', i: 0, list: ['w', 'y', 'z'] }).rule).toBe('len')
+  })
+  it('a property of a nested object, and a param, with its default or the value the caller gives', async () => {
+    const m = await load(rule('nested', 'args.o.p === 1') + rule('cap', 'args.n > params.cap', 'review'), 'params:\n  cap: { type: number, default: 5 }\ntools: { t: {} }\n')
+    expect(m.evaluate('t', { o: { p: 1 }, n: 0 }).rule).toBe('nested')
+    expect(m.evaluate('t', { o: Object.create({ p: 1 }), n: 0 }).decision).toBe('allow')
+    expect(m.evaluate('t', { o: {}, n: 6 }).rule).toBe('cap')
+    expect(m.evaluate('t', { o: {}, n: 5 }).decision).toBe('allow')
+    const withCap = (n: number, cap: number) => (m.evaluate as (t: string, a: unknown, c: unknown, o: unknown) => { decision: string })('t', { o: {}, n }, {}, { params: { cap } }).decision
+    expect(withCap(3, 2)).toBe('review')
+    expect(withCap(6, 10)).toBe('allow')
+    // one param is one direct read, not the object of every param built on each call
+    const code = compile(`params:\n  cap: { type: number, default: 5 }\ntools: { t: {} }\nrules:\n${rule('cap', 'args.n > params.cap')}`, { filename: 'expr.policy.yaml' }).code
+    expect(code).toContain('param(o, "cap", ')
+    expect(code.split('params(o)').length - 1).toBe(1) // its definition, for rules that read the whole object
+  })
+})
