@@ -108,7 +108,8 @@ export function argumentLocals(props: readonly FlatProp[], scope: Scope, pa: Cod
   }
   return {
     locals,
-    declare: locals.size === 0 ? js`` : js`let ${join([...locals.values()].map(l => l.name))};`,
+    // written only when there is a local (compiler/emit/index.ts)
+    declare: js`let ${join([...locals.values()].map(l => l.name))};`,
     reads: join(reads, js` `),
     test: parts.length === 0 ? js`true` : join(parts.map(p => js`(${p})`), js` && `),
   }

@@ -124,6 +124,43 @@ describe('reads once, own properties only', () => {
   })
 })
 
+describe('what counts as always read', () => {
+  // Two rules read `context.f` where every evaluation reads it: it is read once, up front. A position
+  // the emitter failed to see as always read would leave a read in each rule (two reads).
+  const cases: [string, string, string, unknown, string][] = [
+    ['a computed key', 'args[context.f] === 1', 'args[context.f] === 2', 'k', 'string'],
+    ['the test of ?:', 'context.f ? args.a === 1 : false', 'context.f ? args.a === 2 : false', true, 'boolean'],
+    ['a quantifier\'s array', 'context.f.some(x => x === 1)', 'context.f.some(x => x === 2)', [3], 'number[]'],
+    ['an array literal\'s items', "[context.f, 'z'].includes(args.a)", "[context.f, 'y'].includes(args.a)", 'q', 'string'],
+    ['a detector\'s argument', 'containsSecret(context.f) && args.a === 1', 'containsSecret(context.f) && args.a === 2', 'hello', 'string'],
+    ['url()', 'url(context.f) == null && args.a === 1', 'url(context.f) == null && args.a === 2', 'http://h.example/', 'string'],
+    ['isPrivateAddress()', 'isPrivateAddress(context.f) && args.a === 1', 'isPrivateAddress(context.f) && args.a === 2', '10.0.0.1', 'string'],
+    ['ipInRange()', "ipInRange(context.f, '10.0.0.0/8') && args.a === 1", "ipInRange(context.f, '10.0.0.0/8') && args.a === 2", '10.0.0.1', 'string'],
+  ]
+  it.each(cases)('%s', async (_, first, second, value, type) => {
+    const m = await load(`tools: { t: {} }\ncontext: { f: ${JSON.stringify(type)} }\nrules:\n  - { id: one, tool: t, action: deny, when: ${JSON.stringify(first)} }\n  - { id: two, tool: t, action: deny, when: ${JSON.stringify(second)} }\n`)
+    let reads = 0
+    const d = m.evaluate('t', { a: 0 }, { get f() { reads++; return value } })
+    expect(d.reason ?? '').not.toMatch(/error/)
+    expect(d.decision).toBe('allow')
+    expect(reads).toBe(1)
+  })
+  it('the first item of `conditions` and of a `condition_groups` group', async () => {
+    const cond = (a: number): string => `[{ field: context.f, operator: equals, value: x }, { field: arguments.a, operator: equals, value: ${a} }]`
+    const m = await load(`tools: { t: {} }\ncontext: { f: string }\nrules:\n  - { id: one, tool: t, action: deny, conditions: ${cond(1)} }\n  - { id: two, tool: t, action: deny, condition_groups: [${cond(2)}, ${cond(3)}] }\n`)
+    let reads = 0
+    expect(m.evaluate('t', { a: 0 }, { get f() { reads++; return 'x' } }).decision).toBe('allow')
+    expect(reads).toBe(1)
+  })
+  it('a URL part in `conditions`', async () => {
+    const cond = (a: number): string => `[{ field: context.f.hostname, operator: equals, value: h.example }, { field: arguments.a, operator: equals, value: ${a} }]`
+    const m = await load(`tools: { t: {} }\ncontext: { f: string }\nrules:\n  - { id: one, tool: t, action: deny, conditions: ${cond(1)} }\n  - { id: two, tool: t, action: deny, conditions: ${cond(2)} }\n`)
+    let reads = 0
+    expect(m.evaluate('t', { a: 0 }, { get f() { reads++; return 'http://h.example/' } }).decision).toBe('allow')
+    expect(reads).toBe(1)
+  })
+})
+
 describe('number comparisons on locals', () => {
   it('compare numbers directly and every other spelling as before', async () => {
     const m = await load(SMS)
