@@ -10,14 +10,17 @@ function schemaToType(schema: unknown, depth = 0): Code {
   if (depth > 16 || schema === null || typeof schema !== 'object' || Array.isArray(schema)) return js`unknown`
   const s = schema as JsonSchema
   const alts = (s['anyOf'] ?? s['oneOf']) as unknown
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: the meta-schema refuses an empty anyOf/oneOf, so an array here is never empty
   if (Array.isArray(alts) && alts.length > 0) return js`(${join(alts.map(a => schemaToType(a, depth + 1)), js` | `)})`
   if (Array.isArray(s['enum'])) {
     const lits = (s['enum'] as unknown[]).filter(v => v === null || ['string', 'number', 'boolean'].includes(typeof v))
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the meta-schema refuses an empty enum
     if (lits.length > 0 && lits.length === (s['enum'] as unknown[]).length) return join(lits.map(v => js`${v as string | number | boolean | null}`), js` | `)
     return js`unknown`
   }
   if ('const' in s && (s['const'] === null || ['string', 'number', 'boolean'].includes(typeof s['const']))) return js`${s['const'] as string | number | boolean | null}`
   const type = s['type']
+  // Stryker disable next-line ArrayDeclaration: a type name no case knows gives `unknown`, as no type does
   const types = Array.isArray(type) ? type : typeof type === 'string' ? [type] : s['properties'] ? ['object'] : []
   if (types.length === 0) return js`unknown`
   return join(types.map(t => {
@@ -26,8 +29,10 @@ function schemaToType(schema: unknown, depth = 0): Code {
       case 'number': case 'integer': return js`number`
       case 'boolean': return js`boolean`
       case 'null': return js`null`
+      // Stryker disable next-line LogicalOperator,ConditionalExpression: `items` is a schema (the meta-schema): a boolean one gives `Array<unknown>`, the same type as `unknown[]`
       case 'array': return s['items'] && typeof s['items'] === 'object' && !Array.isArray(s['items']) ? js`Array<${schemaToType(s['items'], depth + 1)}>` : js`unknown[]`
       case 'object': return objectType(s, depth)
+      // Stryker disable next-line all: the meta-schema admits only the type names above
       default: return js`unknown`
     }
   }), js` | `)
@@ -35,6 +40,7 @@ function schemaToType(schema: unknown, depth = 0): Code {
 
 function objectType(s: JsonSchema, depth: number): Code {
   const props = s['properties'] as JsonSchema | undefined
+  // Stryker disable next-line ArrayDeclaration: a made-up required name matches no property
   const required = Array.isArray(s['required']) ? (s['required'] as unknown[]) : []
   if (!props || typeof props !== 'object') return js`Record<string, unknown>`
   const members = Object.keys(props).map(k => js`${typeKey(k)}${required.includes(k) ? js`` : js`?`}: ${schemaToType(props[k], depth + 1)}`)
