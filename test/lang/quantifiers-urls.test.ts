@@ -178,6 +178,15 @@ describe('url() and URL parts', () => {
     expect(d('nonsense')).toBe('odd-port') // no URL: the part is absent, and not_in holds for absent
   })
 
+  it('reads one part of url(s) without building the whole object', async () => {
+    const { module, result } = await compileModule(`${TOOLS}rules:\n  - { id: host, tool: fetch_url, when: "url(args.url)?.hostname === 'h.example'", action: deny }\n`)
+    // the rule calls the part reader; only the helper's own definition names `urlOf`
+    expect(result.code).toMatch(/= !!\(\(urlGet\(/)
+    expect(result.code.split('urlOf(').length - 1).toBe(1)
+    expect(module.evaluate('fetch_url', { url: 'https://H.example/x' }).rule).toBe('host')
+    expect(module.evaluate('fetch_url', { url: 'https://g.example/x' }).decision).toBe('allow')
+  })
+
   it('reads an object field of that name as a plain property', async () => {
     const { module } = await compileModule(`tools: { t: null }\nrules:\n  - { id: r, tool: t, conditions: [ { field: arguments.target.hostname, operator: equals, value: "internal" } ], action: deny }\n`)
     expect(module.evaluate('t', { target: { hostname: 'internal' } }).decision).toBe('deny')
