@@ -91,6 +91,11 @@ function lowerTest(lw: Lowerer, subject: Expr, opName: string, vE: YEntry | unde
       lw.error('invalid-type', `the value of \`${opName}\` must be a number`, v.span, fieldValueHelp(field, opName, v.value))
       return null
     }
+    // a JSON spelling past the double range ("1e400") reads as Infinity, which no policy value holds
+    if (typeof v.value === 'string' && !Number.isFinite(Number(v.value))) {
+      lw.error('invalid-value', `\`${v.value}\` is not a number a policy can hold`, v.span, 'policy values are JSON values: write a finite number')
+      return null
+    }
   }
   return { kind: 'op', op, negate, subject, value: { kind: 'lit', value: v.value, span: v.span }, span }
 }

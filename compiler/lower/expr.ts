@@ -114,6 +114,11 @@ function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
     case 'Literal': {
       if (n.regex) return { kind: 'regex', source: n.regex.pattern, flags: n.regex.flags, span: sp(cx, n) }
       if (typeof n.value === 'bigint' || n.bigint !== undefined) return reject(cx, n, 'bigint literals are not allowed in a `when` expression')
+      // `1e400` parses to Infinity, which no JSON value holds (and the emitter has no literal for)
+      if (typeof n.value === 'number' && !Number.isFinite(n.value)) {
+        cx.diagnostics.push({ code: 'invalid-value', severity: 'error', message: `\`${n.raw ?? String(n.value)}\` is not a number a policy can hold`, span: sp(cx, n), help: 'policy values are JSON values: write a finite number' })
+        return { kind: 'lit', value: null, span: sp(cx, n) }
+      }
       return { kind: 'lit', value: n.value as string | number | boolean | null, span: sp(cx, n) }
     }
     case 'ArrayExpression': {

@@ -540,4 +540,14 @@ describe('numbers JSON cannot hold', () => {
       ]
     `)
   })
+  it('a number spelled past the double range in a `when` literal or a comparison\'s JSON-number string (the emitter read "1e400" as false, and 1e400 stopped it)', () => {
+    const src = `tools:\n  t: {}\nrules:\n  - { id: a, tool: t, action: deny, when: "args.n < 1e400 || args.n > -2e308" }\n  - { id: b, tool: t, action: deny, conditions: [ { field: args.n, operator: less_than, value: "1e400" }, { field: args.n, operator: greater_than, value: "1e300" } ] }\n`
+    expect(report(src).filter(l => !l.includes('untyped-tool'))).toMatchInlineSnapshot(`
+      [
+        "error invalid-value «1e400» \`1e400\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+        "error invalid-value «2e308» \`2e308\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+        "error invalid-value «"1e400"» \`1e400\` is not a number a policy can hold | policy values are JSON values: write a finite number",
+      ]
+    `)
+  })
 })
