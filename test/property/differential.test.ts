@@ -9,6 +9,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { emit } from '../../compiler/emit/index.js'
+import { compile } from '../../compiler/index.js'
 import type { Action, ArgNormalizer, Expr, NormalizeKind, OpName, Policy, ResultRedaction, Rule } from '../../compiler/ir.js'
 import { interpret } from '../oracle/interpret.js'
 import { importCode } from '../support/compiled.js'
@@ -351,6 +352,31 @@ describe('emitted evaluate agrees with the reference interpreter on every number
       const mod = await importCode(emit(policy, { source: '', filename: 'numbers.policy.yaml' }).code)
       const compiled = mod.evaluate('t', { n }, undefined, { now: 0 }) as unknown as Record<string, unknown>
       expect(normalise(compiled)).toEqual(normalise(interpret(policy).evaluate('t', { n }, undefined, { now: 0 }) as unknown as Record<string, unknown>))
+    })
+  }
+})
+
+describe('a number spelling as the policy\'s own comparison value', () => {
+  // the value a policy author writes goes through lowering: every spelling either compiles to a rule
+  // that agrees with the reference interpreter on the lowered policy, or is refused with a diagnostic
+  // that says why (never an internal error, never a rule that silently differs: "1e400" was read as
+  // a rule that never holds)
+  const values = [...HOSTILE_NUMBER_SPELLINGS.filter(v => typeof v === 'string'), '1e400', '-1e400', '1e308', '2e-400', '11', '-0', '0.5e1']
+  const args = [0, 11, 1e308, -1e308, Infinity, '1e400', 5, '5', -0]
+  for (const value of values) {
+    it(`value ${JSON.stringify(value)}`, async () => {
+      const rules = (['greater_than', 'less_than_or_equal'] as const).map(op => `  - { id: ${op}, tool: t, action: deny, conditions: [ { field: args.n, operator: ${op}, value: ${JSON.stringify(value)} } ] }\n`).join('')
+      const out = compile(`tools:\n  t: {}\nrules:\n${rules}`, { filename: 'spelling.policy.yaml' })
+      const errors = out.diagnostics.filter(d => d.severity === 'error')
+      if (out.policy === null) {
+        expect(errors.map(d => d.code).filter(c => c !== 'invalid-type' && c !== 'invalid-value')).toEqual([])
+        return
+      }
+      const mod = await importCode(out.code)
+      const oracle = interpret(out.policy)
+      for (const n of args) {
+        expect(normalise(mod.evaluate('t', { n }, undefined, { now: 0 }) as unknown as Record<string, unknown>), `n = ${String(n)}`).toEqual(normalise(oracle.evaluate('t', { n }, undefined, { now: 0 }) as unknown as Record<string, unknown>))
+      }
     })
   }
 })
