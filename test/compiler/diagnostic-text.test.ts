@@ -527,6 +527,21 @@ describe('params and defaults', () => {
   })
 })
 
+describe('times of day', () => {
+  it('"24:00" ends the day and one-digit hours read; past 24:00, a number or a word is refused', () => {
+    const hours = (from: string, to: string): string => `  - { id: r${from.length}${to.length}, tool: t, action: deny, outside_hours: { from: ${from}, to: ${to}, tz: UTC } }\n`
+    expect(report(rules(hours('"7:05"', '"24:00"') + hours('"24:30"', '930') + hours('"00:60"', 'noon')))).toMatchInlineSnapshot(`
+      [
+        "warning untyped-tool «t» tool \`t\` has no parameter schema: its arguments are neither type-checked nor validated | declare it under \`tools:\` with \`parameters:\` (a JSON Schema)",
+        "error invalid-value «"24:30"» a time of day must be written \`"HH:MM"\` (24-hour) | quote it: \`"09:00"\`",
+        "error invalid-value «930» a time of day must be written \`"HH:MM"\` (24-hour) | quote it: \`"09:00"\`",
+        "error invalid-value «"00:60"» a time of day must be written \`"HH:MM"\` (24-hour) | quote it: \`"09:00"\`",
+        "error invalid-value «noon» a time of day must be written \`"HH:MM"\` (24-hour) | quote it: \`"09:00"\`",
+      ]
+    `)
+  })
+})
+
 describe('numbers JSON cannot hold', () => {
   it('`.inf`, `-.inf` and `.nan` are refused wherever they are written (they used to stop the emitter with an internal error)', () => {
     const src = `params:\n  p: { type: number, default: .inf }\ntools:\n  t:\n    parameters: { type: object, properties: { k: { enum: [1, -.inf] } } }\nrules:\n  - { id: r, tool: t, action: deny, conditions: [ { field: args.x, operator: equals, value: .nan } ], metadata: { a: 1e999 } }\n`
