@@ -1,0 +1,102 @@
+/**
+ * `npm run mutate:summary`: the mutation score of each scope, from the results `npm run mutate`
+ * recorded in reports/stryker-incremental.json, against the mutants Stryker's instrumenter makes of
+ * the files as they are now. This is the table in the README's development section.
+ *
+ * Score = (killed + timed out) / (killed + timed out + survived + no coverage). Ignored mutants are
+ * not counted: static code, and `// Stryker disable` lines with a reason. A mutant of the current
+ * code with no recorded result is "not yet run": the file was never run, the run stopped before it,
+ * or the code changed since. The next `npm run mutate` tests those.
+ */
+import { Instrumenter } from '@stryker-mutator/instrumenter'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+interface Mutant { status?: string; mutatorName: string; replacement: string; location: { start: { line: number; column: number }; end: { line: number; column: number } } }
+interface Incremental { files: Record<string, { source: string; mutants: Mutant[] }> }
+
+const file = process.argv[2] ?? 'reports/stryker-incremental.json'
+const recorded = (JSON.parse(readFileSync(file, 'utf8')) as Incremental).files
+
+const SCOPES: [string, (f: string) => boolean][] = [
+  ['`compiler/emit/`', f => f.startsWith('compiler/emit/')],
+  ['`compiler/lower/`', f => f.startsWith('compiler/lower/')],
+  ['`compiler/` (other folders)', f => f.startsWith('compiler/') && !f.startsWith('compiler/emit/') && !f.startsWith('compiler/lower/')],
+  ['`src/limits/`', f => f.startsWith('src/limits/')],
+  ['`src/records/`', f => f.startsWith('src/records/')],
+  ['`src/guard.ts`', f => f === 'src/guard.ts'],
+]
+
+/** The files `npm run mutate` mutates (stryker.config.mjs `mutate`). */
+function mutated(): string[] {
+  const out: string[] = []
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name)
+      if (statSync(path).isDirectory()) walk(path)
+      else if (path.endsWith('.ts') && !path.endsWith('.d.ts')) out.push(path)
+    }
+  }
+  for (const dir of ['compiler', 'src/limits', 'src/records']) walk(dir)
+  out.push('src/guard.ts')
+  return out.sort()
+}
+
+interface Row { killed: number; timeout: number; survived: number; noCoverage: number; ignored: number; pending: number; mutants: number }
+const empty = (): Row => ({ killed: 0, timeout: 0, survived: 0, noCoverage: 0, ignored: 0, pending: 0, mutants: 0 })
+
+const silent = { isDebugEnabled: () => false, isTraceEnabled: () => false, isInfoEnabled: () => false, isWarnEnabled: () => false, isErrorEnabled: () => false, isFatalEnabled: () => false, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} }
+const instrumenter = new Instrumenter(silent as never)
+// the recorded locations are the report's (1-based lines and columns), the instrumenter's are 0-based
+const keyOf = (m: Mutant, base = 0): string => `${m.mutatorName} ${m.location.start.line + base}:${m.location.start.column + base}-${m.location.end.line + base}:${m.location.end.column + base} ${m.replacement}`
+
+/** Each mutant of the file as it is now, with its recorded status (undefined: not yet run). */
+async function statuses(path: string): Promise<(string | undefined)[]> {
+  const { mutants } = await instrumenter.instrument([{ name: path, content: readFileSync(path, 'utf8'), mutate: true }], { plugins: null, excludedMutations: [], ignorers: [] } as never)
+  const entry = recorded[path]
+  const same = entry !== undefined && entry.source === readFileSync(path, 'utf8')
+  // a changed file keeps only the results of mutants Stryker would place as they were (same text
+  // around them is not checked here: a conservative count leaves more "not yet run")
+  const before = new Map<string, string>()
+  if (same) for (const m of entry.mutants) if (m.status !== undefined) before.set(keyOf(m), m.status)
+  return mutants.map(m => (m.status === 'Ignored' ? 'Ignored' : before.get(keyOf(m as Mutant, 1))))
+}
+
+function add(row: Row, list: readonly (string | undefined)[]): void {
+  for (const status of list) {
+    row.mutants++
+    if (status === 'Killed') row.killed++
+    else if (status === 'Timeout') row.timeout++
+    else if (status === 'Survived') row.survived++
+    else if (status === 'NoCoverage') row.noCoverage++
+    else if (status === 'Ignored') row.ignored++
+    else row.pending++
+  }
+}
+
+const pct = (r: Row): string => {
+  const counted = r.killed + r.timeout + r.survived + r.noCoverage
+  return counted === 0 ? 'n/a' : `${((100 * (r.killed + r.timeout)) / counted).toFixed(1)}%`
+}
+const covered = (r: Row): string => {
+  const counted = r.killed + r.timeout + r.survived
+  return counted === 0 ? 'n/a' : `${((100 * (r.killed + r.timeout)) / counted).toFixed(1)}%`
+}
+const n = (x: number): string => x.toLocaleString('en-US')
+
+const files = mutated()
+const total = empty()
+const lines = ['| scope | mutants | killed | timed out | survived | no coverage | ignored | not yet run | score of those run | score of covered |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
+const row = (name: string, r: Row): string => `| ${name} | ${n(r.mutants)} | ${n(r.killed)} | ${n(r.timeout)} | ${n(r.survived)} | ${n(r.noCoverage)} | ${n(r.ignored)} | ${n(r.pending)} | ${pct(r)} | ${covered(r)} |`
+for (const [name, inScope] of SCOPES) {
+  const r = empty()
+  for (const f of files.filter(inScope)) {
+    const list = await statuses(f)
+    add(r, list)
+    add(total, list)
+  }
+  lines.push(row(name, r))
+}
+lines.push(row('everything mutated', total))
+console.log(lines.join('\n'))
