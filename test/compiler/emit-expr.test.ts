@@ -138,3 +138,19 @@ describe('member reads', () => {
     expect(code.split('params(o)').length - 1).toBe(1) // its definition, for rules that read the whole object
   })
 })
+
+describe('ordering comparisons on a typed argument', () => {
+  const TYPED = 'tools:\n  t:\n    parameters: { type: object, properties: { n: { type: number }, m: { type: number } }, required: [n, m] }\n'
+  it('each operator at its boundary, in both dialects', async () => {
+    for (const [js, op] of [['<', 'less_than'], ['<=', 'less_than_or_equal'], ['>', 'greater_than'], ['>=', 'greater_than_or_equal']] as const) {
+      const m = await load(rule('w', `args.n ${js} 5`) + `  - { id: c, tool: t, action: review, conditions: [ { field: args.m, operator: ${op}, value: 5 } ] }\n`, TYPED)
+      const holds = (n: number): boolean => (js === '<' ? n < 5 : js === '<=' ? n <= 5 : js === '>' ? n > 5 : n >= 5)
+      // a value for which the other rule does not hold
+      const idle = js.startsWith('<') ? 100 : -100
+      for (const n of [4, 4.5, 5, 5.5, 6, -0]) {
+        expect(m.evaluate('t', { n, m: idle }).rule, `when ${js} ${n}`).toBe(holds(n) ? 'w' : undefined)
+        expect(m.evaluate('t', { n: idle, m: n }).rule, `${op} ${n}`).toBe(holds(n) ? 'c' : undefined)
+      }
+    }
+  })
+})
