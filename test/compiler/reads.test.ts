@@ -176,3 +176,31 @@ describe('number comparisons on locals', () => {
     expect(m.evaluate('send_sms', args, { hourly_calls: 3, local_hour: -0 }).rule).toBe('hours')
   })
 })
+
+describe('the direct forms on locals', () => {
+  const TYPED = 'tools:\n  t:\n    parameters: { type: object, properties: { s: { type: string }, o: { type: string }, n: { type: number } }, required: [s, n] }\ncontext:\n  s: string\n  n: number\nrules:\n'
+  const build = (when: string): string => {
+    const out = compile(`${TYPED}  - { id: r, tool: t, action: deny, when: ${JSON.stringify(when)} }\n`, { filename: 'reads.policy.yaml' })
+    expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
+    return out.code.split('\n').find(l => l.includes('const m0 ='))!.trim()
+  }
+  it('a number compared with a number literal, an argument or a context field, is compared directly when it is a number', () => {
+    expect(build('args.n < 5')).toMatch(/typeof arg\d+ === "number" && arg\d+ === arg\d+ \? arg\d+ < 5 : lt\(/)
+    expect(build('context.n >= 1.5')).toMatch(/typeof ctx\d+ === "number" && ctx\d+ === ctx\d+ \? ctx\d+ >= 1.5 : ge\(/)
+  })
+  it('a method of a required string argument is called on it; an optional one goes through the helper', () => {
+    expect(build("args.s.startsWith('x')")).toMatch(/^const m0 = !!\(strStarts\.call\(arg\d+, "x"\)\);$/)
+    expect(build("args.o?.startsWith('x') == true")).toContain('mStr(')
+  })
+  it('a context field is never read through an argument\'s local of the same name', async () => {
+    const m = await load(`${TYPED}  - { id: r, tool: t, action: deny, when: "context.s != null && context.s.startsWith('x')" }\n  - { id: q, tool: t, action: review, when: "context.n > 3" }\n`)
+    expect(m.evaluate('t', { s: 'xa', n: 9 }, { s: 'b', n: 1 }).decision).toBe('allow')
+    expect(m.evaluate('t', { s: 'b', n: 1 }, { s: 'xa', n: 9 }).rule).toBe('r')
+    expect(m.evaluate('t', { s: 'b', n: 1 }, { s: 'b', n: 9 }).rule).toBe('q')
+  })
+  it('an optional string argument that is absent is not called', async () => {
+    const m = await load(`${TYPED}  - { id: r, tool: t, action: deny, when: "args.o?.startsWith('x') == true" }\n`)
+    expect(m.evaluate('t', { s: 'a', n: 1 })).toMatchObject({ decision: 'allow' })
+    expect(m.evaluate('t', { s: 'a', n: 1, o: 'xy' }).rule).toBe('r')
+  })
+})
