@@ -50,6 +50,12 @@ describe('what a fast check leaves to Ajv', () => {
     expect(verdict(m, 'u', { a: 'x', b: 1 })).toBe('review')
     expect(verdict(m, 'u', { b: 1 })).toBe('invalid')
   })
+  it('a top-level type other than `object`, and a keyword the fast check does not know even when its value is "object"', async () => {
+    const m = await load('  t:\n    parameters: { type: string }\n  u:\n    parameters: { type: object, const: object }\n  w:\n    parameters: { type: object, properties: { a: { type: string } } }\n')
+    expect(verdict(m, 't', {})).toBe('invalid')
+    expect(verdict(m, 'u', {})).toBe('invalid')
+    expect(verdict(m, 'w', {})).toBe('review')
+  })
   it('a type list is not an enum of the type names', async () => {
     const m = await load('  t:\n    parameters: { type: object, properties: { k: { type: [integer, boolean] } }, required: [k] }\n')
     expect(verdict(m, 't', { k: 'integer' })).toBe('invalid')
