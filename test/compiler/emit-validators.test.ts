@@ -56,6 +56,16 @@ describe('what a fast check leaves to Ajv', () => {
     expect(verdict(m, 'u', {})).toBe('invalid')
     expect(verdict(m, 'w', {})).toBe('review')
   })
+  it('annotations and `additionalProperties: true` keep the fast check; any other keyword leaves the call to Ajv alone', () => {
+    const check = (schema: string): boolean => {
+      const out = compile(`tools:\n  t:\n    parameters: ${schema}\nrules:\n  - { id: r, tool: t, action: deny, when: "args.a === 'x'" }\n`, { filename: 'v.policy.yaml' })
+      return /if \(!\(\(\(typeof arg\d+ === "string"\)\)\) && !v\d+\(a\)\)/.test(out.code)
+    }
+    expect(check('{ type: object, description: x, title: y, $comment: z, examples: [{}], default: {}, additionalProperties: true, properties: { a: { type: string, description: d } }, required: [a] }')).toBe(true)
+    expect(check('{ type: object, properties: { a: { type: string } }, required: [a] }')).toBe(true)
+    expect(check('{ type: object, minProperties: 1, properties: { a: { type: string } }, required: [a] }')).toBe(false)
+    expect(check('{ type: object, properties: { a: { type: string, minLength: 1 } }, required: [a] }')).toBe(false)
+  })
   it('a type list is not an enum of the type names', async () => {
     const m = await load('  t:\n    parameters: { type: object, properties: { k: { type: [integer, boolean] } }, required: [k] }\n')
     expect(verdict(m, 't', { k: 'integer' })).toBe('invalid')
