@@ -66,6 +66,25 @@ describe('what a fast check leaves to Ajv', () => {
     expect(check('{ type: object, minProperties: 1, properties: { a: { type: string } }, required: [a] }')).toBe(false)
     expect(check('{ type: object, properties: { a: { type: string, minLength: 1 } }, required: [a] }')).toBe(false)
   })
+  it('object-valued keywords (additionalProperties, not, patternProperties), a property schema `false` and a property of type object are Ajv\'s to judge', async () => {
+    const m = await load([
+      '  extra:\n    parameters: { type: object, properties: { a: { type: string } }, required: [a], additionalProperties: { type: string } }\n',
+      '  negated:\n    parameters: { type: object, properties: { a: { type: string } }, required: [a], not: { required: [x] } }\n',
+      '  never:\n    parameters: { type: object, properties: { a: { type: string }, b: false }, required: [a] }\n',
+      '  nested:\n    parameters: { type: object, properties: { o: { type: object } }, required: [o] }\n',
+      '  pattern:\n    parameters: { type: object, properties: { a: { type: string } }, required: [a], patternProperties: { "^x": { type: string } } }\n',
+    ].join(''))
+    expect(verdict(m, 'extra', { a: 'x', more: 'y' })).toBe('review')
+    expect(verdict(m, 'extra', { a: 'x', more: 5 })).toBe('invalid')
+    expect(verdict(m, 'negated', { a: 'x' })).toBe('review')
+    expect(verdict(m, 'negated', { a: 'x', x: 1 })).toBe('invalid')
+    expect(verdict(m, 'never', { a: 'x' })).toBe('review')
+    expect(verdict(m, 'never', { a: 'x', b: 1 })).toBe('invalid')
+    expect(verdict(m, 'nested', { o: {} })).toBe('review')
+    for (const o of [null, [], 'x']) expect(verdict(m, 'nested', { o }), JSON.stringify(o)).toBe('invalid')
+    expect(verdict(m, 'pattern', { a: 'x', xa: 'y' })).toBe('review')
+    expect(verdict(m, 'pattern', { a: 'x', xa: 5 })).toBe('invalid')
+  })
   it('a type list is not an enum of the type names', async () => {
     const m = await load('  t:\n    parameters: { type: object, properties: { k: { type: [integer, boolean] } }, required: [k] }\n')
     expect(verdict(m, 't', { k: 'integer' })).toBe('invalid')
