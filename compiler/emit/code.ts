@@ -45,7 +45,13 @@ export function jsonValue(v: unknown): Code {
   return js`JSON.parse(${JSON.stringify(v)})`
 }
 
+/**
+ * The items one after another, `sep` between them. Only `Code` joins: a plain string in the list
+ * is the emitter's bug (it would be quoted into a string statement, or passed on as not code at all),
+ * so it stops the build instead.
+ */
 export function join(items: readonly Code[], sep: Code = js`, `): Code {
+  for (const item of items) if (item === null || typeof item !== 'object' || !(CODE in item)) throw new Error('internal: join takes code only')
   if (items.length === 0) return js``
   let out = items[0]!
   for (let i = 1; i < items.length; i++) out = js`${out}${sep}${items[i]!}`

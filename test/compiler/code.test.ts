@@ -49,6 +49,11 @@ describe('join', () => {
     expect(text(join([js`a`, js`b`, js`c`]))).toBe('a, b, c')
     expect(text(join([js`a`, js`b`], js` && `))).toBe('a && b')
   })
+  it('joins code only: a plain string in the list is the emitter\'s bug and stops the build', () => {
+    expect(() => join([js`a`, 'b' as never])).toThrow('internal: join takes code only')
+    expect(() => join(['a' as never])).toThrow('internal: join takes code only')
+    expect(() => join([js`a`, null as never])).toThrow('internal: join takes code only')
+  })
 })
 
 describe('comment', () => {
