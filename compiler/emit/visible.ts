@@ -35,18 +35,24 @@ export function visibleFunction(policy: Policy, rulesOf: ReadonlyMap<string, Rul
     const fixed = v.allowers === null ? js`true` : v.allowers.length === 0 ? js`false` : undefined
     lines.push(js`    return ${fixed ?? join(v.allowers!.map(holds), js` || `)};`)
     const name = numberedName('vis', i)
+    // Stryker disable next-line StringLiteral: statements that each end in `;`: the line breaks here and below only keep the output readable
+    const statements = join(lines, js`\n`)
     fns.push(js`function ${name}(c, o) {
   let n;
   try {
-${join(lines, js`\n`)}
+${statements}
   } catch (e) { return FAIL !== "deny"; }
 }`)
     body.push(js`  if (${name}(c, o)) out.push(${tool.name});`)
   })
-  return js`${join(fns, js`\n`)}
+  // Stryker disable next-line StringLiteral: as above
+  const functions = join(fns, js`\n`)
+  // Stryker disable next-line StringLiteral: as above
+  const pushes = join(body, js`\n`)
+  return js`${functions}
 export function visibleTools(c, o) {
   const out = [];
-${join(body, js`\n`)}
+${pushes}
   return out;
 }`
 }

@@ -81,3 +81,12 @@ describe('the emitted visibleTools', () => {
     expect(open.module.visibleTools!({ role: 5 })).toEqual(['a', 'b'])
   })
 })
+
+describe('visibleTools with several static rules on one tool', () => {
+  it('a tool is hidden when any of its static deny rules holds, and listed when none does', async () => {
+    const rules = `  - { id: x, tool: a, action: deny, when: "context?.role == 'x'" }\n  - { id: y, tool: a, action: deny, when: "context?.role == 'y'" }\n`
+    expect(await visible(rules, '', { role: 'x' })).toEqual(['b'])
+    expect(await visible(rules, '', { role: 'y' })).toEqual(['b'])
+    expect(await visible(rules, '', { role: 'w' })).toEqual(['a', 'b'])
+  })
+})
