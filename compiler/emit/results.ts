@@ -71,6 +71,7 @@ export function resultRulesByTool(policy: Policy): Map<string, Rule[]> {
   const out = new Map<string, Rule[]>()
   for (const tool of policy.tools) {
     const mine = policy.rules.filter(r => r.on === 'result' && (r.tools === '*' || r.tools.includes(tool.name)))
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: a tool with no result rules would get a function that passes every result, as the dispatch does for it
     if (mine.length > 0) out.set(tool.name, mine)
   }
   return out
@@ -104,11 +105,14 @@ export function resultFunctions(policy: Policy, em: ResultEmitter): Line[] {
   const pathsOf = new Map<number, Code>()
   for (const r of new Set([...byTool.values()].flat())) {
     const fields: Code[] = [js`action: ${resultAction(r)}`, js`rule: ${r.id}`, js`reason: ${r.message}`, js`ruleIndex: ${r.index}`]
+    // Stryker disable next-line ConditionalExpression: `resultDecision` copies a severity only when it has one
     if (r.severity !== undefined) fields.push(js`severity: ${r.severity}`)
     decisions.set(r.index, em.constant(js`Object.freeze({ ${join(fields)} })`, 'rd'))
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: an empty list adds nothing
     if (r.adds && r.adds.length > 0) addsOf.set(r.index, em.constant(js`Object.freeze(${jsonValue(r.adds)})`, 'adds'))
     // Stryker disable next-line ArrayDeclaration: a made-up item of no kind adds no path
     const paths = (r.redact ?? []).flatMap(x => (x.kind === 'path' ? [x.path] : []))
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: an empty list redacts nothing
     if (paths.length > 0) pathsOf.set(r.index, em.constant(js`Object.freeze(${jsonValue(paths)})`, 'paths'))
   }
   const fns: { tool: string; name: Code }[] = []
@@ -116,12 +120,14 @@ export function resultFunctions(policy: Policy, em: ResultEmitter): Line[] {
     const name = em.name('result')
     fns.push({ tool, name })
     lines.push({ code: js`function ${name}(a, r, c, o) {` })
+    // Stryker disable next-line ConditionalExpression: at most an unused declaration
     if (rules.some(x => em.usesN(x))) lines.push({ code: js`  let n;` })
     const flag = new Map<number, Code>()
     // every condition is evaluated, so an exception never depends on which rule matched first
     for (const rule of rules) {
       const f = em.name('m')
       flag.set(rule.index, f)
+      // Stryker disable next-line ConditionalExpression: the condition of a rule without one is `true` as well
       lines.push({ code: js`  const ${f} = ${rule.condition === null ? js`true` : js`!!(${em.condition(rule, tool)})`};`, span: rule.span })
     }
     lines.push({ code: js`  const adds = [];` })
