@@ -7,7 +7,9 @@ import type { JsonSchema, Policy, ScalarType } from '../ir.js'
 import { comment, join, js, typeKey, type Code } from './code.js'
 
 function schemaToType(schema: unknown, depth = 0): Code {
-  if (depth > 16 || schema === null || typeof schema !== 'object' || Array.isArray(schema)) return js`unknown`
+  if (depth > 16) return js`unknown`
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: the meta-schema makes each schema here an object or a boolean, and a boolean has none of the keywords read below
+  if (schema === null || typeof schema !== 'object' || Array.isArray(schema)) return js`unknown`
   const s = schema as JsonSchema
   const alts = (s['anyOf'] ?? s['oneOf']) as unknown
   // Stryker disable next-line ConditionalExpression,EqualityOperator: the meta-schema refuses an empty anyOf/oneOf, so an array here is never empty
@@ -42,6 +44,7 @@ function objectType(s: JsonSchema, depth: number): Code {
   const props = s['properties'] as JsonSchema | undefined
   // Stryker disable next-line ArrayDeclaration: a made-up required name matches no property
   const required = Array.isArray(s['required']) ? (s['required'] as unknown[]) : []
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: the meta-schema makes `properties`, when present, an object
   if (!props || typeof props !== 'object') return js`Record<string, unknown>`
   const members = Object.keys(props).map(k => js`${typeKey(k)}${required.includes(k) ? js`` : js`?`}: ${schemaToType(props[k], depth + 1)}`)
   const extra = s['additionalProperties']

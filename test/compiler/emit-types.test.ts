@@ -24,13 +24,18 @@ describe('argument types from the schema', () => {
   it('an array is an array of its items\' type, or of unknown without one', () => {
     expect(argsType('h: { type: array, items: { type: string } }, i: { type: array }, j: { type: [array, "null"], items: { enum: [a] } }')).toBe('{ h?: Array<string>; i?: unknown[]; j?: Array<"a"> | null }')
   })
-  it('past 16 levels of nesting the type is unknown', () => {
+  it('past 16 levels of nesting (arrays or objects) the type is unknown', () => {
     let schema = '{ type: string }'
     for (let i = 0; i < 18; i++) schema = `{ type: array, items: ${schema} }`
     const t = argsType(`d: ${schema}`)
     expect(t.split('Array<').length - 1).toBe(16)
     expect(t).toContain('Array<unknown>')
     expect(t).not.toContain('string')
+    let object = '{ type: string }'
+    for (let i = 0; i < 18; i++) object = `{ type: object, properties: { o: ${object} } }`
+    const o = argsType(`d: ${object}`)
+    expect(o.split('o?: ').length - 1).toBe(16)
+    expect(o).not.toContain('string')
   })
   it('an object allows other keys only when additionalProperties says so', () => {
     const obj = (extra: string): string => `{ type: object, properties: { x: { type: string } }${extra} }`
