@@ -76,6 +76,7 @@ export function langExpr<C extends LangCx>(e: Expr, cx: C, b: LangBuilder, emit:
         return js`urlGet(${emit(e.object.arg, cx)}, ${URL_PARTS.indexOf(e.key as never)})`
       }
       return undefined
+    // Stryker disable next-line ConditionalExpression: falling out of the switch returns undefined as well
     default:
       return undefined
   }

@@ -192,6 +192,10 @@ describe('url() and URL parts', () => {
     expect(module.evaluate('t', { target: { hostname: 'internal' } }).decision).toBe('deny')
     expect(module.evaluate('t', { target: 'http://internal/' }).decision).toBe('deny')
     expect(module.evaluate('t', { target: Object.create({ hostname: 'internal' }) }).decision).toBe('allow')
+    // in `when`, `.hostname` of anything but url(...) is the plain property
+    const { module: w } = await compileModule(`tools: { t: null }\nrules:\n  - { id: r, tool: t, when: "args.target?.hostname === 'internal'", action: deny }\n`)
+    expect(w.evaluate('t', { target: { hostname: 'internal' } }).decision).toBe('deny')
+    expect(w.evaluate('t', { target: 'http://internal/' }).decision).toBe('allow')
   })
 })
 
