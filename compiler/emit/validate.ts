@@ -212,10 +212,10 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache
   const fast = new Map<string, Code>()
   const flat = new Map<string, FlatProp[]>()
   const typed = policy.tools.filter(t => t.schema !== undefined)
+  // Stryker disable next-line ConditionalExpression: with no typed tool the loop below makes no validator, and the same empty answer follows
   if (typed.length === 0) return { code: null, names, fast, flat }
-  const bySchema = new Map<string, string>()
-  const exportsMap: Record<string, string> = {}
-  const indexOf = new Map<string, number>()
+  /** schema text → the index of its validator (`v<index>`): tools with one schema share it */
+  const bySchema = new Map<string, number>()
   const chunks: Code[] = []
   const unsupported: string[] = []
   /** validator index → its flat properties (absent: the schema has no fast check) */
@@ -229,10 +229,9 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache
       continue
     }
     const key = JSON.stringify(schema)
-    let exportName = bySchema.get(key)
-    if (exportName === undefined) {
-      exportName = `v${bySchema.size}`
-      const index = bySchema.size
+    let index = bySchema.get(key)
+    if (index === undefined) {
+      index = bySchema.size
       let trusted: Code | { unsupported: string }
       try {
         trusted = validatorFor(schema, validatorKey(schema), cache)
@@ -242,13 +241,10 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache
       }
       if ('unsupported' in trusted) unsupported.push(trusted.unsupported)
       else chunks.push(scopedValidator(trusted, numberedName('v', 0), numberedName('v', index)))
-      bySchema.set(key, exportName)
-      exportsMap[exportName] = exportName
-      indexOf.set(exportName, index)
+      bySchema.set(key, index)
       const props = flatProps(schema)
       if (props !== null) flatOf.set(index, props)
     }
-    const index = indexOf.get(exportName)!
     names.set(tool.name, numberedName('v', index))
     const props = flatOf.get(index)
     if (props === undefined) continue
@@ -258,13 +254,16 @@ export function buildValidators(policy: Policy, diagnostics: Diagnostic[], cache
       fast.set(tool.name, numberedName('vf', index))
     }
   }
-  if (Object.keys(exportsMap).length === 0) return { code: null, names, fast: new Map(), flat: new Map() }
+  // Stryker disable next-line ConditionalExpression: every schema was refused (an error is reported), so no module is written from what follows
+  if (bySchema.size === 0) return { code: null, names, fast: new Map(), flat: new Map() }
   if (unsupported.length > 0) {
     const reason = [...unsupported].sort((a, b) => UNSUPPORTED_ORDER(a) - UNSUPPORTED_ORDER(b))[0]!
     diagnostics.push({ code: 'schema-unsupported', severity: 'error', message: `a tool schema needs validator support that compiled modules cannot carry (\`${reason}\`)`, span: typed[0]!.span, help: 'remove the `format`/keyword that needs it, or validate that argument in a rule' })
     return { code: null, names: new Map(), fast: new Map(), flat: new Map() }
   }
   const code = join(chunks, js``)
+  // Stryker disable next-line MethodExpression,ArrowFunction,ArithmeticOperator: the order of the `vf<n>` functions is only layout (each is called by name); sorting keeps it by index
   const fastCode = [...called].sort((x, y) => x - y).map(i => fastCheck(flatOf.get(i)!, numberedName('vf', i)))
+  // Stryker disable next-line ConditionalExpression,StringLiteral: joining one item gives that item, and the line break between function declarations is layout
   return { code: fastCode.length === 0 ? code : join([code, ...fastCode], js`\n`), names, fast, flat }
 }

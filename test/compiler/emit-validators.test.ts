@@ -97,6 +97,22 @@ describe('what a fast check leaves to Ajv', () => {
   })
 })
 
+describe('one validator per schema', () => {
+  it('tools with the same schema share one validator; a different schema has its own', async () => {
+    const same = '    parameters: { type: object, properties: { a: { type: string, minLength: 2 } }, required: [a] }\n'
+    const src = `tools:\n  t:\n${same}  u:\n${same}  w:\n    parameters: { type: object, properties: { a: { type: integer } }, required: [a] }\nrules:\n  - { id: r, action: review, when: "true" }\n`
+    const out = compile(src, { filename: 'v.policy.yaml' })
+    expect(out.code.match(/const v\d+ = \(function/g)).toHaveLength(2)
+    const m = (await importCode(out.code)) as never as Module
+    for (const tool of ['t', 'u']) {
+      expect(verdict(m, tool, { a: 'xy' })).toBe('review')
+      expect(verdict(m, tool, { a: 'x' })).toBe('invalid')
+    }
+    expect(verdict(m, 'w', { a: 1 })).toBe('review')
+    expect(verdict(m, 'w', { a: 'xy' })).toBe('invalid')
+  })
+})
+
 describe('the fast check of a tool with `normalize:` (its own `vf` function)', () => {
   const TOOLS = '  t:\n    normalize: { p: path }\n    parameters: { type: object, properties: { p: { type: string }, n: { type: integer }, o: {} }, required: [p, q] }\n  e:\n    normalize: { p: path }\n    parameters: { type: object }\n'
   it('required keys with and without a type, optional keys with and without one', async () => {
