@@ -48,19 +48,38 @@ const empty = (): Row => ({ killed: 0, timeout: 0, survived: 0, noCoverage: 0, i
 
 const silent = { isDebugEnabled: () => false, isTraceEnabled: () => false, isInfoEnabled: () => false, isWarnEnabled: () => false, isErrorEnabled: () => false, isFatalEnabled: () => false, trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {} }
 const instrumenter = new Instrumenter(silent as never)
-// the recorded locations are the report's (1-based lines and columns), the instrumenter's are 0-based
-const keyOf = (m: Mutant, base = 0): string => `${m.mutatorName} ${m.location.start.line + base}:${m.location.start.column + base}-${m.location.end.line + base}:${m.location.end.column + base} ${m.replacement}`
+/**
+ * A mutant's identity that survives edits elsewhere in its file: its mutator, its replacement, the
+ * text of the lines it spans and its columns there, and how many such mutants came before it. So a
+ * result still counts when only other lines changed (as Stryker's own incremental diff reuses it);
+ * a mutant on a changed line is "not yet run". `base`: the recorded locations are the report's
+ * (1-based lines and columns), the instrumenter's are 0-based.
+ */
+function keysOf(mutants: readonly Mutant[], source: string, base: number): string[] {
+  const lines = source.split('\n')
+  const seen = new Map<string, number>()
+  return mutants.map(m => {
+    const { start, end } = m.location
+    const text = lines.slice(start.line - base, end.line - base + 1).join('\n')
+    const key = `${m.mutatorName} ${start.column - base}-${end.column - base} ${m.replacement} ${text}`
+    const n = seen.get(key) ?? 0
+    seen.set(key, n + 1)
+    return `${key} #${n}`
+  })
+}
 
 /** Each mutant of the file as it is now, with its recorded status (undefined: not yet run). */
 async function statuses(path: string): Promise<(string | undefined)[]> {
-  const { mutants } = await instrumenter.instrument([{ name: path, content: readFileSync(path, 'utf8'), mutate: true }], { plugins: null, excludedMutations: [], ignorers: [] } as never)
+  const source = readFileSync(path, 'utf8')
+  const { mutants } = await instrumenter.instrument([{ name: path, content: source, mutate: true }], { plugins: null, excludedMutations: [], ignorers: [] } as never)
   const entry = recorded[path]
-  const same = entry !== undefined && entry.source === readFileSync(path, 'utf8')
-  // a changed file keeps only the results of mutants Stryker would place as they were (same text
-  // around them is not checked here: a conservative count leaves more "not yet run")
   const before = new Map<string, string>()
-  if (same) for (const m of entry.mutants) if (m.status !== undefined) before.set(keyOf(m), m.status)
-  return mutants.map(m => (m.status === 'Ignored' ? 'Ignored' : before.get(keyOf(m as Mutant, 1))))
+  if (entry !== undefined) {
+    const keys = keysOf(entry.mutants, entry.source, 1)
+    entry.mutants.forEach((m, i) => { if (m.status !== undefined) before.set(keys[i]!, m.status) })
+  }
+  const now = keysOf(mutants as readonly Mutant[], source, 0)
+  return mutants.map((m, i) => (m.status === 'Ignored' ? 'Ignored' : before.get(now[i]!)))
 }
 
 function add(row: Row, list: readonly (string | undefined)[]): void {
