@@ -72,3 +72,28 @@ describe('detector helpers', () => {
     expect(secret).not.toContain('redactDetected')
   })
 })
+
+describe('counters()', () => {
+  type Counters = { counters: (tool: string, args: unknown, context?: unknown) => { name: string; perMs: number; key: string }[] | null }
+  it('each tool gets the counted context fields that name it (or all tools), with their window and key; others get null', async () => {
+    const code = build(`tools: { a: {}, b: {}, c: {} }
+context:
+  calls: { count: { per: 1h } }
+  by_user: { count: { per: 10m, tools: [a, b], key: "args.user" } }
+  by_team: { count: { per: 1d, tools: [b], key: "args.team" } }
+rules: []
+`)
+    const m = (await importCode(code)) as unknown as Counters
+    const a1 = m.counters('a', { user: 'u1' })!
+    expect(a1.map(x => [x.name, x.perMs])).toEqual([['calls', 3_600_000], ['by_user', 600_000]])
+    expect(a1[0]!.key).toBe('')
+    expect(a1[1]!.key).not.toBe('')
+    expect(m.counters('a', { user: 'u1' })![1]!.key).toBe(a1[1]!.key)
+    expect(m.counters('a', { user: 'u2' })![1]!.key).not.toBe(a1[1]!.key)
+    expect(m.counters('b', { user: 'u1', team: 't' })!.map(x => x.name)).toEqual(['calls', 'by_user', 'by_team'])
+    expect(m.counters('c', {})!.map(x => x.name)).toEqual(['calls'])
+    expect(m.counters('zzz', {})).toBeNull()
+    const none = (await importCode(build('tools: { a: {} }\nrules: []\n'))) as unknown as Counters
+    expect(none.counters('a', {})).toBeNull()
+  })
+})
