@@ -106,6 +106,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
     const args = argumentLocals(flat, b.scope, locals.pa!)
     for (const [k, l] of args.locals) locals.reads.set(k, l)
     if (args.locals.size > 0) lines.push({ code: js`  ${args.declare}` })
+    // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: the space after the reads is layout
     lines.push({ code: js`  try { ${args.reads}${args.locals.size > 0 ? js` ` : js``}if (!(${args.test}) && !${validator}(a)) return invalid(${tool.name}, ${validator}.errors); } catch (e) { return unvalidated(${tool.name}, e); }`, span: tool.span })
   } else if (validator) {
     const test = fastValidator ? js`!${fastValidator}(a) && !${validator}(a)` : js`!${validator}(a)`
@@ -113,6 +114,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   }
   // the context is tested for being a plain object once; under `fail_mode: closed` each field every
   // evaluation reads is read once, here (under `open` a read that throws must skip only its rule)
+  // Stryker disable next-line ConditionalExpression,MethodExpression: the context's plain-object test only lets the reads below take the direct form (the same values)
   if (rules.some(r => r.condition !== null)) {
     locals.cp = b.scope.name('cp')
     lines.push({ code: js`  const ${locals.cp} = c !== null && typeof c === "object" && plainProto(c);` })
@@ -120,6 +122,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
       for (const key of eagerContextReads(rules)) {
         const local = b.scope.name('ctx')
         lines.push({ code: js`  const ${local} = ${ownRead(js`c`, locals.cp, key)};` })
+        // Stryker disable next-line BooleanLiteral: `required` is read only for arguments (stringLocal)
         locals.reads.set(readKey('context', key), { name: local, required: false })
       }
     }
@@ -129,7 +132,9 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
   const needsN = rules.some(r => usesN(r.condition) || usesN(r.limit?.key ?? null))
+  // Stryker disable next-line ConditionalExpression: at most an unused declaration
   if (needsNow) lines.push({ code: js`  let now;` })
+  // Stryker disable next-line ConditionalExpression: as above
   if (needsN) lines.push({ code: js`  let n;` })
   // Every applicable condition is evaluated on every call, cheapest first, so an exception (and so
   // the fail-mode decision) never depends on evaluation order; the decision then reads the flags in
@@ -139,6 +144,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   const byCost = [...rules].sort((x, y) => cost(x.condition) + (x.outsideHours ? 5 : 0) - cost(y.condition) - (y.outsideHours ? 5 : 0) || x.index - y.index)
   // Under `fail_mode: open` a rule whose condition throws is skipped (as if it did not match) and
   // the error is noted on the decision: the other rules still decide (SPEC 1.5)
+  // Stryker disable next-line ConditionalExpression: as above (only `open` code assigns `x`)
   if (open) lines.push({ code: js`  let x = null;` })
   for (const r of byCost) {
     const f = b.scope.name('m')
@@ -150,15 +156,18 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
     else lines.push({ code: js`  const ${f} = ${counted(js`!!(${ruleCondition(r, cx)})`)};`, span: r.span })
   }
   const warnRules = stateless.filter(r => r.warn)
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: with no warn rules this adds an unused `w`
   if (warnRules.length > 0) {
     lines.push({ code: js`  let w = null;` })
     for (const r of warnRules) lines.push({ code: js`  if (${flag.get(r.index)!}) (w ??= []).push(${r.id});` })
   }
   // `finish(d, null, null)` is `d`: return the frozen decision directly when there can be no
   // warnings and no pending limits
+  // Stryker disable next-line ConditionalExpression: `finish(d, null, null)` is `d`
   const ret = (d: Code, hasW: boolean, hasL: boolean): Code => (hasW || hasL || open ? js`finish(${d}, ${hasW ? js`w` : js`null`}, ${hasL ? js`l` : js`null`}${open ? js`, x` : js``})` : d)
   const deny = stateless.filter(r => r.action === 'deny')
   for (const r of deny) lines.push({ code: js`  if (${flag.get(r.index)!}) return ${ret(js`R[${r.index}]`, warnRules.length > 0, false)};`, span: r.span })
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: with no limit rules this adds an unused `l`
   if (limitRules.length > 0) {
     lines.push({ code: js`  let l = null;` })
     for (const r of limitRules) {

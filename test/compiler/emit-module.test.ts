@@ -97,3 +97,26 @@ rules: []
     expect(none.counters('a', {})).toBeNull()
   })
 })
+
+describe('pending limits', () => {
+  type Limits = { evaluate: (tool: string, args: unknown) => { decision: string; reason?: string; limits?: Record<string, unknown>[]; errors?: string[] } }
+  const rules = `rules:
+  - { id: plain, tool: t, action: deny, limit: { max: 2, per: 1m } }
+  - { id: keyed, tool: t, action: review, limit: { max: 5, per: 1h, key: "args.k.toUpperCase()" }, severity: high, message: too many }
+`
+  it('each limit rule that holds is handed to the guard with exactly its fields (a severity only when it has one)', async () => {
+    const m = (await importCode(build(`tools: { t: {} }\n${rules}`))) as unknown as Limits
+    expect(m.evaluate('t', { k: 'ab' }).limits).toStrictEqual([
+      { rule: 'plain', index: 0, action: 'deny', warn: false, max: 2, perMs: 60_000, key: '', message: 'plain' },
+      { rule: 'keyed', index: 1, action: 'review', warn: false, max: 5, perMs: 3_600_000, key: 'AB', message: 'too many', severity: 'high' },
+    ])
+  })
+  it('a key that throws decides by the fail mode: closed denies the call, open skips that rule and says why', async () => {
+    const closed = (await importCode(build(`tools: { t: {} }\n${rules}`))) as unknown as Limits
+    expect(closed.evaluate('t', { k: 5 })).toMatchObject({ decision: 'deny', reason: expect.stringMatching(/^evaluation error: `toUpperCase` needs a string/) })
+    const open = (await importCode(build(`fail_mode: open\ntools: { t: {} }\n${rules}`))) as unknown as Limits
+    const d = open.evaluate('t', { k: 5 })
+    expect(d.limits!.map(l => l['rule'])).toEqual(['plain'])
+    expect(d.errors).toEqual(["rule `keyed` skipped: `toUpperCase` needs a string, got number"])
+  })
+})

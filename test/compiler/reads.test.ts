@@ -70,6 +70,13 @@ describe('reads once, own properties only', () => {
     expect(reads).toEqual({ to: 1, body: 1, n: 1, hourly_calls: 1, local_hour: 1, quiet: 1 })
   })
 
+  it('under fail_mode open reads no context field ahead: a getter that throws skips only the rule that reads it', async () => {
+    const m = await load(`fail_mode: open\ntools: { t: {} }\ncontext: { boom: number }\nrules:\n  - { id: hot, tool: t, action: deny, when: "context.boom > 0" }\n  - { id: x, tool: t, action: review, when: "args.x == 1" }\n`)
+    const d = m.evaluate('t', { x: 1 }, { get boom(): number { throw new Error('boom read') } })
+    expect(d).toMatchObject({ decision: 'review', rule: 'x' })
+    expect(d.reason).toMatch(/rule `hot` skipped: boom read/)
+  })
+
   it('does not read ahead a context field only some evaluations read', async () => {
     const m = await load(SMS)
     // `context.boom` is read only when `context.quiet === true`: its throwing getter must not decide
