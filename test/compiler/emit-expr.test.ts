@@ -154,3 +154,19 @@ describe('ordering comparisons on a typed argument', () => {
     }
   })
 })
+
+describe('forms a proved string must not take', () => {
+  const TYPED = 'tools:\n  t:\n    parameters: { type: object, properties: { s: { type: string } }, required: [s] }\n'
+  it('`contains` a number is never true of a string (no coercion to "5"), and `exists` holds for any present value', async () => {
+    const m = await load('  - { id: five, tool: t, action: deny, conditions: [ { field: args.s, operator: contains, value: 5 } ] }\n  - { id: here, tool: t, action: review, conditions: [ { field: args.s, operator: exists } ] }\n', TYPED)
+    expect(m.evaluate('t', { s: 'a5' }).rule).toBe('here')
+    expect(m.evaluate('t', { s: '' }).rule).toBe('here')
+  })
+  it('the left side of `??` keeps its value in a truth test: no match is null, so the right side decides', async () => {
+    const m = await load(rule('q', 'args.s.match(/^a/) ?? true'), TYPED)
+    expect(m.evaluate('t', { s: 'b' }).rule).toBe('q')
+    expect(m.evaluate('t', { s: 'ab' }).rule).toBe('q')
+    const n = await load(rule('q', 'args.s.match(/^a/) ?? false'), TYPED)
+    expect(n.evaluate('t', { s: 'b' }).decision).toBe('allow')
+  })
+})
