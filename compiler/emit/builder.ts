@@ -26,6 +26,7 @@ export class ModuleBuilder implements LangBuilder {
    * Which detectors the emitted code calls (their patterns are emitted only then); `redact` also
    * emits `redactDetected` (compiler/emit/detectors.ts), for result rules that redact secrets or PII.
    */
+  // Stryker disable next-line ObjectLiteral: the flags are read for their truth, and an absent one is falsy as false is
   readonly detectors = { secret: false, pii: false, redact: false }
   private readonly regexes = new Map<string, Code>()
   private readonly formats = new Map<string, Code>()
@@ -51,7 +52,8 @@ export class ModuleBuilder implements LangBuilder {
     return name
   }
 
-  constant(value: Code, prefix = 'k'): Code {
+  /** A module-level `const` holding `value`, named `<prefix><n>` (the prefix says what it holds). */
+  constant(value: Code, prefix: string): Code {
     const name = this.scope.name(prefix)
     this.consts.push({ code: js`const ${name} = ${value};` })
     return name
