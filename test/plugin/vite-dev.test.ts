@@ -64,7 +64,8 @@ async function importServed(dir: string, code: string): Promise<{ evaluate: (too
   return (await import(pathToFileURL(file).href)) as never
 }
 
-async function waitFor<T>(what: string, get: () => T | undefined, ms = 5000): Promise<T> {
+// 15 s: under the whole suite on two cores a file-watch event has taken more than 5 s to arrive
+async function waitFor<T>(what: string, get: () => T | undefined, ms = 15_000): Promise<T> {
   for (const start = Date.now(); Date.now() - start < ms;) {
     const v = get()
     if (v !== undefined) return v
