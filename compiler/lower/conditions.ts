@@ -3,6 +3,7 @@ import type { Expr, OpName, Span, UrlPartName } from '../ir.js'
 import { cidrProblem, URL_PARTS } from '../net.js'
 import { scalarOffset, type YEntry, type YNode, type YScalar } from '../parse/index.js'
 import { ALL_OPERATORS, CONDITION_KEYS, DETECTOR_OPERATORS, FIELD_ROOTS, FORBIDDEN_KEYS, Lowerer, spanHead } from './lowerer.js'
+import { notAPolicyNumber } from './numbers.js'
 import { didYouMean } from './suggest.js'
 
 export function conditionList(lw: Lowerer, node: YNode, resultRule: boolean): Expr | null {
@@ -93,7 +94,8 @@ function lowerTest(lw: Lowerer, subject: Expr, opName: string, vE: YEntry | unde
     }
     // a JSON spelling past the double range ("1e400") reads as Infinity, which no policy value holds
     if (typeof v.value === 'string' && !Number.isFinite(Number(v.value))) {
-      lw.error('invalid-value', `\`${v.value}\` is not a number a policy can hold`, v.span, 'policy values are JSON values: write a finite number')
+      const d = notAPolicyNumber(v.value)
+      lw.error(d.code, d.message, v.span, d.help)
       return null
     }
   }

@@ -6,6 +6,7 @@ import { parseExpressionAt, type Node as AcornNode } from 'acorn'
 import type { Diagnostic } from '../diagnostic.js'
 import type { Call, Expr, Span } from '../ir.js'
 import { functionCall, FUNCTIONS, QUANTIFIERS, quantifier } from './lang.js'
+import { notAPolicyNumber } from './numbers.js'
 import { didYouMean } from './suggest.js'
 
 export type EnvValues = Record<string, string | number | boolean | null>
@@ -116,7 +117,7 @@ function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
       if (typeof n.value === 'bigint' || n.bigint !== undefined) return reject(cx, n, 'bigint literals are not allowed in a `when` expression')
       // `1e400` parses to Infinity, which no JSON value holds (and the emitter has no literal for)
       if (typeof n.value === 'number' && !Number.isFinite(n.value)) {
-        cx.diagnostics.push({ code: 'invalid-value', severity: 'error', message: `\`${n.raw ?? String(n.value)}\` is not a number a policy can hold`, span: sp(cx, n), help: 'policy values are JSON values: write a finite number' })
+        cx.diagnostics.push({ ...notAPolicyNumber(n.raw ?? String(n.value)), severity: 'error', span: sp(cx, n) })
         return { kind: 'lit', value: null, span: sp(cx, n) }
       }
       return { kind: 'lit', value: n.value as string | number | boolean | null, span: sp(cx, n) }

@@ -6,6 +6,7 @@ import type { Diagnostic } from '../diagnostic.js'
 import type { Action, FailMode, RegexLit, FieldDecl, JsonSchema, JsonValue, ParamDecl, Policy, Rule, ScalarType, Span, ToolDecl } from '../ir.js'
 import type { YNode } from '../parse/index.js'
 import { ACTIONS, CONTEXT_FIELD_KEYS, DECISIONS, DEFAULT_REGEX_INPUT_LIMIT, FAIL_MODES, Lowerer, PARAM_KEYS, POLICY_KEYS, SCALAR_TYPES, SETTINGS_KEYS, TOOL_KEYS, toJson, type LowerOptions, type ToolRefs } from './lowerer.js'
+import { notAPolicyNumber } from './numbers.js'
 import { lowerRule } from './rule.js'
 import { lowerNormalize } from './normalize.js'
 import { refuseSchemaIds, schemaRegexes } from './schema.js'
@@ -236,7 +237,10 @@ function valueHasType(v: JsonValue, t: ScalarType): boolean {
  */
 function refuseNonJsonNumbers(lw: Lowerer, node: YNode): void {
   if (node.kind === 'scalar') {
-    if (typeof node.value === 'number' && !Number.isFinite(node.value)) lw.error('invalid-value', `\`${node.raw}\` is not a number a policy can hold`, node.span, 'policy values are JSON values: write a finite number')
+    if (typeof node.value === 'number' && !Number.isFinite(node.value)) {
+      const d = notAPolicyNumber(node.raw)
+      lw.error(d.code, d.message, node.span, d.help)
+    }
     return
   }
   if (node.kind === 'seq') for (const item of node.items) refuseNonJsonNumbers(lw, item)
