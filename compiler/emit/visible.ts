@@ -32,8 +32,8 @@ export function visibleFunction(policy: Policy, rulesOf: ReadonlyMap<string, Rul
     const holds = (r: Rule): Code => flags.get(r.index) ?? js`true`
     if (v.denies.length > 0) lines.push(js`    if (${join(v.denies.map(holds), js` || `)}) return false;`)
     // Stryker disable next-line StringLiteral: with no allowers an empty `return` gives undefined, which the caller's `if` reads as false
-    const fixed = v.allowers === null ? js`true` : v.allowers.length === 0 ? js`false` : undefined
-    lines.push(js`    return ${fixed ?? join(v.allowers!.map(holds), js` || `)};`)
+    const none = js`false`
+    lines.push(js`    return ${v.allowers === null ? js`true` : v.allowers.length === 0 ? none : join(v.allowers.map(holds), js` || `)};`)
     const name = numberedName('vis', i)
     // Stryker disable next-line StringLiteral: statements that each end in `;`: the line breaks here and below only keep the output readable
     const statements = join(lines, js`\n`)
