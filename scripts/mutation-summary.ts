@@ -9,8 +9,8 @@
  * or the code changed since. The next `npm run mutate` tests those.
  */
 import { Instrumenter } from '@stryker-mutator/instrumenter'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
-import { join } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { glob } from 'tinyglobby'
 
 interface Mutant { status?: string; mutatorName: string; replacement: string; location: { start: { line: number; column: number }; end: { line: number; column: number } } }
 interface Incremental { files: Record<string, { source: string; mutants: Mutant[] }> }
@@ -27,20 +27,10 @@ const SCOPES: [string, (f: string) => boolean][] = [
   ['`src/guard.ts`', f => f === 'src/guard.ts'],
 ]
 
-/** The files `npm run mutate` mutates (stryker.config.mjs `mutate`). */
-function mutated(): string[] {
-  const out: string[] = []
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return
-    for (const name of readdirSync(dir)) {
-      const path = join(dir, name)
-      if (statSync(path).isDirectory()) walk(path)
-      else if (path.endsWith('.ts') && !path.endsWith('.d.ts')) out.push(path)
-    }
-  }
-  for (const dir of ['compiler', 'src/limits', 'src/records']) walk(dir)
-  out.push('src/guard.ts')
-  return out.sort()
+/** The files `npm run mutate` mutates: the `mutate` patterns of stryker.config.mjs. */
+async function mutated(): Promise<string[]> {
+  const config = (await import(new URL('../stryker.config.mjs', import.meta.url).href)) as { default: { mutate: string[] } }
+  return (await glob(config.default.mutate)).sort()
 }
 
 interface Row { killed: number; timeout: number; survived: number; noCoverage: number; ignored: number; pending: number; mutants: number }
@@ -104,7 +94,7 @@ const covered = (r: Row): string => {
 }
 const n = (x: number): string => x.toLocaleString('en-US')
 
-const files = mutated()
+const files = await mutated()
 const total = empty()
 const lines = ['| scope | mutants | killed | timed out | survived | no coverage | ignored | not yet run | score of those run | score of covered |', '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|']
 const row = (name: string, r: Row): string => `| ${name} | ${n(r.mutants)} | ${n(r.killed)} | ${n(r.timeout)} | ${n(r.survived)} | ${n(r.noCoverage)} | ${n(r.ignored)} | ${n(r.pending)} | ${pct(r)} | ${covered(r)} |`
