@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest'
 import { compile } from '../../compiler/index.js'
-import { importCode } from '../support/compiled.js'
+import { compileModule, importCode } from '../support/compiled.js'
 
 type Module = { evaluate: (tool: string, args: unknown, context?: unknown, options?: { now: number }) => { decision: string; rule?: string } }
 
@@ -76,14 +76,13 @@ describe('detector helpers', () => {
 describe('counters()', () => {
   type Counters = { counters: (tool: string, args: unknown, context?: unknown) => { name: string; perMs: number; key: string }[] | null }
   it('each tool gets the counted context fields that name it (or all tools), with their window and key; others get null', async () => {
-    const code = build(`tools: { a: {}, b: {}, c: {} }
+    const m = (await compileModule(`tools: { a: {}, b: {}, c: {} }
 context:
   calls: { count: { per: 1h } }
   by_user: { count: { per: 10m, tools: [a, b], key: "args.user" } }
   by_team: { count: { per: 1d, tools: [b], key: "args.team" } }
 rules: []
-`)
-    const m = (await importCode(code)) as unknown as Counters
+`, 'module.policy.yaml')).module as unknown as Counters
     const a1 = m.counters('a', { user: 'u1' })!
     expect(a1.map(x => [x.name, x.perMs])).toEqual([['calls', 3_600_000], ['by_user', 600_000]])
     expect(a1[0]!.key).toBe('')
@@ -93,7 +92,7 @@ rules: []
     expect(m.counters('b', { user: 'u1', team: 't' })!.map(x => x.name)).toEqual(['calls', 'by_user', 'by_team'])
     expect(m.counters('c', {})!.map(x => x.name)).toEqual(['calls'])
     expect(m.counters('zzz', {})).toBeNull()
-    const none = (await importCode(build('tools: { a: {} }\nrules: []\n'))) as unknown as Counters
+    const none = (await compileModule('tools: { a: {} }\nrules: []\n', 'module.policy.yaml')).module as unknown as Counters
     expect(none.counters('a', {})).toBeNull()
   })
 })
@@ -105,16 +104,16 @@ describe('pending limits', () => {
   - { id: keyed, tool: t, action: review, limit: { max: 5, per: 1h, key: "args.k.toUpperCase()" }, severity: high, message: too many }
 `
   it('each limit rule that holds is handed to the guard with exactly its fields (a severity only when it has one)', async () => {
-    const m = (await importCode(build(`tools: { t: {} }\n${rules}`))) as unknown as Limits
+    const m = (await compileModule(`tools: { t: {} }\n${rules}`, 'module.policy.yaml')).module as unknown as Limits
     expect(m.evaluate('t', { k: 'ab' }).limits).toStrictEqual([
       { rule: 'plain', index: 0, action: 'deny', warn: false, max: 2, perMs: 60_000, key: '', message: 'plain' },
       { rule: 'keyed', index: 1, action: 'review', warn: false, max: 5, perMs: 3_600_000, key: 'AB', message: 'too many', severity: 'high' },
     ])
   })
   it('a key that throws decides by the fail mode: closed denies the call, open skips that rule and says why', async () => {
-    const closed = (await importCode(build(`tools: { t: {} }\n${rules}`))) as unknown as Limits
+    const closed = (await compileModule(`tools: { t: {} }\n${rules}`, 'module.policy.yaml')).module as unknown as Limits
     expect(closed.evaluate('t', { k: 5 })).toMatchObject({ decision: 'deny', reason: expect.stringMatching(/^evaluation error: `toUpperCase` needs a string/) })
-    const open = (await importCode(build(`fail_mode: open\ntools: { t: {} }\n${rules}`))) as unknown as Limits
+    const open = (await compileModule(`fail_mode: open\ntools: { t: {} }\n${rules}`, 'module.policy.yaml')).module as unknown as Limits
     const d = open.evaluate('t', { k: 5 })
     expect(d.limits!.map(l => l['rule'])).toEqual(['plain'])
     expect(d.errors).toEqual(["rule `keyed` skipped: `toUpperCase` needs a string, got number"])
