@@ -3,7 +3,7 @@
  * store keeps a fixed-size digest of each key instead of its value (a 1 MB key costs what a 1-byte
  * key costs, in memory and in Redis), and holds a bounded number of live keys per rule.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /** Live keys a store keeps per rule (and per keyed counter) before it refuses new ones. */
 export const DEFAULT_MAX_KEYS_PER_RULE = 100_000
@@ -14,7 +14,7 @@ export const DEFAULT_MAX_KEYS_PER_RULE = 100_000
  * out of reach (about 2^64 work), so two keys share a counter only if they are the same string.
  */
 export function keyDigest(key: string): string {
-  return keyHash(key).toString('base64url').slice(0, 22)
+  return hash('sha256', Buffer.from(key, 'utf16le'), 'base64url').slice(0, 22)
 }
 
 /** The first 128 bits of `keyDigest`'s hash, as four 32-bit words (the memory store's table keeps words, not text). */
@@ -23,9 +23,36 @@ export function keyDigestWords(key: string): Int32Array {
   return Int32Array.of(bytes.readInt32LE(0), bytes.readInt32LE(4), bytes.readInt32LE(8), bytes.readInt32LE(12))
 }
 
-/** SHA-256 of the key's UTF-16 code units: what both digest forms are cut from. */
+/**
+ * SHA-256 of the key's UTF-16 code units: what both digest forms are cut from. The one-shot
+ * `crypto.hash` (no Hash object, no stream) takes about a quarter of `createHash`'s time per key
+ * (0.5 µs against 2 µs here, bench/fleet.ts's worker profile).
+ */
 function keyHash(key: string): Buffer {
-  return createHash('sha256').update(key, 'utf16le').digest()
+  return hash('sha256', Buffer.from(key, 'utf16le'), 'buffer')
+}
+
+/** Digests kept per store: the keys seen most (`""` for every unkeyed limit, a few recipients). */
+const DIGEST_CACHE_MAX = 1024
+/** A key longer than this is never kept, nor looked up: a lookup hashes the whole string first. */
+const DIGEST_CACHE_KEY_MAX = 256
+
+/**
+ * `digest`, remembered for the keys seen first: a SHA-256 per limit per call was most of what a
+ * store cost a guard call. Bounded: once full, other keys are digested each time, so a model
+ * choosing a million keys cannot grow it.
+ */
+export function digestCache<T>(digest: (key: string) => T): (key: string) => T {
+  const known = new Map<string, T>()
+  return key => {
+    if (key.length > DIGEST_CACHE_KEY_MAX) return digest(key)
+    let d = known.get(key)
+    if (d === undefined) {
+      d = digest(key)
+      if (known.size < DIGEST_CACHE_MAX) known.set(key, d)
+    }
+    return d
+  }
 }
 
 /**

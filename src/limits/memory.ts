@@ -14,7 +14,7 @@ import type { LimitStore, PendingLimit } from '../types.js'
 import { blocking } from './apply.js'
 import { DigestTable, type Digest } from './digest-table.js'
 import { ExpiryQueue } from './expiry-queue.js'
-import { checkMaxKeys, keyDigestWords, LimitKeysFullError } from './keys.js'
+import { checkMaxKeys, digestCache, keyDigestWords, LimitKeysFullError } from './keys.js'
 
 export interface MemoryStoreOptions {
   /**
@@ -39,28 +39,6 @@ interface RuleKeys {
   /** a key with one allowed call in its window (every key of a `max: 1` rule) keeps a bare time */
   logs: DigestTable
   expiry: ExpiryQueue
-}
-
-/**
- * Digests of the keys seen most (`""` for every unkeyed limit, a few recipients): a SHA-256 per
- * limit per call was most of what the store cost a guard call. Bounded: once full, other keys are
- * digested each time, so a model choosing a million keys cannot grow it.
- */
-const DIGEST_CACHE_MAX = 1024
-const DIGEST_CACHE_KEY_MAX = 256
-
-function digestCache(): (key: string) => Digest {
-  const known = new Map<string, Digest>()
-  return key => {
-    // a key too long to keep is never looked up either: a lookup hashes the whole string first
-    if (key.length > DIGEST_CACHE_KEY_MAX) return keyDigestWords(key)
-    let d = known.get(key)
-    if (d === undefined) {
-      d = keyDigestWords(key)
-      if (known.size < DIGEST_CACHE_MAX) known.set(key, d)
-    }
-    return d
-  }
 }
 
 const expiryOf = (times: number | readonly number[], perMs: number): number => (typeof times === 'number' ? times + perMs : times.length === 0 ? -Infinity : times[times.length - 1]! + perMs)
@@ -99,7 +77,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimitStore 
     all.push(rule)
     return rule
   }
-  const digest = digestCache()
+  const digest = digestCache<Digest>(keyDigestWords)
   return {
     hit(policy, limits, now, consume) {
       // plain loops into arrays sized once: the guard calls this for every decision with limits
