@@ -32,13 +32,23 @@ function typeOk(type: string, v: unknown): boolean {
 
 function withTimeout<T>(p: Promise<T> | T, ms: number, what: string): Promise<T> {
   if (!(p instanceof Promise)) return Promise.resolve(p)
-  let timer: NodeJS.Timeout | undefined
-  return Promise.race([
-    p,
-    new Promise<T>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
-    }),
-  ]).finally(() => clearTimeout(timer))
+  // one promise and one timer per call (a race and a `finally` made three more promises)
+  return new Promise<T>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined
+    // the timer is set after `then` returns: a store promise whose `then` throws rejects at once and
+    // leaves no timer behind (the callbacks run later, never before the timer exists)
+    p.then(
+      v => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (e: unknown) => {
+        clearTimeout(timer)
+        reject(e)
+      },
+    )
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms)
+  })
 }
 
 /** What a record holds for arguments that could not be copied (the decision's reason says why). */

@@ -29,6 +29,26 @@ describe('guard', () => {
     expect(await hanging('t', {})).toEqual({ decision: 'deny', reason: 'limit store unavailable (fail mode closed): the limit store did not answer within 50 ms' })
   })
 
+  it('a store promise that throws from `then` or rejects ends in the fail mode and leaves no timer', async () => {
+    const limited = await compileModule('tools:\n  t: {}\nrules:\n  - id: cap\n    tool: t\n    action: deny\n    limit: { max: 1, per: 1m }\n')
+    const { getActiveResourcesInfo } = process
+    const timers = (): number => getActiveResourcesInfo().filter(r => r === 'Timeout').length
+    const before = timers()
+    class Trap<T> extends Promise<T> {
+      override then(): never {
+        throw new Error('then trap')
+      }
+    }
+    const trapped = createGuard(limited.module, { store: { hit: () => new Trap<boolean[]>(() => {}) }, storeTimeoutMs: 60_000 })
+    expect(await trapped('t', {})).toEqual({ decision: 'deny', reason: 'limit store unavailable (fail mode closed): then trap' })
+    const rejecting = createGuard(limited.module, { store: { hit: () => Promise.reject(new Error('down')) }, storeTimeoutMs: 60_000 })
+    expect(await rejecting('t', {})).toEqual({ decision: 'deny', reason: 'limit store unavailable (fail mode closed): down' })
+    const answering = createGuard(limited.module, { store: { hit: () => Promise.resolve([false]) }, storeTimeoutMs: 60_000 })
+    expect(await answering('t', {})).toMatchObject({ decision: 'allow' })
+    // none of the three left its 60 s timer running (it would hold the process open for a minute)
+    expect(timers()).toBe(before)
+  })
+
   it('validates params overrides at setup and applies them per call', async () => {
     const { module } = await compileModule('params:\n  cap: { type: number, default: 1 }\ntools:\n  t: {}\nrules:\n  - id: over\n    tool: t\n    action: deny\n    when: "args.n > params.cap"\n')
     expect(() => createGuard(module, { params: { cap: 'ten' } })).toThrow('param `cap` of policy `test` must be a number')
