@@ -204,7 +204,10 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
       const ran = runs.filter(r => r.name === 'evalsha').length
       expect(ran).toBeGreaterThanOrEqual(4)
       expect(ran).toBeLessThanOrEqual(8)
-      expect(Math.max(...runs.map(r => r.keys))).toBe(2 * 64)
+      // a batch run's ARGV: maxKeys, the run's unique string, then one argument per call
+      expect(Math.max(...runs.map(r => r.argv - 2))).toBe(64)
+      // every call uses the same log and index key: each goes to Redis once per run, not once per call
+      expect(runs.map(r => r.keys)).toEqual(runs.map(() => 2))
       // the first 50 calls made are the ones allowed: a batch applies its calls in the order they were made
       expect(results.map(r => r[0])).toEqual([...Array<boolean>(50).fill(false), ...Array<boolean>(150).fill(true)])
       expect(await redis.zcard(redisKey('batch1', 'p', l))).toBe(50)
@@ -228,7 +231,9 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
       const runs: ScriptRun[] = []
       const store = createRedisStore({ redis: scriptCounting(redis, runs) as never, prefix: 'batch3' })
       await Promise.all([store.hit('p1', [limit('r', 'k', 9)], 1_000, true), store.hit('p2', [limit('r', 'k', 9)], 1_000, true), store.hit('p1', [limit('r', 'k', 9)], 1_001, true)])
-      expect(runs.filter(r => r.name === 'evalsha').map(r => r.keys).sort()).toEqual([2, 4])
+      // [keys, ARGV]: p2's lone call runs the single-call script (now, consume, maxKeys, and 5 per
+      // limit); p1's two calls one batch (maxKeys, its unique string, one argument per call)
+      expect(runs.filter(r => r.name === 'evalsha').map(r => [r.keys, r.argv]).sort()).toEqual([[2, 4], [2, 8]])
       expect(await redis.zcard(redisKey('batch3', 'p1', limit('r', 'k', 9)))).toBe(2)
       expect(await redis.zcard(redisKey('batch3', 'p2', limit('r', 'k', 9)))).toBe(1)
       redis.disconnect()
@@ -248,6 +253,51 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
         const decisions = await Promise.all([guard('call_vendor', {}), guard('call_vendor', { n: 1 })])
         for (const d of decisions) expect(d, JSON.stringify(forged)).toMatchObject({ decision: 'deny', reason: expect.stringMatching(/^limit store unavailable \(fail mode closed\): unexpected reply from the Redis limit script/) })
       }
+    })
+
+    it('a batch decides each call as the memory store does, one call after the other (property)', async () => {
+      // calls of one turn with one to three limits each, shared and distinct keys and rules, equal and
+      // stepping clocks, blocking and warning limits, counters, calls that only check, and a key bound
+      // that fills: the batch's packed arguments must give exactly the sequential answers
+      const redis = new Redis(server.url)
+      let run = 0
+      // a rule's action, cap and window are fixed (only the key varies from call to call); a counter
+      // is kept apart from a rule of its name
+      const rules: Record<string, Omit<PendingLimit, 'key' | 'index' | 'message'>> = {
+        r0: { rule: 'r0', action: 'deny', warn: false, max: 2, perMs: 1_000 },
+        'r 1': { rule: 'r 1', action: 'review', warn: false, max: 1, perMs: 5_000 },
+        'r:2': { rule: 'r:2', action: 'deny', warn: true, max: 3, perMs: 1_000 },
+        '#r0': { rule: 'r0', action: 'allow', warn: true, max: Number.MAX_SAFE_INTEGER, perMs: 1_000, counter: true },
+      }
+      const limitDef = fc.record({ rule: fc.constantFrom(...Object.keys(rules)), key: fc.constantFrom('', 'a', 'b', 'x y', 'k:1', '%20', 'é') })
+      // a rule has one limit, so a call's limits are of distinct rules
+      const callDef = fc.record({ limits: fc.uniqueArray(limitDef, { minLength: 1, maxLength: 3, selector: d => d.rule }), step: fc.constantFrom(0, 0, 1, 400, 1_200), consume: fc.boolean() })
+      await fc.assert(fc.asyncProperty(fc.array(fc.array(callDef, { minLength: 1, maxLength: 30 }), { minLength: 1, maxLength: 4 }), async turns => {
+        const prefix = `prop ${run++}:x`
+        const batched = createRedisStore({ redis, prefix, maxKeysPerRule: 3 })
+        const memory = createMemoryStore({ maxKeysPerRule: 3 })
+        const toLimit = (d: { rule: string; key: string }, index: number): PendingLimit => ({ ...rules[d.rule]!, key: d.key, index, message: '' })
+        const outcome = (s: PromiseSettledResult<boolean[]>): unknown => s.status === 'fulfilled' ? s.value : (s.reason as Error).name
+        let now = 10_000
+        for (const turn of turns) {
+          const calls = turn.map(c => ({ limits: c.limits.map(toLimit), now: (now += c.step), consume: c.consume }))
+          const fromRedis = await Promise.allSettled(calls.map(c => batched.hit('p', c.limits, c.now, c.consume)))
+          const fromMemory: PromiseSettledResult<boolean[]>[] = []
+          for (const c of calls) fromMemory.push(...(await Promise.allSettled([Promise.resolve().then(() => memory.hit('p', c.limits, c.now, c.consume))])))
+          expect(fromRedis.map(outcome)).toEqual(fromMemory.map(outcome))
+        }
+      }), { numRuns: 40 })
+      redis.disconnect()
+    }, 60_000)
+
+    it('members are unique per run: two runs at the same time over the same key count both', async () => {
+      const redis = new Redis(server.url)
+      const store = createRedisStore({ redis, prefix: 'batch6' })
+      const l = limit('cap', 'k', 100)
+      for (let round = 0; round < 3; round++) await Promise.all(Array.from({ length: 5 }, () => store.hit('p', [l, { ...l, rule: 'cap2' }], 1_000, true)))
+      expect(await redis.zcard(redisKey('batch6', 'p', l))).toBe(15)
+      expect(await redis.zcard(redisKey('batch6', 'p', { ...l, rule: 'cap2' }))).toBe(15)
+      redis.disconnect()
     })
 
     it('batch: false runs one script per call', async () => {
