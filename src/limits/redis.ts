@@ -57,6 +57,9 @@ export interface RedisStoreOptions {
 /** Calls per batched script run (a larger batch waits for the next one). */
 const MAX_BATCH = 64
 
+/** Rules (per policy) whose key prefixes a store keeps. */
+const MAX_PREFIXES = 4096
+
 /**
  * One call's limits, checked and (when `consume` and none blocks) counted. `limits` holds per limit
  * its key's log, its rule's index, `per`, `max`, `blocking`, a member unique to this call and the
@@ -203,10 +206,31 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
   const redis = options.redis
   const maxKeys = checkMaxKeys(options.maxKeysPerRule)
   const digestOf = digestCache(keyDigest)
+  // a rule's two key prefixes, built once: URI-encoding the policy and rule names on every call cost
+  // as much as the rest of the keys. Policies and rules are the compiled policy's, not the model's,
+  // but the map is bounded all the same (past the bound, prefixes are built per call).
+  // by policy, then by rule (`c` or `r`, counter or rule, then its name: no two share an entry)
+  const prefixes = new Map<string, Map<string, { log: string; index: string }>>()
+  let kept = 0
+  const prefixesOf = (policy: string, l: PendingLimit): { log: string; index: string } => {
+    let ofPolicy = prefixes.get(policy)
+    const id = `${l.counter ? 'c' : 'r'}${l.rule}`
+    let p = ofPolicy?.get(id)
+    if (p === undefined) {
+      p = { log: `${rulePart(prefix, policy, l)}:`, index: redisIndexKey(prefix, policy, l) }
+      if (kept < MAX_PREFIXES) {
+        if (ofPolicy === undefined) prefixes.set(policy, (ofPolicy = new Map()))
+        ofPolicy.set(id, p)
+        kept++
+      }
+    }
+    return p
+  }
   const keysOf = (policy: string, limits: readonly PendingLimit[]): LimitKeys[] =>
     limits.map(l => {
       const digest = digestOf(l.key)
-      return { log: `${rulePart(prefix, policy, l)}:${digest}`, index: redisIndexKey(prefix, policy, l), digest }
+      const p = prefixesOf(policy, l)
+      return { log: p.log + digest, index: p.index, digest }
     })
   const runOne = async (q: Queued): Promise<void> => {
     const keys: string[] = []

@@ -300,6 +300,18 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
       redis.disconnect()
     })
 
+    it('past the rules whose key prefixes a store keeps (4,096), calls still count under their own keys', async () => {
+      const redis = new Redis(server.url)
+      const store = createRedisStore({ redis, prefix: 'batch7' })
+      const rules = Array.from({ length: 4_200 }, (_, i) => limit(`rule ${i}`, 'k', 5))
+      await Promise.all(rules.map(l => store.hit('p', [l], 1_000, true)))
+      await Promise.all(rules.slice(-3).map(l => store.hit('p', [l], 1_001, true)))
+      // the last three rules (past the kept prefixes) were called twice, the others once
+      const counted = await Promise.all([0, 4_095, 4_096, 4_196, 4_197, 4_199].map(i => redis.zcard(redisKey('batch7', 'p', rules[i]!))))
+      expect(counted).toEqual([1, 1, 1, 1, 2, 2])
+      redis.disconnect()
+    })
+
     it('batch: false runs one script per call', async () => {
       const redis = new Redis(server.url)
       const runs: ScriptRun[] = []
