@@ -260,20 +260,21 @@ function convert(cx: Cx, node: YamlNode, depth: number): YNode {
 
 /**
  * Where, in the source, character `i` of a string scalar's value lies. Exact for single-line plain,
- * single-quoted and double-quoted scalars; for block scalars and folded lines it falls back to the
- * nearest reliable position.
+ * single-quoted and double-quoted scalars, and for block and multi-line scalars at every character
+ * that is not a blank; a multi-line quoted scalar with an escape (whose value's characters are not
+ * the source's) falls back to its start.
  */
 export function scalarOffset(node: YScalar, i: number): number {
   const raw = node.raw
   const base = node.span.start
-  if (node.style === 'plain') return raw.includes('\n') ? base : base + Math.min(i, raw.length)
-  if (node.style === 'block') return blockOffset(node, i)
+  if (node.style === 'block') return base + alignedOffset(node, i, raw.indexOf('\n') + 1)
+  if (node.style === 'plain') return raw.includes('\n') ? base + alignedOffset(node, i, 0) : base + Math.min(i, raw.length)
+  if (raw.includes('\n')) return (node.style === 'double' ? raw.includes('\\') : raw.slice(1, -1).includes("''")) ? base : base + alignedOffset(node, i, 1)
   let v = 0
   let s = 1
   while (s < raw.length - 1) {
     if (v >= i) return base + s
     const c = raw[s]
-    if (c === '\n') return base
     if (node.style === 'single') {
       s += c === "'" && raw[s + 1] === "'" ? 2 : 1
       v += 1
@@ -292,13 +293,43 @@ export function scalarOffset(node: YScalar, i: number): number {
   return base + Math.min(s, raw.length)
 }
 
-function blockOffset(node: YScalar, i: number): number {
-  // A literal block scalar keeps its lines; find the value's first line in the raw text.
+const isBlank = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r'
+
+/** Per multi-line scalar: non-blank characters of its value before each index, and where each non-blank is in `raw`. */
+interface Alignment {
+  before: Uint32Array
+  at: Uint32Array
+}
+// built once per scalar: every node of a `when` expression asks for its span
+const alignments = new WeakMap<YScalar, Alignment>()
+
+function alignment(node: YScalar, from: number): Alignment {
+  let a = alignments.get(node)
+  if (a !== undefined) return a
   const value = typeof node.value === 'string' ? node.value : ''
-  const firstLine = value.split('\n')[0] ?? ''
-  const at = firstLine === '' ? -1 : node.raw.indexOf(firstLine)
-  if (at < 0) return node.span.start
-  const lineOfI = value.slice(0, i).split('\n').length - 1
-  if (lineOfI === 0) return node.span.start + at + i
-  return node.span.start + at
+  const before = new Uint32Array(value.length + 1)
+  for (let j = 0; j < value.length; j++) before[j + 1] = before[j]! + (isBlank(value[j]!) ? 0 : 1)
+  const at = new Uint32Array(before[value.length]!)
+  let n = 0
+  for (let s = from; s < node.raw.length && n < at.length; s++) if (!isBlank(node.raw[s]!)) at[n++] = s
+  // a value with more non-blanks than its source (not expected) ends them at the source's end
+  at.fill(node.raw.length, n)
+  a = { before, at }
+  alignments.set(node, a)
+  return a
+}
+
+/**
+ * Offset in `raw` of value character `i` of a scalar spread over lines: folding, indentation and
+ * line ends change only blanks, so the value's non-blank characters are the source's, in order,
+ * from `from` (past a block scalar's header line or an opening quote). A blank, or the end of the
+ * value, maps to just after the non-blank character before it, so a span ends on its last character
+ * and not on the next line.
+ */
+function alignedOffset(node: YScalar, i: number, from: number): number {
+  const { before, at } = alignment(node, from)
+  const k = Math.max(0, Math.min(i, before.length - 1))
+  const onBlank = k >= before.length - 1 || before[k + 1] === before[k]
+  if (!onBlank) return at[before[k]!]!
+  return before[k] === 0 ? from : at[before[k]! - 1]! + 1
 }

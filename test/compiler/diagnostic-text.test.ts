@@ -4,6 +4,7 @@
  * reporting, reports twice, reports at the wrong place or loses its advice fails here. The messages
  * and help are what a policy author reads; they are part of the compiler's behaviour.
  */
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { analyze } from '../../compiler/analyze.js'
 
@@ -405,6 +406,70 @@ describe('expression diagnostics', () => {
     for (const w of ['args.n > 1n', 'args.a === [1,,2][0]', 'env', 'argz.a', 'zzzqqq', 'typeof args.a', 'delete args.a', 'args.a = 1', '`t${args.a}`', 'env[args.k]', 'env.nope', 'session[args.k]', 'session.id', 'args[args.k] === 1 && args[\'a\'] === 1 && args[0] === 1']) {
       expect([w, ...report(when(w)).filter(l => !l.includes('untyped-tool'))]).toMatchSnapshot()
     }
+  })
+  it('syntax errors: the message without acorn\'s position, underlined where the parser stopped', () => {
+    const lines = (src: string): string[] => report(src).filter(l => !l.includes('untyped-tool'))
+    // text after a whole expression (two spaces before it: the underline starts at the text)
+    expect(lines(when('args.a === 1  args.b'))).toMatchInlineSnapshot(`
+      [
+        "error expression-syntax «args.b» expression syntax: unexpected text after the expression | a \`when\` holds exactly one expression; combine conditions with \`&&\` or \`||\`",
+      ]
+    `)
+    expect(lines(when('args.a === )'))).toMatchInlineSnapshot(`
+      [
+        "error expression-syntax «)» expression syntax: unexpected token",
+      ]
+    `)
+    expect(lines(when('/a(/.test(args.a)'))).toMatchInlineSnapshot(`
+      [
+        "error regex-syntax «a» invalid regex: /a(/: Unterminated group",
+      ]
+    `)
+    // an error on line 11, column 13 of a block scalar: acorn's "(11:13)" is taken off the message
+    const block = rules(`  - id: a\n    tool: t\n    action: deny\n    when: |\n${Array.from({ length: 10 }, () => '      args.a === 1 &&\n').join('')}      args.bbbbb === )\n`)
+    expect(lines(block)).toMatchInlineSnapshot(`
+      [
+        "error expression-syntax «)» expression syntax: unexpected token",
+      ]
+    `)
+  })
+  it('a `when` spread over lines underlines the name it refuses, in every YAML scalar style (property)', () => {
+    // before, every multi-line style underlined the scalar's start (a `|` block its first line's
+    // first letter) wherever the error was
+    const styles: Record<string, (lines: string[]) => string> = {
+      literal: l => `|\n${l.map(x => `      ${x}\n`).join('')}`,
+      folded: l => `>-\n${l.map(x => `      ${x}\n`).join('')}`,
+      plain: l => `${l[0]}\n${l.slice(1).map(x => `      ${x}\n`).join('')}`,
+      double: l => `"${l.join('\n      ')}"\n`,
+      single: l => `'${l.join('\n\n      ')}'\n`,
+    }
+    fc.assert(fc.property(fc.constantFrom(...Object.keys(styles)), fc.array(fc.constantFrom('args.a === 1', 'args.bb !== 2', '(args.c ||  args.d)', 'args.e'), { minLength: 1, maxLength: 6 }), fc.nat(), fc.constantFrom('zzqq', 'qqq_1'), (style, terms, at, name) => {
+      const parts = terms.map(t => `${t} &&`)
+      const line = at % (parts.length + 1)
+      parts.splice(line, 0, `${name}  === 1 &&`)
+      parts.push('true')
+      const src = rules(`  - id: a\n    tool: t\n    action: deny\n    when: ${styles[style]!(parts)}`)
+      const errors = analyze(src, { filename: 'p.policy.yaml' }).diagnostics.filter(d => d.severity === 'error')
+      expect(errors.map(d => `${d.code} «${src.slice(d.span.start, d.span.end)}»`)).toEqual([`expression-disallowed «${name}»`])
+    }), { numRuns: 300 })
+  })
+  it('names and operators refused in `when`, each with its own advice or none', () => {
+    const lines = (w: string, head = ''): string[] => report(rules(`  - id: a\n    tool: t\n    action: deny\n    when: "${w}"\n`, head)).filter(l => !l.includes('untyped-tool'))
+    expect(['result.a === 1', 'session === 1', 'undefined === args.a', 'envv === 1', 'args.a in args', 'args.a instanceof args.b', 'args.a += 1', 'args.a++ === 1'].flatMap(w => lines(w))).toMatchInlineSnapshot(`
+      [
+        "error expression-disallowed «result» \`result\` is readable only in a result rule | add \`on: result\` to run the rule on the tool's output, after its handler returned",
+        "error expression-disallowed «session» \`session\` must be read as \`session.labels\` | the session's labels are a string array, e.g. \`session.labels.includes('secret')\`",
+        "error expression-disallowed «undefined» \`undefined\` is not a value in a \`when\` expression | to test for an absent value write \`x == null\` (true for null and absent)",
+        "error expression-disallowed «envv» unknown name \`envv\` | did you mean \`env\`?",
+        "error expression-disallowed «args.a in args» operator \`in\` is not allowed in a \`when\` expression | to test for a property write \`args.x != null\`",
+        "error expression-disallowed «args.a instanceof args.b» operator \`instanceof\` is not allowed in a \`when\` expression",
+        "error expression-disallowed «args.a += 1» assignment is not allowed in a \`when\` expression",
+        "error expression-disallowed «args.a++» increment/decrement is not allowed in a \`when\` expression",
+      ]
+    `)
+    // a diagnostic without advice carries no `help` key at all (not one holding undefined)
+    const noHelp = analyze(when('args.a instanceof args.b'), { filename: 'p.policy.yaml' }).diagnostics.find(d => d.code === 'expression-disallowed')!
+    expect(Object.keys(noHelp)).not.toContain('help')
   })
   it('env constants: known, unknown with and without env given', () => {
     const src = when('env.stage === 1 && env.stag === 1')
