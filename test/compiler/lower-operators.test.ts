@@ -98,3 +98,35 @@ describe('negated address and detector operators decide the opposite of the plai
     })
   }
 })
+
+describe('a call in `when` short-circuits only after an optional link of its own chain', () => {
+  // `args.a.trim()` with `a` absent is an evaluation error (fail mode: deny, saying why) wherever it
+  // stands: as an array item, an operand, a branch, in parentheses, a computed key, an argument, the
+  // receiver of an optional read. Only `args.a?.trim()` may give undefined.
+  const TRIM = /^evaluation error: `trim` needs a string, got undefined$/
+  const cases: [string, Record<string, unknown>][] = [
+    ["args.a.trim().startsWith('x')", {}],
+    ["[args.a.trim()].includes('x')", {}],
+    ["args.a.trim() === 'x'", {}],
+    ["'x' === args.a.trim()", {}],
+    ["(args.a.trim() || 'y') === 'x'", {}],
+    ["('y' && args.a.trim()) === 'x'", {}],
+    ["(args.a.trim()) === 'x'", {}],
+    ["!args.a.trim()", {}],
+    ["(args.a.trim() ? 'p' : 'q') === 'p'", {}],
+    ["(args.b ? args.a.trim() : 'q') === 'p'", { b: true }],
+    ["(args.b ? 'q' : args.a.trim()) === 'p'", { b: false }],
+    ["args.a.trim()?.length === 1", {}],
+    ["args.m[args.a.trim()] === 1", { m: {} }],
+    ["args.s.startsWith(args.a.trim())", { s: 'x' }],
+    ['containsSecret(args.a.trim())', {}],
+  ]
+  it.each(cases)('%s', async (when, args) => {
+    const { module } = await compileModule(`tools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    action: allow\n    when: ${JSON.stringify(when)}\n`)
+    expect(module.evaluate('t', args, {})).toMatchObject({ decision: 'deny', reason: expect.stringMatching(TRIM) })
+  })
+  it('while after an optional link the same call gives undefined', async () => {
+    const { module } = await compileModule(`tools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    action: deny\n    when: "args.a?.trim() == null && args.a?.b.trim() == null"\n`)
+    expect(module.evaluate('t', {}, {})).toMatchObject({ decision: 'deny', rule: 'r' })
+  })
+})
