@@ -14,7 +14,7 @@ import { createResultStep } from './results/step.js'
 import { createMemorySessionStore } from './sessions/memory.js'
 import { invalidSessionId } from './sessions/store.js'
 import { createShadow, type ShadowDisagreement } from './shadow.js'
-import { ownEntry, snapshot } from './snapshot.js'
+import { ownEntry, privateSnapshot, snapshot, type Snapshot } from './snapshot.js'
 import type { Action, CompiledPolicy, EvaluateOptions, PendingLimit } from './types.js'
 
 export type { CallOptions, Guard, GuardDecision, GuardOptions, GuardSession, RecordExtra, ResultDecision } from './guard-types.js'
@@ -143,11 +143,12 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const shadow = options.shadow ? createShadow(options.shadow, options.shadowStore) : undefined
   // built once, not per record: closures made per call cost an allocation each
   const hide = (v: unknown, p?: readonly string[]): unknown => (full ? v : redact(v, p))
-  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra: RecordExtra = {}): void => {
+  /** `copied`: `args` is the guard's own copy of this call's arguments (privateSnapshot), not the caller's value. */
+  const record = (tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra: RecordExtra = {}, copied = false): void => {
     if (!sink) return
     try {
       const paths = redactPaths(tool)
-      const copy = snapshot(args)
+      const copy: Snapshot = copied ? { ok: true, value: args } : snapshot(args)
       const input: RecordInput = {
         at, policy: info.name, digest: info.digest, tool: typeof tool === 'string' ? tool : message(tool), d,
         args: copy.ok ? hide(recordedArgs(tool, copy.value), paths) : UNREADABLE, full, extra,
@@ -314,12 +315,12 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     const session = sessionOf(call)
     // one snapshot: evaluation, counters, the context hook, the approval request and the record all
     // read the same frozen copy (an adapter's own snapshot is passed through as is)
-    const copy = snapshot(raw)
+    const copy = privateSnapshot(raw)
     // no faithful value to evaluate or run: denied whatever the fail mode, like unparseable JSON
     const unusable = typeof tool !== 'string' ? 'the tool name is not a string' : !copy.ok ? redactText(copy.reason) : undefined
     if (unusable !== undefined || !copy.ok) {
       const d: GuardDecision = { decision: 'deny', reason: unusable ?? 'unreadable arguments' }
-      record(tool, copy.ok ? copy.value : UNREADABLE, context, d, at, session.id !== undefined ? { session: session.id } : {})
+      record(tool, copy.ok ? copy.value : UNREADABLE, context, d, at, session.id !== undefined ? { session: session.id } : {}, true)
       return d
     }
     const args = copy.value
@@ -333,7 +334,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
             labels = await labelsOf(session.id)
           } catch (e) {
             out = { d: { decision: failAction, reason: `session store unavailable (fail mode ${info.failMode}): ${message(e)}` }, context }
-            record(tool, args, context, out.d, at, { session: session.id })
+            record(tool, args, context, out.d, at, { session: session.id }, true)
             return out.d
           }
         }
@@ -350,7 +351,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         if (labels !== undefined) extra.labels = labels
       }
       if (out.shadow !== undefined) extra.shadow = out.shadow
-      record(tool, args, out.context, out.d, at, extra)
+      record(tool, args, out.context, out.d, at, extra, true)
     }
     return out.d
   }) as Guard

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { createGuard } from '../../src/guard.js'
 import { createMemorySink } from '../../src/records/index.js'
-import { isSnapshot, snapshot, SNAPSHOT_LIMITS } from '../../src/snapshot.js'
+import { isSnapshot, privateSnapshot, snapshot, SNAPSHOT_LIMITS } from '../../src/snapshot.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { compileModule } from '../support/compiled.js'
 import { shipped } from '../support/policies.js'
@@ -76,6 +76,22 @@ describe('snapshot', () => {
       expect(s.ok, String(reason)).toBe(false)
       if (!s.ok) expect(s.reason).toMatch(reason)
     }
+  })
+
+  it('a private snapshot is the same frozen copy, not remembered: snapshotting it copies again', () => {
+    const { reads, value } = changingPath('/tmp/x', '/etc/passwd')
+    const s = privateSnapshot({ v: value, l: [1] })
+    expect(reads()).toBe(1)
+    expect(s).toEqual({ ok: true, value: { v: { path: '/tmp/x' }, l: [1] } })
+    const copy = (s as { value: { v: object; l: number[] } }).value
+    expect(Object.isFrozen(copy) && Object.isFrozen(copy.v) && Object.isFrozen(copy.l)).toBe(true)
+    expect(isSnapshot(copy)).toBe(false)
+    const again = snapshot(copy)
+    expect(again.ok && again.value).not.toBe(copy)
+    expect(again.ok && again.value).toEqual(copy)
+    // a value that is a snapshot already is taken as it is, and a failure is a reason, as with snapshot
+    expect(privateSnapshot(again.ok && again.value)).toEqual({ ok: true, value: again.ok && again.value })
+    expect(privateSnapshot({ f: () => 0 })).toEqual({ ok: false, reason: 'unreadable arguments: `f` is a function, not data' })
   })
 
   it('accepts a repeated (non-cyclic) reference and a null-prototype object', () => {
