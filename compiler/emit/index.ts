@@ -285,12 +285,10 @@ export function emit(policy: Policy, options: EmitOptions): Emitted {
     failMode: policy.failMode,
     // Stryker disable next-line ArithmeticOperator,LogicalOperator: lowering always sets `approvalTtlMs` (15 minutes unless the policy says), so the fallback is for IR built by hand
     approvalTtlMs: policy.approvalTtlMs ?? 15 * 60_000,
+    // a member left undefined (no description, severity or `on`) is dropped: `info` is written as JSON
     rules: policy.rules.map(r => ({
       id: r.id, index: r.index, action: r.action, warn: r.warn, tools: r.tools, message: r.message,
-      ...(r.description !== undefined ? { description: r.description } : {}),
-      ...(r.severity !== undefined ? { severity: r.severity } : {}),
-      tags: r.tags, metadata: r.metadata, hasLimit: r.limit !== undefined,
-      ...(r.on !== undefined ? { on: r.on } : {}),
+      description: r.description, severity: r.severity, tags: r.tags, metadata: r.metadata, hasLimit: r.limit !== undefined, on: r.on,
     })),
     tools: policy.tools.map(t => t.name),
     redact: Object.fromEntries(policy.tools.map(t => [t.name, t.redact])),
