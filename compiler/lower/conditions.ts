@@ -87,6 +87,7 @@ function lowerTest(lw: Lowerer, subject: Expr, opName: string, vE: YEntry | unde
     return null
   }
   if (op.startsWith('greater') || op.startsWith('less')) {
+    // Stryker disable next-line ConditionalExpression: the other scalar values (true, false, null) read as text match no JSON number
     const ok = typeof v.value === 'number' || (typeof v.value === 'string' && /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(v.value))
     if (!ok) {
       lw.error('invalid-type', `the value of \`${opName}\` must be a number`, v.span, fieldValueHelp(field, opName, v.value))
@@ -119,10 +120,12 @@ function asWhenPath(text: unknown): string | undefined {
  * matched there. The help shows the rewrite that compares the two fields.
  */
 function fieldValueHelp(field: YNode, opName: string, value: unknown): string | undefined {
+  // Stryker disable next-line ConditionalExpression: a map or list field has no `value`, and asWhenPath gives undefined for anything not a string
   const left = field.kind === 'scalar' ? asWhenPath(field.value) : undefined
   const right = asWhenPath(value)
   const negate = opName.startsWith('not_')
   const op = COMPARISON[negate ? opName.slice(4) : opName]
+  // Stryker disable next-line ConditionalExpression: only the four comparisons call this, and COMPARISON names each of them
   if (left === undefined || right === undefined || op === undefined) return undefined
   const test = `${left} ${op} ${right}`
   return `\`value\` is a constant, not a field path; to compare two fields, write the rule with \`when: "${negate ? `!(${test})` : test}"\` instead of this condition`

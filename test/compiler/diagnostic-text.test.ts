@@ -497,7 +497,7 @@ describe('expression diagnostics', () => {
 describe('condition values and their advice', () => {
   const cond = (c: string, head = ''): string => rules(`  - id: a\n    tool: t\n    action: deny\n    conditions: ${c}\n`, head)
   it('a numeric comparison takes a number or a string in JSON number syntax, nothing else', () => {
-    const accepted = ['10', '"10"', '"-5"', '"0"', '"1.5"', '"1e5"', '"1E+5"', '"-0.5e-3"']
+    const accepted = ['10', '"10"', '"-5"', '"0"', '"1.5"', '"2.50"', '"1e5"', '"1E+5"', '"-0.5e-3"']
     const refused = ['"01"', '"1."', '".5"', '"1e"', '" 5"', '"5 "', '"0x10"', '"+5"', '"1,5"', '"--1"', 'true', '"a1"', '"1a"', '"1.5.5"', '"e5"', '"1e+"']
     const one = (v: string): string => report(cond(`[ { field: args.n, operator: less_than, value: ${v} } ]`)).filter(l => !l.includes('untyped-tool')).join('\n')
     for (const v of accepted) expect(one(v), v).toBe('')
@@ -529,6 +529,7 @@ describe('condition values and their advice', () => {
     `)
   })
   it('unknown field roots, with and without a near name, in call and result rules', () => {
+    expect(report(cond('[ { field: sesion.labels, operator: exists } ]')).filter(l => !l.includes('untyped-tool'))).toEqual(['error unknown-field-root «sesion.labels» unknown field root `sesion` | did you mean `session`?'])
     expect(report(cond('[ { field: zzzqqq.a, operator: exists }, { field: resul.a, operator: exists } ]'))).toMatchInlineSnapshot(`
       [
         "warning untyped-tool «t» tool \`t\` has no parameter schema: its arguments are neither type-checked nor validated | declare it under \`tools:\` with \`parameters:\` (a JSON Schema)",

@@ -130,3 +130,19 @@ describe('a call in `when` short-circuits only after an optional link of its own
     expect(module.evaluate('t', {}, {})).toMatchObject({ decision: 'deny', rule: 'r' })
   })
 })
+
+describe('env and session read with a computed key written as a string', () => {
+  it("`env['stage']` is the build-time constant and `session['labels']` the labels; any other key form is refused", async () => {
+    const one = (when: string): string => `tools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    action: deny\n    when: ${JSON.stringify(when)}\n`
+    const { module: staged } = await compileModule(one("env['stage'] === 'prod'"), 'e.policy.yaml', { stage: 'prod' })
+    expect(staged.evaluate('t', {}).decision).toBe('deny')
+    const { module: unstaged } = await compileModule(one("env['stage'] === 'prod'"), 'e.policy.yaml', { stage: 'dev' })
+    expect(unstaged.evaluate('t', {}).decision).toBe('allow')
+    const { module: labelled } = await compileModule(one("session['labels'].includes('secret')"))
+    expect(labelled.evaluate('t', {}, {}, { session: { id: 's', labels: ['secret'] } }).decision).toBe('deny')
+    expect(labelled.evaluate('t', {}, {}, { session: { id: 's', labels: [] } }).decision).toBe('allow')
+    const refused = (when: string): string[] => analyze(one(when), { filename: 'e.policy.yaml', env: { stage: 'prod' } }).diagnostics.filter(d => d.severity === 'error').map(d => d.message)
+    expect(refused('env[1] === 1')).toEqual(['`env` must be read with a fixed property name'])
+    expect(refused("session[1].includes('x')")).toEqual(['`session` must be read with a fixed property name'])
+  })
+})
