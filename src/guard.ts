@@ -108,10 +108,11 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const onTimeout: Action = options.onApprovalTimeout ?? 'deny'
   const failAction: Action = info.failMode === 'open' ? 'allow' : 'deny'
   const sessions = options.sessions ?? createMemorySessionStore()
-  /** The guard's clock; a clock that throws falls back to the system's. */
+  /** The guard's clock; a clock that throws, or gives anything but a finite number, falls back to the system's. */
   const now = (): number => {
     try {
-      return clock()
+      const t: unknown = clock()
+      return typeof t === 'number' && Number.isFinite(t) ? t : Date.now()
     } catch {
       return Date.now()
     }

@@ -291,6 +291,11 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
   return {
     hit(policy, limits, now, consume) {
       return new Promise<boolean[]>((resolve, reject) => {
+        // a batch packs each call's time into text: anything but a finite number is refused, not sent
+        if (typeof now !== 'number' || !Number.isFinite(now)) {
+          reject(new TypeError(`the limit store needs the time as a finite number of milliseconds, got ${String(now)}`))
+          return
+        }
         const q: Queued = { keys: keysOf(policy, limits), limits, now, consume, resolve, reject }
         if (options.batch === false) {
           void runOne(q)

@@ -312,6 +312,15 @@ describeWithRedis('redis store (a real redis-server on a loopback port)', () => 
       redis.disconnect()
     })
 
+    it('a time that is not a finite number is refused before anything is sent', async () => {
+      const redis = new Redis(server.url)
+      const runs: ScriptRun[] = []
+      const store = createRedisStore({ redis: scriptCounting(redis, runs) as never, prefix: 'batch8' })
+      for (const now of [NaN, Infinity, '1 2' as unknown as number]) await expect(store.hit('p', [limit('cap', 'k', 5)], now, true)).rejects.toThrow(/finite number of milliseconds/)
+      expect(runs).toEqual([])
+      redis.disconnect()
+    })
+
     it('batch: false runs one script per call', async () => {
       const redis = new Redis(server.url)
       const runs: ScriptRun[] = []

@@ -49,6 +49,20 @@ describe('guard', () => {
     expect(timers()).toBe(before)
   })
 
+  it('a clock that throws or gives anything but a finite number is replaced by the system clock', async () => {
+    const limited = await compileModule('tools:\n  t: {}\nrules:\n  - id: cap\n    tool: t\n    action: deny\n    limit: { max: 1, per: 1m }\n')
+    const clocks: (() => unknown)[] = [() => { throw new Error('no time') }, () => NaN, () => Infinity, () => '1 2', () => undefined, () => 1n]
+    for (const clock of clocks) {
+      const sink = createMemorySink()
+      const guard = createGuard(limited.module, { sink, clock: clock as () => number })
+      const before = Date.now()
+      // the window counts at the system's time: one call allowed, the next denied
+      expect([(await guard('t', {})).decision, (await guard('t', {})).decision]).toEqual(['allow', 'deny'])
+      const recorded = Date.parse(sink.records[0]!.time)
+      expect(recorded >= before - 1 && recorded <= Date.now()).toBe(true)
+    }
+  })
+
   it('validates params overrides at setup and applies them per call', async () => {
     const { module } = await compileModule('params:\n  cap: { type: number, default: 1 }\ntools:\n  t: {}\nrules:\n  - id: over\n    tool: t\n    action: deny\n    when: "args.n > params.cap"\n')
     expect(() => createGuard(module, { params: { cap: 'ten' } })).toThrow('param `cap` of policy `test` must be a number')
