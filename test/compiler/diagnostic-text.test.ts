@@ -165,6 +165,37 @@ describe('policy-level diagnostics', () => {
   })
 })
 
+describe('every key given a value of the wrong kind names itself', () => {
+  // each policy below puts one wrong value under one key: the diagnostic must name that key (its
+  // own `what`), underline the value, and nothing else may be reported
+  const cases: Record<string, string> = {
+    'policy name': 'name: [1]\ntools:\n  t: {}\nrules: []\n',
+    'policy description': 'description: [1]\ntools:\n  t: {}\nrules: []\n',
+    'settings': 'settings: 3\ntools:\n  t: {}\nrules: []\n',
+    'global_tags': 'settings: { global_tags: 3 }\ntools:\n  t: {}\nrules: []\n',
+    'tool description': 'tools:\n  t: { description: [1], parameters: { type: object } }\nrules: []\n',
+    'tool redact': 'tools:\n  t: { redact: 3, parameters: { type: object } }\nrules: []\n',
+    'tool adds': 'tools:\n  t: { adds: 3, parameters: { type: object } }\nrules: []\n',
+    'context field type': 'context:\n  c: colour\ntools:\n  t: { parameters: { type: object } }\nrules: []\n',
+    'context field without type or count': 'context:\n  c: {}\ntools:\n  t: { parameters: { type: object } }\nrules: []\n',
+    'param': 'params:\n  p: 3\ntools:\n  t: { parameters: { type: object } }\nrules: []\n',
+    'param type': 'params:\n  p: { type: colour, default: 1 }\ntools:\n  t: { parameters: { type: object } }\nrules: []\n',
+    'rule id': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: [1], tool: t, action: deny }\n',
+    'rule description': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, action: deny, description: [1] }\n',
+    'rule message': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, action: deny, message: [1] }\n',
+    'rule tags': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, action: deny, tags: 3 }\n',
+    'rule enabled': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, action: deny, enabled: maybe }\n',
+    'rule action': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, action: [deny] }\n',
+    'rule redact': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, on: result, action: allow, redact: 3 }\n',
+    'rule adds': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, action: allow, adds: 3 }\n',
+    'a rule named by `name`': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { name: by_name, tool: t, action: deny, message: [1] }\n',
+    'an unnamed rule': 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { tool: t, action: deny }\n  - { tool: t, action: deny, severity: [1] }\n',
+  }
+  it.each(Object.entries(cases))('%s', (_, src) => {
+    expect(report(src)).toMatchSnapshot()
+  })
+})
+
 describe('rule diagnostics', () => {
   it('missing id and action, duplicate ids, unknown tools', () => {
     expect(report(rules('  - tool: t\n    action: deny\n  - id: a\n    tool: t\n  - id: a\n    tool: tt\n    action: deny\n  - id: b\n    tools: [t, zzz]\n    action: allow\n'))).toMatchInlineSnapshot(`
