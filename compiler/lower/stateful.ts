@@ -95,6 +95,7 @@ function validTimeZone(tz: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz })
     return true
+    // Stryker disable next-line BlockStatement: an empty catch returns undefined, which the caller reads as false too
   } catch {
     return false
   }

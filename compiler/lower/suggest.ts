@@ -18,9 +18,13 @@ export function didYouMean(word: string, candidates: Iterable<string>): string |
   return c === undefined ? undefined : `did you mean \`${c}\`?`
 }
 
-/** Edit distance where swapping two neighbours counts as one edit (`--otu` is one typo from `--out`). */
-function distance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 8) return Math.abs(a.length - b.length)
+/**
+ * Edit distance where swapping two neighbours counts as one edit (`--otu` is one typo from `--out`).
+ * Words more than 8 characters apart in length are never one typo of each other: they are not
+ * compared (their distance is taken as infinite, so a long unrelated name is never suggested).
+ */
+export function distance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 8) return Infinity
   let before: number[] = []
   let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
   for (let i = 1; i <= a.length; i++) {

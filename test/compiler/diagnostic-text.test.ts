@@ -196,6 +196,45 @@ describe('every key given a value of the wrong kind names itself', () => {
   })
 })
 
+describe('limits, counters and windows written wrong', () => {
+  const rule = (extra: string): string => `tools:\n  t: { parameters: { type: object, properties: { to: { type: string } } } }\nrules:\n  - { id: r, tool: t, action: deny, ${extra} }\n`
+  const counter = (count: string): string => `context:\n  n: { count: ${count} }\ntools:\n  t: { parameters: { type: object, properties: { to: { type: string } } } }\nrules: []\n`
+  const cases: Record<string, string> = {
+    'limit not a mapping': rule('limit: 3'),
+    'limit without max or per': rule('limit: {}'),
+    'max not a whole number': rule('limit: { max: 1.5, per: 1h }'),
+    'max negative': rule('limit: { max: -1, per: 1h }'),
+    'max a string': rule('limit: { max: "3", per: 1h }'),
+    'per with text before the number': rule('limit: { max: 3, per: x1h }'),
+    'per with text after the unit': rule('limit: { max: 3, per: 1hx }'),
+    'per with a letter between': rule('limit: { max: 3, per: 1xh }'),
+    'per zero': rule('limit: { max: 3, per: 0h }'),
+    'per a number': rule('limit: { max: 3, per: 3600 }'),
+    'a key that is not text': rule('limit: { max: 3, per: 1h, key: [args.to] }'),
+    'a key that does not parse': rule('limit: { max: 3, per: 1h, key: "args.to +" }'),
+    'outside_hours not a mapping': rule('outside_hours: 3'),
+    'outside_hours missing tz': rule('outside_hours: { from: "09:00", to: "17:00" }'),
+    'a time with one-digit minutes': rule('outside_hours: { from: "9:5", to: "17:00", tz: UTC }'),
+    'a time with text after it': rule('outside_hours: { from: "09:00x", to: "17:00", tz: UTC }'),
+    'a time with text before it': rule('outside_hours: { from: "x09:00", to: "17:00", tz: UTC }'),
+    'a time as a number': rule('outside_hours: { from: 9.30, to: "17:00", tz: UTC }'),
+    'an unknown zone': rule('outside_hours: { from: "09:00", to: "17:00", tz: Mars/Base }'),
+    'a zone that is not text': rule('outside_hours: { from: "09:00", to: "17:00", tz: [UTC] }'),
+    'a count not a mapping': counter('3'),
+    'a count without per': counter('{}'),
+    'a count with a bad per and key': counter('{ per: soon, key: [1] }'),
+  }
+  it.each(Object.entries(cases))('%s', (_, src) => {
+    expect(report(src).filter(l => !l.includes('untyped-tool'))).toMatchSnapshot()
+  })
+  it('"1 h" is an hour, and a window from "09:30" starts at half past nine', async () => {
+    const { policy } = analyze(rule('limit: { max: 3, per: 1 h }'), { filename: 'p.policy.yaml' })
+    expect(policy?.rules[0]?.limit?.perMs).toBe(3_600_000)
+    const hours = analyze(rule('outside_hours: { from: "09:30", to: "17:05", tz: UTC }'), { filename: 'p.policy.yaml' }).policy?.rules[0]?.outsideHours
+    expect([hours?.from, hours?.to]).toEqual([570, 1025])
+  })
+})
+
 describe('rule diagnostics', () => {
   it('missing id and action, duplicate ids, unknown tools', () => {
     expect(report(rules('  - tool: t\n    action: deny\n  - id: a\n    tool: t\n  - id: a\n    tool: tt\n    action: deny\n  - id: b\n    tools: [t, zzz]\n    action: allow\n'))).toMatchInlineSnapshot(`
