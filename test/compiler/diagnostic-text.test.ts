@@ -235,6 +235,22 @@ describe('limits, counters and windows written wrong', () => {
   })
 })
 
+describe('regexes and ids inside tool schemas, wherever they are nested', () => {
+  const tool = (parameters: string): string => `tools:\n  t:\n    parameters: ${parameters}\nrules: []\n`
+  const cases: Record<string, string> = {
+    'a super-linear pattern in a list of schemas': tool('{ type: object, properties: { a: { anyOf: [ { type: string }, { type: string, pattern: "^(a+)+$" } ] } } }'),
+    'a super-linear patternProperties key': tool('{ type: object, patternProperties: { "^(a+)+$": { type: string } } }'),
+    'a super-linear pattern under a patternProperties key': tool('{ type: object, patternProperties: { "^x": { type: string, pattern: "^(b+)+$" } } }'),
+    'a pattern JavaScript reads only without the u flag': tool('{ type: object, properties: { a: { type: string, pattern: "a\\\\-b" } } }'),
+    'an $id in a list of schemas': tool('{ type: object, properties: { a: { anyOf: [ { $id: "x" }, { type: string } ] } } }'),
+    'an $id in a property schema': tool('{ type: object, properties: { a: { $id: "y", type: string } } }'),
+    'an $id under definitions': tool('{ type: object, definitions: { d: { $id: "z" } } }'),
+  }
+  it.each(Object.entries(cases))('%s', (_, src) => {
+    expect(report(src)).toMatchSnapshot()
+  })
+})
+
 describe('rule diagnostics', () => {
   it('missing id and action, duplicate ids, unknown tools', () => {
     expect(report(rules('  - tool: t\n    action: deny\n  - id: a\n    tool: t\n  - id: a\n    tool: tt\n    action: deny\n  - id: b\n    tools: [t, zzz]\n    action: allow\n'))).toMatchInlineSnapshot(`
