@@ -146,3 +146,16 @@ describe('env and session read with a computed key written as a string', () => {
     expect(refused("session[1].includes('x')")).toEqual(['`session` must be read with a fixed property name'])
   })
 })
+
+describe('a field path ending in a URL part', () => {
+  it('reads that part of a URL argument; right after the root it is an argument of that name', async () => {
+    const cond = (field: string): string => `tools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    action: deny\n    conditions: [ { field: ${field}, operator: equals, value: evil.example } ]\n`
+    const { module: part } = await compileModule(cond('args.url.hostname'))
+    expect(part.evaluate('t', { url: 'https://evil.example/x' }).decision).toBe('deny')
+    expect(part.evaluate('t', { url: 'https://good.example/evil.example' }).decision).toBe('allow')
+    const { module: argument } = await compileModule(cond('args.hostname'))
+    expect(argument.evaluate('t', { hostname: 'evil.example' }).decision).toBe('deny')
+    const { module: nested } = await compileModule(cond('args.hostname.x'))
+    expect(nested.evaluate('t', { hostname: { x: 'evil.example' } }).decision).toBe('deny')
+  })
+})
