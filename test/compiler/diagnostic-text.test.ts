@@ -718,3 +718,24 @@ describe('numbers JSON cannot hold', () => {
     `)
   })
 })
+
+describe('names, lists and labels read leniently where YAML would surprise', () => {
+  it('a name written as a number or boolean is its text; other strings are not', () => {
+    const one = (head: string): ReturnType<typeof analyze> => analyze(`${head}tools:\n  t: { parameters: { type: object } }\nrules: []\n`, { filename: 'p.policy.yaml' })
+    expect(one('name: 42\n').policy?.name).toBe('42')
+    expect(one('name: true\n').policy?.name).toBe('true')
+    expect(report(`description: 42\ntools:\n  t: { parameters: { type: object } }\nrules: []\n`)).toEqual(['error invalid-type «42» policy description must be a string'])
+  })
+  it('one string stands for a list of one; each entry of a list must be a string', () => {
+    const rules = (extra: string): string => `tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, action: deny, ${extra} }\n`
+    expect(analyze(rules('tags: single'), { filename: 'p.policy.yaml' }).policy?.rules[0]?.tags).toEqual(['single'])
+    expect(report(rules('tags: [a, 3, [b]]'))).toEqual(['error invalid-type «3» each entry of `tags` must be a string', 'error invalid-type «[b]» each entry of `tags` must be a string'])
+  })
+  it('session labels: one or a list, each checked where it is written, repeats kept once', () => {
+    const tool = (adds: string): string => `tools:\n  t: { parameters: { type: object }, adds: ${adds} }\nrules: []\n`
+    expect(analyze(tool('[secret, pii, secret]'), { filename: 'p.policy.yaml' }).policy?.tools[0]?.adds).toEqual(['secret', 'pii'])
+    expect(analyze(tool('secret'), { filename: 'p.policy.yaml' }).policy?.tools[0]?.adds).toEqual(['secret'])
+    expect(report(tool('[ok, "no spaces", fine]'))).toEqual(['error invalid-label «"no spaces"» invalid session label `no spaces` | a label is 1 to 64 letters, digits, `_`, `.`, `:` or `-`'])
+    expect(report(tool('"bad label"'))).toEqual(['error invalid-label «"bad label"» invalid session label `bad label` | a label is 1 to 64 letters, digits, `_`, `.`, `:` or `-`'])
+  })
+})
