@@ -739,3 +739,27 @@ describe('names, lists and labels read leniently where YAML would surprise', () 
     expect(report(tool('"bad label"'))).toEqual(['error invalid-label «"bad label"» invalid session label `bad label` | a label is 1 to 64 letters, digits, `_`, `.`, `:` or `-`'])
   })
 })
+
+describe('the policy as a whole', () => {
+  it('text or a list instead of a mapping, an empty rules key, the smallest regex_input_limit', () => {
+    expect(report('just text\n')).toMatchInlineSnapshot(`
+      [
+        "error invalid-type «just text» the policy must be a mapping",
+      ]
+    `)
+    expect(report('- a\n- b\n')).toMatchInlineSnapshot(`
+      [
+        "error invalid-type «- a
+      - b
+      » the policy must be a mapping",
+      ]
+    `)
+    expect(report('tools:\n  t: { parameters: { type: object } }\nrules:\n')).toEqual([])
+    expect(report('regex_input_limit: 1\ntools:\n  t: { parameters: { type: object } }\nrules: []\n')).toEqual([])
+  })
+  it('a tool named only by rules is declared once, with nothing to redact', async () => {
+    const src = 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: a, tool: other, action: deny }\n  - { id: b, tool: other, action: review }\n'
+    const { policy } = analyze(src, { filename: 'p.policy.yaml' })
+    expect(policy?.tools.map(t => [t.name, t.redact])).toEqual([['t', []], ['other', []]])
+  })
+})
