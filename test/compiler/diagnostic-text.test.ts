@@ -7,6 +7,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { analyze } from '../../compiler/analyze.js'
+import { compileModule } from '../support/compiled.js'
 
 /** One line per diagnostic: `severity code «underlined» message | help`. */
 function report(src: string): string[] {
@@ -761,5 +762,25 @@ describe('the policy as a whole', () => {
     const src = 'tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: a, tool: other, action: deny }\n  - { id: b, tool: other, action: review }\n'
     const { policy } = analyze(src, { filename: 'p.policy.yaml' })
     expect(policy?.tools.map(t => [t.name, t.redact])).toEqual([['t', []], ['other', []]])
+  })
+})
+
+describe('rules with parts left out', () => {
+  it('a rule without id is named by its place in messages; without action it is an error, except a result rule, which passes', () => {
+    expect(report('tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: a, tool: t, action: deny }\n  - { tool: t }\n')).toMatchInlineSnapshot(`
+      [
+        "error missing-key «{» a rule has no \`id\` or \`name\` | give every rule an \`id\`; decisions and records name it",
+        "error missing-key «{ tool: t }» rule \`rule-2\` has no \`action\` | add \`action: allow\`, \`review\` or \`deny\`",
+      ]
+    `)
+    const { policy, diagnostics } = analyze('tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, on: result, when: "true" }\n', { filename: 'p.policy.yaml' })
+    expect(diagnostics.filter(d => d.severity === 'error')).toEqual([])
+    expect([policy?.rules[0]?.action, policy?.rules[0]?.warn]).toEqual(['allow', false])
+  })
+  it('`when: true` and `when: false` are the literal, anything but text or a boolean is an error', async () => {
+    const rule = (when: string): string => `tools:\n  t: { parameters: { type: object } }\nrules:\n  - { id: r, tool: t, action: deny, when: ${when} }\n`
+    expect((await compileModule(rule('true'))).module.evaluate('t', {}).decision).toBe('deny')
+    expect((await compileModule(rule('false'))).module.evaluate('t', {}).decision).toBe('allow')
+    expect(report(rule('[x]'))).toEqual(['error invalid-type «[x]» `when` must be an expression string'])
   })
 })
