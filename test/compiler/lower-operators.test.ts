@@ -159,3 +159,15 @@ describe('a field path ending in a URL part', () => {
     expect(nested.evaluate('t', { hostname: { x: 'evil.example' } }).decision).toBe('deny')
   })
 })
+
+describe('ipInRange ranges', () => {
+  it('a parenthesised range is read like a bare one; holes and non-strings in the list are refused where they stand', async () => {
+    const one = (when: string): string => `tools:\n  t: {}\nrules:\n  - id: r\n    tool: t\n    action: deny\n    when: ${JSON.stringify(when)}\n`
+    const { module } = await compileModule(one('ipInRange(args.h, ("10.0.0.0/8"))'))
+    expect([module.evaluate('t', { h: '10.1.2.3' }).decision, module.evaluate('t', { h: '11.1.2.3' }).decision]).toEqual(['deny', 'allow'])
+    const errors = (when: string): string[] => analyze(one(when), { filename: 'p.policy.yaml' }).diagnostics.filter(d => d.severity === 'error').map(d => `${d.code} ${one(when).slice(d.span.start, d.span.end)}`)
+    expect(errors("ipInRange(args.h, [, '10.0.0.0/8'])")).toEqual(["invalid-cidr [, '10.0.0.0/8']"])
+    expect(errors("ipInRange(args.h, ['10.0.0.0/8', 3])")).toEqual(['invalid-cidr 3'])
+    expect(errors("ipInRange(args.h, ['10.0.0.0/8', '10.0.0.0/33'])")).toEqual(["invalid-cidr '10.0.0.0/33'"])
+  })
+})
