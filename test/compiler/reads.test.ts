@@ -211,3 +211,32 @@ describe('the direct forms on locals', () => {
     expect(m.evaluate('t', { s: 'a', n: 1, o: 'xy' }).rule).toBe('r')
   })
 })
+
+describe('a context field read in every evaluation is read once, ahead, for all rules', () => {
+  // two rules read the same field in the same position: read ahead, it is read once; left where it
+  // is, once per rule. Each position below is one the field is read in whatever the values are.
+  const positions: [string, Record<string, unknown>][] = [
+    ['context.x > 0 || args.n > 5', { x: 1 }],
+    ['(context.x ? 1 : 2) === 1', { x: 1 }],
+    ['[context.x].includes(7)', { x: 1 }],
+    ['!context.x', { x: 1 }],
+    ['1 > context.x', { x: 1 }],
+    ['context.x < 0', { x: 1 }],
+    ["context.s?.startsWith('zz') === true", { s: 'a' }],
+    ["args.t.startsWith(context.s ?? 'q')", { s: 'zz' }],
+    ['context.xs.some(v => v === 9)', { xs: [1] }],
+    ['containsSecret(context.s)', { s: 'a' }],
+    ["url(context.s).hostname === 'zz'", { s: 'https://a.example/' }],
+    ['context.o.k === 9', { o: { k: 1 } }],
+    ['args.m[context.s] === 9', { s: 'a' }],
+  ]
+  const field = (ctx: Record<string, unknown>): string => Object.keys(ctx)[0]!
+  it.each(positions)('%s', async (when, ctx) => {
+    const src = `tools:\n  t: {}\ncontext:\n  x: number\n  s: string\n  xs: unknown\n  o: unknown\nrules:\n  - { id: a, tool: t, action: deny, when: ${JSON.stringify(when)} }\n  - { id: b, tool: t, action: review, when: ${JSON.stringify(when)} }\n`
+    const m = await load(src)
+    let reads = 0
+    const counted = Object.defineProperty({}, field(ctx), { enumerable: true, get: () => (reads++, ctx[field(ctx)]) })
+    m.evaluate('t', { t: 'zz-a', n: 1, m: {} }, counted)
+    expect(reads).toBe(1)
+  })
+})
