@@ -21,14 +21,20 @@ export function js(parts: TemplateStringsArray, ...args: Arg[]): Code {
 }
 
 function render(a: Arg): string {
-  if (a !== null && typeof a === 'object') return a[CODE]
+  if (a !== null && typeof a === 'object') {
+    // only Code is an object here: any other (a schema's enum value, an array) would have become the
+    // text `undefined` in the module, so it stops the build instead
+    if (!(CODE in a)) throw new Error('internal: js takes code, strings, numbers, booleans, null or undefined')
+    return a[CODE]
+  }
   if (typeof a === 'number') {
     if (!Number.isFinite(a)) throw new Error('internal: non-finite literal')
     return Object.is(a, -0) ? '-0' : a < 0 ? `(${String(a)})` : String(a)
   }
   if (typeof a === 'string') return quote(a)
-  // null, the booleans and undefined: their words
-  return String(a)
+  // null, the booleans and undefined: their words; nothing else (a function's source, a bigint) is rendered
+  if (a === null || a === undefined || typeof a === 'boolean') return String(a)
+  throw new Error('internal: js takes code, strings, numbers, booleans, null or undefined')
 }
 
 /**

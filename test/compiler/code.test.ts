@@ -22,6 +22,14 @@ describe('js renders each kind of value', () => {
   })
 })
 
+describe('js refuses what it cannot render', () => {
+  it('an object that is not Code, a function, a bigint or a symbol stops the build instead of becoming text', () => {
+    for (const bad of [{ p: 1 }, ['a'], () => 'evil()', 1n, Symbol('s')]) {
+      expect(() => js`x === ${bad as never}`, String(typeof bad)).toThrow('internal: js takes code, strings, numbers, booleans, null or undefined')
+    }
+  })
+})
+
 describe('quote', () => {
   it('escapes <, >, U+2028 and U+2029 as four-digit \\u escapes, and nothing else beyond JSON', () => {
     expect(quote('<>\u2028\u2029')).toBe('"\\u003c\\u003e\\u2028\\u2029"')
