@@ -9,6 +9,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import Ajv from 'ajv'
 import { compile } from '../../compiler/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { importCode } from '../support/compiled.js'
@@ -58,6 +59,36 @@ describe('a flat schema\'s written validator decides and explains as Ajv\'s', ()
         }
       }),
       { seed: 20261203, numRuns: scaledRuns(150) },
+    )
+  }, 120_000)
+
+  it('a schema one keyword outside the flat subset is decided as Ajv decides it (property)', async () => {
+    // what a wider subset check would wrongly call flat: each extra keyword, at the root or in one
+    // property schema, must still be enforced (by Ajv's validator, or by nothing if it is not flat)
+    const ROOT_EXTRAS: Record<string, unknown>[] = [{ additionalProperties: false }, { minProperties: 2 }, { maxProperties: 1 }, { required: 'a' }, { required: [1] }, { not: { required: ['b'] } }, { dependencies: { a: ['b'] } }, { propertyNames: { maxLength: 1 } }]
+    const PROPERTY_EXTRAS: Record<string, unknown>[] = [{ minLength: 2 }, { maxLength: 0 }, { pattern: '^p' }, { minimum: 1 }, { maximum: 0 }, { multipleOf: 2 }, { const: 'p' }, { type: ['string', 'null'] }, { type: 'object' }, { type: 'array' }, { enum: [{ p: 1 }] }, { enum: ['p', { p: 1 }] }, { enum: [] }, { not: { type: 'null' } }, { format: 'date' }]
+    const ajv = new Ajv.default({ ownProperties: true, allErrors: false, strict: false, validateFormats: false, logger: false })
+    // half the calls also give the widened property a value, so its extra keyword is exercised
+    const callFor = fc.tuple(argsFor, fc.option(fc.constantFrom('p', 'pp', '', { p: 1 }, [1], 0, 1, 2.5, null, true), { nil: undefined }))
+    await fc.assert(
+      fc.asyncProperty(flatSchema, fc.boolean(), fc.constantFrom(...ROOT_EXTRAS), fc.constantFrom(...PROPERTY_EXTRAS), fc.constantFrom(...KEYS), fc.array(callFor, { minLength: 1, maxLength: 8 }), async (schema, atRoot, rootExtra, propertyExtra, key, calls) => {
+        const wider: Record<string, unknown> = atRoot
+          ? { ...schema, ...rootExtra }
+          : { ...schema, properties: { ...schema.properties, [key]: { ...(schema.properties[key] ?? {}), ...propertyExtra } } }
+        // a schema the meta-schema refuses (`required: [1]`) is refused at build time, as Ajv refuses it
+        if (!ajv.validateSchema(wider)) {
+          await expect(moduleOf(wider)).rejects.toThrow(/not a valid JSON Schema/)
+          return
+        }
+        const module = await moduleOf(wider)
+        const validate = ajv.compile(wider)
+        for (const [args, value] of calls) {
+          const own: Record<string, unknown> = Object.fromEntries(Object.entries(args))
+          if (value !== undefined) own[key] = value
+          expect(module.evaluate('t', own).decision, JSON.stringify([wider, own])).toBe(validate(own) ? 'review' : 'deny')
+        }
+      }),
+      { seed: 20261205, numRuns: scaledRuns(150) },
     )
   }, 120_000)
 
