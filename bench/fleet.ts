@@ -167,7 +167,7 @@ export async function measureFleet(log: (s: string) => void = s => void process.
     const top = Math.max(...best.map(r => r.decisionsPerSec))
     const bestRatio = round(limit.opsPerSec / top, 2)
     return {
-      method: `${TOTAL_CALLS} guard calls per run over ${USERS} users (limit max ${MAX} per 1h each, so half hit the cap), split over 1, 2 and 4 worker processes (node, tsx) with ${CONCURRENCY} calls in flight each, ioredis${autoPipelining ? ' with enableAutoPipelining' : ''}, the store batching each worker's concurrent calls (up to 64 per script run, each key sent once and one packed argument per call); latency is each guard call's wall time; decisions/s = calls / (last worker's end - first worker's start); two rounds alternating with redis-benchmark, each figure the better round; ${cpus().length} cores shared by the server, the workers and redis-benchmark`,
+      method: `${TOTAL_CALLS} guard calls per run over ${USERS} users (limit max ${MAX} per 1h each, so half hit the cap), split over 1, 2 and 4 worker processes (node, tsx) with ${CONCURRENCY} calls in flight each, ioredis${autoPipelining ? ' with enableAutoPipelining' : ''}, the store batching each worker's concurrent calls (up to 64 per script run); latency is each guard call's wall time; decisions/s = calls / (last worker's end - first worker's start); two rounds alternating with redis-benchmark, each figure the better round; ${cpus().length} cores shared by the server, the workers and redis-benchmark`,
       limit,
       rows: best,
       bestRatio,

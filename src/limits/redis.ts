@@ -61,42 +61,49 @@ const MAX_BATCH = 64
 const MAX_PREFIXES = 4096
 
 /**
- * One call's limits, checked and (when `consume` and none blocks) counted. `limits` holds per limit
- * its key's log, its rule's index, `per`, `max`, `blocking`, a member unique to this call and the
- * key's digest. Returns per limit 1 (exceeded) or 0, or `{'full', i}` when limit i needs a new key
- * and its rule already holds `maxKeys`: then nothing of the call is counted.
+ * One call's limits, checked and (when `consume` and none blocks) counted. `k` is the index in KEYS of
+ * the call's first key (per limit: its key's log, then its rule's index); `a` the index in ARGV of its
+ * first limit's arguments (per limit: per, max, blocking, a unique member for this call, the key's
+ * digest). Returns per limit 1 (exceeded) or 0, or `{'full', i}` when limit i needs a new key and its
+ * rule already holds `maxKeys`: then nothing of the call is counted.
  */
 const HIT_FUNCTION = `
-local function hit(now, nowText, consume, maxKeys, limits)
+local function hit(now, nowText, consume, maxKeys, n, k, a)
   local exceeded = {}
   local stop = false
-  for i, l in ipairs(limits) do
-    redis.call('ZREMRANGEBYSCORE', l.log, '-inf', now - l.per)
-    if redis.call('ZCARD', l.log) + 1 > l.max then
+  for i = 1, n do
+    local b = a + (i - 1) * 5
+    local log = KEYS[k + 2 * (i - 1)]
+    redis.call('ZREMRANGEBYSCORE', log, '-inf', now - tonumber(ARGV[b]))
+    if redis.call('ZCARD', log) + 1 > tonumber(ARGV[b + 1]) then
       exceeded[i] = 1
-      if l.blocking then stop = true end
+      if ARGV[b + 2] == '1' then stop = true end
     else
       exceeded[i] = 0
     end
   end
   if consume and not stop then
     -- room for every new key first, so a refused call counts nowhere (an emptied log no longer exists)
-    for i, l in ipairs(limits) do
-      if redis.call('EXISTS', l.log) == 0 and redis.call('ZCOUNT', l.index, '(' .. nowText, '+inf') >= maxKeys then
+    for i = 1, n do
+      if redis.call('EXISTS', KEYS[k + 2 * (i - 1)]) == 0 and redis.call('ZCOUNT', KEYS[k + 2 * (i - 1) + 1], '(' .. nowText, '+inf') >= maxKeys then
         return {'full', i}
       end
     end
-    for _, l in ipairs(limits) do
-      redis.call('ZADD', l.log, now, l.member)
-      redis.call('PEXPIRE', l.log, l.per)
+    for i = 1, n do
+      local b = a + (i - 1) * 5
+      local per = tonumber(ARGV[b])
+      local log = KEYS[k + 2 * (i - 1)]
+      local index = KEYS[k + 2 * (i - 1) + 1]
+      redis.call('ZADD', log, now, ARGV[b + 3])
+      redis.call('PEXPIRE', log, per)
       -- the index holds each key's expiry; a clock that steps back never shortens it
-      local expires = now + l.per
-      local held = redis.call('ZSCORE', l.index, l.digest)
-      if not held or tonumber(held) < expires then redis.call('ZADD', l.index, expires, l.digest) end
-      redis.call('PEXPIRE', l.index, l.per)
+      local expires = now + per
+      local held = redis.call('ZSCORE', index, ARGV[b + 4])
+      if not held or tonumber(held) < expires then redis.call('ZADD', index, expires, ARGV[b + 4]) end
+      redis.call('PEXPIRE', index, per)
       -- free a few expired keys: more than a call adds, so no call pays for the whole index
-      local old = redis.call('ZRANGEBYSCORE', l.index, '-inf', nowText, 'LIMIT', 0, 8)
-      if #old > 0 then redis.call('ZREM', l.index, unpack(old)) end
+      local old = redis.call('ZRANGEBYSCORE', index, '-inf', nowText, 'LIMIT', 0, 8)
+      if #old > 0 then redis.call('ZREM', index, unpack(old)) end
     end
   end
   return exceeded
@@ -106,42 +113,26 @@ end
 // One call. KEYS: per limit, its key's log and its rule's index. ARGV: now, consume, maxKeys, then
 // per limit: per, max, blocking, a unique member for this call, the key's digest.
 export const LIMIT_SCRIPT: string = `${HIT_FUNCTION}
-local limits = {}
-for i = 1, #KEYS / 2 do
-  local b = 4 + (i - 1) * 5
-  limits[i] = { log = KEYS[2 * i - 1], index = KEYS[2 * i], per = tonumber(ARGV[b]), max = tonumber(ARGV[b + 1]),
-    blocking = ARGV[b + 2] == '1', member = ARGV[b + 3], digest = ARGV[b + 4] }
-end
-return hit(tonumber(ARGV[1]), ARGV[1], ARGV[2] == '1', tonumber(ARGV[3]), limits)
+return hit(tonumber(ARGV[1]), ARGV[1], ARGV[2] == '1', tonumber(ARGV[3]), #KEYS / 2, 1, 4)
 `
 
 // Several calls of one policy, one after the other in the order given (so caps stay exactly as if
-// each had run alone, in that order). KEYS: every key the calls use, each once. ARGV: maxKeys, a
-// string unique to this run, then one argument per call: its now, consume (1 or 0), and per limit
-// the KEYS positions of its log and its rule's index, per, max and blocking (1 or 0), all separated
-// by spaces. A limit's member is the run's string with the call's and the limit's positions; its
-// digest is the last part of its log's key (base64url, no colon). Returns one reply per call, as
-// LIMIT_SCRIPT's.
-//
-// Why this shape: the client's CPU per batched call was mostly ioredis and the socket handling each
-// argument (a 64-call batch had about 2,300 of them, 20 KB): one short argument per call, the
-// repeated index key sent once, and members made here cut it by more than half (bench/fleet.ts).
+// each had run alone, in that order). KEYS: every call's keys, call after call. ARGV: the number of
+// calls, then per call: now, consume, maxKeys, its number of limits n, then its n limits' arguments.
+// Returns one reply per call, as LIMIT_SCRIPT's.
 export const LIMIT_BATCH_SCRIPT: string = `${HIT_FUNCTION}
-local maxKeys = tonumber(ARGV[1])
 local out = {}
-for c = 3, #ARGV do
-  local f = {}
-  for x in string.gmatch(ARGV[c], '%S+') do f[#f + 1] = x end
-  local limits = {}
-  for b = 3, #f, 5 do
-    local log = KEYS[tonumber(f[b])]
-    limits[#limits + 1] = { log = log, index = KEYS[tonumber(f[b + 1])], per = tonumber(f[b + 2]), max = tonumber(f[b + 3]),
-      blocking = f[b + 4] == '1', member = ARGV[2] .. ':' .. c .. ':' .. b, digest = string.match(log, '[^:]+$') }
-  end
-  out[c - 2] = hit(tonumber(f[1]), f[1], f[2] == '1', maxKeys, limits)
+local k = 1
+local a = 2
+for c = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[a + 3])
+  out[c] = hit(tonumber(ARGV[a]), ARGV[a], ARGV[a + 1] == '1', tonumber(ARGV[a + 2]), n, k, a + 4)
+  k = k + 2 * n
+  a = a + 4 + 5 * n
 end
 return out
 `
+
 
 const COUNT_SCRIPT = `
 local now = tonumber(ARGV[1])
@@ -247,26 +238,19 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
     }
   }
   const runBatch = async (calls: readonly Queued[]): Promise<void> => {
-    // each key once, by its position in KEYS (1-based, as Lua counts)
     const keys: string[] = []
-    const positions = new Map<string, number>()
-    const at = (key: string): number => {
-      let p = positions.get(key)
-      if (p === undefined) positions.set(key, (p = keys.push(key)))
-      return p
-    }
-    const perCall: string[] = []
+    const args: (string | number)[] = [calls.length]
     for (const q of calls) {
-      let fields = `${q.now} ${q.consume ? 1 : 0}`
+      args.push(q.now, q.consume ? '1' : '0', maxKeys, q.limits.length)
       q.limits.forEach((l, i) => {
         const k = q.keys[i]!
-        fields += ` ${at(k.log)} ${at(k.index)} ${l.perMs} ${l.max} ${blocking(l) ? 1 : 0}`
+        keys.push(k.log, k.index)
+        args.push(l.perMs, l.max, blocking(l) ? '1' : '0', `${q.now}:${randomUUID()}`, k.digest)
       })
-      perCall.push(fields)
     }
     let results: (boolean[] | LimitKeysFullError)[]
     try {
-      const reply = await runScript(redis, LIMIT_BATCH_SCRIPT, keys.length, [...keys, maxKeys, randomUUID(), ...perCall])
+      const reply = await runScript(redis, LIMIT_BATCH_SCRIPT, keys.length, [...keys, ...args])
       if (!Array.isArray(reply) || reply.length !== calls.length) throw new Error('unexpected reply from the Redis limit script')
       // every part is read before any call is answered: one part that is not a reply discredits the whole
       results = calls.map((q, i) => outcome(reply[i], q.limits, maxKeys))
@@ -291,7 +275,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
   return {
     hit(policy, limits, now, consume) {
       return new Promise<boolean[]>((resolve, reject) => {
-        // a batch packs each call's time into text: anything but a finite number is refused, not sent
+        // a time that is not a finite number would count at no time Redis can compare: refused, not sent
         if (typeof now !== 'number' || !Number.isFinite(now)) {
           reject(new TypeError(`the limit store needs the time as a finite number of milliseconds, got ${String(now)}`))
           return

@@ -24,8 +24,6 @@ export function fastFailClient(url: string): Redis {
 export interface ScriptRun {
   name: 'eval' | 'evalsha'
   keys: number
-  /** arguments after the keys (ARGV) */
-  argv: number
 }
 
 /**
@@ -35,7 +33,7 @@ export interface ScriptRun {
  */
 export function scriptCounting(redis: Redis, runs: ScriptRun[]): { eval: Redis['eval']; evalsha: Redis['evalsha'] } {
   return {
-    eval: ((...a: Parameters<Redis['eval']>) => (runs.push({ name: 'eval', keys: Number(a[1]), argv: a.length - 2 - Number(a[1]) }), redis.eval(...a))) as Redis['eval'],
-    evalsha: ((...a: Parameters<Redis['evalsha']>) => (runs.push({ name: 'evalsha', keys: Number(a[1]), argv: a.length - 2 - Number(a[1]) }), redis.evalsha(...a))) as Redis['evalsha'],
+    eval: ((...a: Parameters<Redis['eval']>) => (runs.push({ name: 'eval', keys: Number(a[1]) }), redis.eval(...a))) as Redis['eval'],
+    evalsha: ((...a: Parameters<Redis['evalsha']>) => (runs.push({ name: 'evalsha', keys: Number(a[1]) }), redis.evalsha(...a))) as Redis['evalsha'],
   }
 }
