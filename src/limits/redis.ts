@@ -223,14 +223,18 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
       const p = prefixesOf(policy, l)
       return { log: p.log + digest, index: p.index, digest }
     })
-  const runOne = async (q: Queued): Promise<void> => {
-    const keys: string[] = []
-    const args: (string | number)[] = [q.now, q.consume ? '1' : '0', maxKeys]
+  /** One call's keys (per limit: its log, its rule's index) and per-limit arguments, appended to a script run's. */
+  const pushLimits = (q: Queued, keys: string[], args: (string | number)[]): void => {
     q.limits.forEach((l, i) => {
       const k = q.keys[i]!
       keys.push(k.log, k.index)
       args.push(l.perMs, l.max, blocking(l) ? '1' : '0', `${q.now}:${randomUUID()}`, k.digest)
     })
+  }
+  const runOne = async (q: Queued): Promise<void> => {
+    const keys: string[] = []
+    const args: (string | number)[] = [q.now, q.consume ? '1' : '0', maxKeys]
+    pushLimits(q, keys, args)
     try {
       settle(q, outcome(await runScript(redis, LIMIT_SCRIPT, keys.length, [...keys, ...args]), q.limits, maxKeys))
     } catch (e) {
@@ -242,11 +246,7 @@ export function createRedisStore(options: RedisStoreOptions): LimitStore {
     const args: (string | number)[] = [calls.length]
     for (const q of calls) {
       args.push(q.now, q.consume ? '1' : '0', maxKeys, q.limits.length)
-      q.limits.forEach((l, i) => {
-        const k = q.keys[i]!
-        keys.push(k.log, k.index)
-        args.push(l.perMs, l.max, blocking(l) ? '1' : '0', `${q.now}:${randomUUID()}`, k.digest)
-      })
+      pushLimits(q, keys, args)
     }
     let results: (boolean[] | LimitKeysFullError)[]
     try {
