@@ -267,9 +267,9 @@ function convert(cx: Cx, node: YamlNode, depth: number): YNode {
 export function scalarOffset(node: YScalar, i: number): number {
   const raw = node.raw
   const base = node.span.start
-  if (node.style === 'block') return base + alignedOffset(node, i, raw.indexOf('\n') + 1)
-  if (node.style === 'plain') return raw.includes('\n') ? base + alignedOffset(node, i, 0) : base + Math.min(i, raw.length)
-  if (raw.includes('\n')) return (node.style === 'double' ? raw.includes('\\') : raw.slice(1, -1).includes("''")) ? base : base + alignedOffset(node, i, 1)
+  if (node.style === 'block') return base + alignedOffset(node, i)
+  if (node.style === 'plain') return raw.includes('\n') ? base + alignedOffset(node, i) : base + Math.min(i, raw.length)
+  if (raw.includes('\n')) return (node.style === 'double' ? raw.includes('\\') : raw.slice(1, -1).includes("''")) ? base : base + alignedOffset(node, i)
   let v = 0
   let s = 1
   while (s < raw.length - 1) {
@@ -295,17 +295,23 @@ export function scalarOffset(node: YScalar, i: number): number {
 
 const isBlank = (c: string): boolean => c === ' ' || c === '\t' || c === '\n' || c === '\r'
 
-/** Per multi-line scalar: non-blank characters of its value before each index, and where each non-blank is in `raw`. */
+/**
+ * Per multi-line scalar: where its text starts in `raw` (past a block scalar's header line or an
+ * opening quote), the non-blank characters of its value before each index, and where each non-blank
+ * is in `raw`.
+ */
 interface Alignment {
+  from: number
   before: Uint32Array
   at: Uint32Array
 }
 // built once per scalar: every node of a `when` expression asks for its span
 const alignments = new WeakMap<YScalar, Alignment>()
 
-function alignment(node: YScalar, from: number): Alignment {
+function alignment(node: YScalar): Alignment {
   let a = alignments.get(node)
   if (a !== undefined) return a
+  const from = node.style === 'block' ? node.raw.indexOf('\n') + 1 : node.style === 'plain' ? 0 : 1
   const value = typeof node.value === 'string' ? node.value : ''
   const before = new Uint32Array(value.length + 1)
   for (let j = 0; j < value.length; j++) before[j + 1] = before[j]! + (isBlank(value[j]!) ? 0 : 1)
@@ -314,7 +320,7 @@ function alignment(node: YScalar, from: number): Alignment {
   for (let s = from; s < node.raw.length && n < at.length; s++) if (!isBlank(node.raw[s]!)) at[n++] = s
   // a value with more non-blanks than its source (not expected) ends them at the source's end
   at.fill(node.raw.length, n)
-  a = { before, at }
+  a = { from, before, at }
   alignments.set(node, a)
   return a
 }
@@ -322,12 +328,11 @@ function alignment(node: YScalar, from: number): Alignment {
 /**
  * Offset in `raw` of value character `i` of a scalar spread over lines: folding, indentation and
  * line ends change only blanks, so the value's non-blank characters are the source's, in order,
- * from `from` (past a block scalar's header line or an opening quote). A blank, or the end of the
- * value, maps to just after the non-blank character before it, so a span ends on its last character
- * and not on the next line.
+ * from where its text starts. A blank, or the end of the value, maps to just after the non-blank
+ * character before it, so a span ends on its last character and not on the next line.
  */
-function alignedOffset(node: YScalar, i: number, from: number): number {
-  const { before, at } = alignment(node, from)
+function alignedOffset(node: YScalar, i: number): number {
+  const { from, before, at } = alignment(node)
   const k = Math.max(0, Math.min(i, before.length - 1))
   const onBlank = k >= before.length - 1 || before[k + 1] === before[k]
   if (!onBlank) return at[before[k]!]!
