@@ -1,14 +1,16 @@
 /**
  * The tests `npm run mutate` runs against each mutant: the ones that exercise compiler/, the limit
- * stores, the records and the guard in process. The plugin, CLI and adapter suites drive dist/ or real
- * SDKs and never see a mutant, so they are left out.
+ * stores, the records and the guard in process, including the approval, adapter and shadow suites
+ * (they reach the guard's review, result and shadow paths, which no other suite decides). The plugin
+ * and CLI suites, the agent runtimes and the suites that spawn processes drive dist/ or a child
+ * process and never see a mutant, so they are left out.
  */
 import { defineConfig } from 'vitest/config'
 import { FastFirstSequencer } from './test/support/fast-first-sequencer.js'
 
 export default defineConfig({
   test: {
-    include: ['test/compiler/**/*.test.ts', 'test/property/**/*.test.ts', 'test/corpus.test.ts', 'test/readme.test.ts', 'test/runtime/**/*.test.ts', 'test/limits/**/*.test.ts', 'test/lang/quantifiers-urls.test.ts', 'test/testing/policy-tests.test.ts', 'test/sessions/guard.test.ts', 'test/sessions/labels.test.ts'],
+    include: ['test/compiler/**/*.test.ts', 'test/property/**/*.test.ts', 'test/corpus.test.ts', 'test/readme.test.ts', 'test/runtime/**/*.test.ts', 'test/limits/**/*.test.ts', 'test/lang/quantifiers-urls.test.ts', 'test/testing/policy-tests.test.ts', 'test/sessions/guard.test.ts', 'test/sessions/labels.test.ts', 'test/approvals/binding.test.ts', 'test/approvals/elicitation.test.ts', 'test/approvals/page.test.ts', 'test/adapters/*.test.ts', 'test/testing/shadow.test.ts'],
     // Left out: the shape test (test/compiler/shape.test.ts: every hostile string in every position
     // of a policy, 1,720 compiles, 32 s). Every emitter mutant reran all of it, a third of the whole
     // selection's time, and what it holds the emitter to (one quoting path) is held in the mutation
