@@ -29,7 +29,18 @@ const produced = new WeakSet<object>()
 const hasOwn = Object.prototype.hasOwnProperty
 const dateTime = Date.prototype.getTime
 
-class Unreadable extends Error {}
+/**
+ * Why a value cannot be copied. The keys leading to it are collected while the error unwinds (each
+ * level puts its own key in front), so a copy that succeeds keeps no path at all: on the arguments of
+ * a tool call, pushing and popping every key cost more than copying it.
+ */
+class Unreadable extends Error {
+  readonly path: string[] = []
+  /** `at`: the message names where the value is (`where(path)`) */
+  constructor(readonly text: string, readonly at: boolean) {
+    super(text)
+  }
+}
 
 function describe(e: unknown): string {
   try {
@@ -70,50 +81,59 @@ export function isSnapshot(value: unknown): boolean {
   return value === null || (typeof value !== 'object' && typeof value !== 'function') || value === lastProduced || produced.has(value)
 }
 
-/** Copies `value` once into a frozen plain value, or says why it cannot. Never throws. */
 /** One copy's state: passed down, not closed over (no closure and no Set allocated per call). */
 interface CopyState {
   nodes: number
   /** the objects being copied, outermost first (at most `maxDepth` + 1): a cycle is one of them again */
   open: object[]
-  /** the keys leading to the value being copied: pushed and popped, read only for a reason */
-  path: string[]
 }
 
-function copyValue(v: unknown, st: CopyState): unknown {
+/** A value inside the arguments: a primitive as it is, a snapshot taken before as it is, else a copy. */
+function copyValue(v: unknown, st: CopyState, depth: number): unknown {
   if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return v
   if (produced.has(v)) return v
-  const path = st.path
-  if (++st.nodes > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
-  if (path.length > SNAPSHOT_LIMITS.maxDepth) throw new Unreadable(`the arguments are nested deeper than ${SNAPSHOT_LIMITS.maxDepth} levels`)
-  if (st.open.includes(v)) throw new Unreadable(`${where(path)} refers back to itself (a cycle)`)
-  if (typeof v === 'function') throw new Unreadable(`${where(path)} is a function, not data`)
+  return copyObject(v, st, depth)
+}
+
+/** Copies one object or array (not a snapshot) `depth` levels below the arguments object. */
+function copyObject(v: object, st: CopyState, depth: number): object {
+  if (++st.nodes > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`, false)
+  if (depth > SNAPSHOT_LIMITS.maxDepth) throw new Unreadable(`the arguments are nested deeper than ${SNAPSHOT_LIMITS.maxDepth} levels`, false)
+  if (st.open.includes(v)) throw new Unreadable('refers back to itself (a cycle)', true)
+  if (typeof v === 'function') throw new Unreadable('is a function, not data', true)
   st.open.push(v)
   let out: object
   if (Array.isArray(v)) {
     const length: unknown = v.length
-    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw new Unreadable(`${where(path)} has no usable length`)
-    if (st.nodes + length > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`)
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) throw new Unreadable('has no usable length', true)
+    if (st.nodes + length > SNAPSHOT_LIMITS.maxNodes) throw new Unreadable(`the arguments have more than ${SNAPSHOT_LIMITS.maxNodes} values`, false)
     const items: unknown[] = new Array(length)
     for (let i = 0; i < length; i++) {
       st.nodes++
-      path.push(String(i))
-      items[i] = copyValue(v[i], st)
-      path.pop()
+      try {
+        items[i] = copyValue(v[i], st, depth + 1)
+      } catch (e) {
+        if (e instanceof Unreadable) e.path.unshift(String(i))
+        throw e
+      }
     }
     out = items
   } else if (v instanceof Date) {
     out = new Date(dateTime.call(v))
   } else {
-    if (!isPlainPrototype(Object.getPrototypeOf(v))) throw new Unreadable(`${where(path)} is ${kindOf(v)}`)
+    if (!isPlainPrototype(Object.getPrototypeOf(v))) throw new Unreadable(`is ${kindOf(v)}`, true)
     const obj: Record<string, unknown> = {}
     const keys = Object.keys(v)
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!
       st.nodes++
-      path.push(k)
-      const x = copyValue((v as Record<string, unknown>)[k], st)
-      path.pop()
+      let x: unknown
+      try {
+        x = copyValue((v as Record<string, unknown>)[k], st, depth + 1)
+      } catch (e) {
+        if (e instanceof Unreadable) e.path.unshift(k)
+        throw e
+      }
       // defined, not assigned: a key named `__proto__` stays an own data property
       if (k === '__proto__') Object.defineProperty(obj, k, { value: x, enumerable: true, writable: true, configurable: true })
       else obj[k] = x
@@ -124,6 +144,7 @@ function copyValue(v: unknown, st: CopyState): unknown {
   return Object.freeze(out)
 }
 
+/** Copies `value` once into a frozen plain value, or says why it cannot. Never throws. */
 export function snapshot(value: unknown): Snapshot {
   return take(value, true)
 }
@@ -142,14 +163,15 @@ export function privateSnapshot(value: unknown): Snapshot {
 function take(value: unknown, remember: boolean): Snapshot {
   if (isSnapshot(value)) return { ok: true, value }
   try {
-    const copy = copyValue(value, { nodes: 0, open: [], path: [] })
-    if (remember && copy !== null && typeof copy === 'object') {
+    // not a primitive and not a snapshot (`isSnapshot` just said so): straight to the copy
+    const copy = copyObject(value as object, { nodes: 0, open: [] }, 0)
+    if (remember) {
       produced.add(copy)
       lastProduced = copy
     }
     return { ok: true, value: copy }
   } catch (e) {
-    if (e instanceof Unreadable) return { ok: false, reason: `unreadable arguments: ${e.message}` }
+    if (e instanceof Unreadable) return { ok: false, reason: `unreadable arguments: ${e.at ? `${where(e.path)} ${e.text}` : e.text}` }
     return { ok: false, reason: `unreadable arguments: reading them threw: ${describe(e)}` }
   }
 }

@@ -56,6 +56,9 @@ describe('snapshot', () => {
     sparse.length = 2 ** 31
     const { proxy: revoked, revoke } = Proxy.revocable({}, {})
     revoke()
+    const nestedCycle: { x: { y: { back?: unknown }[] } } = { x: { y: [{}] } }
+    nestedCycle.x.y[0]!.back = nestedCycle.x
+    const longKey = 'k'.repeat(200)
     const cases: [unknown, RegExp][] = [
       [Object.defineProperty({}, 'path', { enumerable: true, get() { throw new Error('boom') } }), /reading them threw: boom/],
       [new Proxy({}, { ownKeys() { throw new Error('trap') } }), /reading them threw: trap/],
@@ -70,6 +73,15 @@ describe('snapshot', () => {
       [{ c: new (class Box {})() }, /`c` is an object that is not plain data/],
       // an object's own tag text is not repeated into the reason
       [{ t: new (class { get [Symbol.toStringTag]() { return 'x'.repeat(1000) } })() }, /^unreadable arguments: `t` is an object that is not plain data$/],
+      // the reason names the whole way down, array indexes included, whichever check failed
+      [{ a: [{ b: 1 }, { c: new Map() }] }, /^unreadable arguments: `a\.1\.c` is a Map$/],
+      [{ a: { b: [0, 0, () => 1] } }, /^unreadable arguments: `a\.b\.2` is a function, not data$/],
+      [nestedCycle, /^unreadable arguments: `x\.y\.0\.back` refers back to itself \(a cycle\)$/],
+      [{ [longKey]: { inner: new Set() } }, new RegExp(`^unreadable arguments: \`${longKey.slice(0, 120)}…\` is a Set$`)],
+      // a failure at the root is about the arguments themselves
+      [new Map(), /^unreadable arguments: the arguments is a Map$/],
+      // the depth and size bounds name no path
+      [{ a: deep }, /^unreadable arguments: the arguments are nested deeper than 64 levels$/],
     ]
     for (const [value, reason] of cases) {
       const s = snapshot(value)
