@@ -7,8 +7,13 @@
  * Node 20, so the script runs Stryker under the `node@22` binary from the npm registry (`npx -y node@22`);
  * the test runner workers it spawns use that same binary.
  *
- * Incremental: results are kept in reports/stryker-incremental.json (committed), so a rerun only
- * tests mutants whose code or covering tests changed. `npm run mutate -- --force` retests everything.
+ * Two runs, each with its own incremental file (committed), so that a rerun only tests mutants whose
+ * code or covering tests changed: `npm run mutate:compiler` (compiler/, reports/stryker-incremental.json)
+ * and `npm run mutate:runtime` (src/limits, src/records, src/guard.ts,
+ * reports/stryker-incremental-runtime.json); `npm run mutate` runs both. They are separate because a
+ * compiler mutant's covering tests are most of the selection and a survivor there costs half a minute:
+ * in one run, the runtime files (tested last, in path order) waited hours behind them. Add `--force`
+ * to retest everything.
  *
  * Equivalent mutants (changes no test can see because behaviour cannot change) are marked where they
  * live, with `// Stryker disable ...: <why>` (e.g. the evaluation-order `cost` in compiler/emit/expr.ts).
@@ -32,6 +37,7 @@ export default {
   // project). A mutant that only breaks types therefore runs; the vitest transform strips types, so
   // it is judged by the tests like any other.
   tsconfigFile: 'tsconfig.mutate-none.json',
+  // every file either run mutates (`npm run mutate:summary` reads this list); package.json narrows it per run
   mutate: [
     'compiler/**/*.ts',
     'src/limits/**/*.ts',

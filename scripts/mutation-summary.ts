@@ -1,7 +1,8 @@
 /**
  * `npm run mutate:summary`: the mutation score of each scope, from the results `npm run mutate`
- * recorded in reports/stryker-incremental.json, against the mutants Stryker's instrumenter makes of
- * the files as they are now. This is the table in the README's development section.
+ * recorded in reports/stryker-incremental.json (compiler/) and reports/stryker-incremental-runtime.json
+ * (the runtime's limits, records and guard), against the mutants Stryker's instrumenter makes of the
+ * files as they are now. This is the table in the README's development section.
  *
  * Score = (killed + timed out) / (killed + timed out + survived + no coverage). Ignored mutants are
  * not counted: static code, and `// Stryker disable` lines with a reason. A mutant of the current
@@ -9,14 +10,18 @@
  * or the code changed since. The next `npm run mutate` tests those.
  */
 import { Instrumenter } from '@stryker-mutator/instrumenter'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { glob } from 'tinyglobby'
 
 interface Mutant { status?: string; mutatorName: string; replacement: string; location: { start: { line: number; column: number }; end: { line: number; column: number } } }
 interface Incremental { files: Record<string, { source: string; mutants: Mutant[] }> }
 
-const file = process.argv[2] ?? 'reports/stryker-incremental.json'
-const recorded = (JSON.parse(readFileSync(file, 'utf8')) as Incremental).files
+/** The recorded results: one file per run of `npm run mutate:compiler` and `npm run mutate:runtime` (package.json). */
+const FILES = process.argv.length > 2 ? process.argv.slice(2) : ['reports/stryker-incremental.json', 'reports/stryker-incremental-runtime.json']
+const recorded: Incremental['files'] = {}
+for (const file of FILES) {
+  if (existsSync(file)) Object.assign(recorded, (JSON.parse(readFileSync(file, 'utf8')) as Incremental).files)
+}
 
 const SCOPES: [string, (f: string) => boolean][] = [
   ['`compiler/emit/`', f => f.startsWith('compiler/emit/')],
