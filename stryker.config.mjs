@@ -70,5 +70,5 @@ export default {
   timeoutMS: 20_000,
   // the dry run measures per-test coverage of the whole selection once; slow on a busy machine
   dryRunTimeoutMinutes: 30,
-  ignorePatterns: ['dist', 'test/.tmp', 'reports', '.stryker-tmp', 'bench/results.json'],
+  ignorePatterns: ['dist', 'test/.tmp', 'reports', '.stryker-tmp', '.stryker-tmp-runtime', 'bench/results.json'],
 }
