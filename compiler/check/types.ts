@@ -341,7 +341,7 @@ class Checker {
           out = union(out, extra === true ? ANY : schemaType(extra))
           out = union(out, t('undefined'))
         } else if (props) {
-          const where = this.toolName !== undefined && label(obj) === 'args' ? `the arguments of \`${this.toolName}\`` : label(obj)
+          const where = this.toolName !== undefined && obj.label === 'args' ? `the arguments of \`${this.toolName}\`` : label(obj)
           this.error('unknown-field', `unknown field \`${key}\` in ${where}`, e.span, didYouMean(key, Object.keys(props)) ?? `the schema has: ${Object.keys(props).map(k => `\`${k}\``).join(', ') || 'no properties'}`)
           return ANY
         } else out = union(out, ANY)

@@ -702,7 +702,7 @@ describe('numbers JSON cannot hold', () => {
       [
         "error invalid-value «.inf» \`.inf\` is not a number a policy can hold | policy values are JSON values: write a finite number",
         "error invalid-value «-.inf» \`-.inf\` is not a number a policy can hold | policy values are JSON values: write a finite number",
-        "error unknown-field «args.x» unknown field \`x\` in \`args\` | did you mean \`k\`?",
+        "error unknown-field «args.x» unknown field \`x\` in the arguments of \`t\` | did you mean \`k\`?",
         "error invalid-value «.nan» \`.nan\` is not a number a policy can hold | policy values are JSON values: write a finite number",
         "error invalid-value «1e999» \`1e999\` is not a number a policy can hold | policy values are JSON values: write a finite number",
       ]

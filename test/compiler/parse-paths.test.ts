@@ -136,7 +136,7 @@ describe('offsets inside a single-quoted `when`', () => {
   it('a doubled quote is one character of the expression: later spans stay on their text', () => {
     // `''` in the source is `'` in the expression; a span past it must not drift
     const src = `${RULE}    when: 'args.s == ''a'' || args.zz == 1'\n`
-    expectDiagnostic(src, { code: 'unknown-field', underline: 'args.zz', message: 'unknown field `zz` in `args`', help: 'the schema has: `s`' })
+    expectDiagnostic(src, { code: 'unknown-field', underline: 'args.zz', message: 'unknown field `zz` in the arguments of `t`', help: 'the schema has: `s`' })
     // two pairs in a row: `"a''b"` in the expression
     const twice = `${RULE}    when: 'args.s == "a''''b" || args.zz == 1'\n`
     expectDiagnostic(twice, { code: 'unknown-field', underline: 'args.zz' })

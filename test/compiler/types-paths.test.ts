@@ -128,7 +128,7 @@ describe('unknown fields and what the help offers', () => {
   it('the schema\'s properties, or none', () => {
     const src = policy('{ s: { type: string }, e: { type: object, properties: {} } }', ['s', 'e'], ['args.qqqqqqqq == 1', 'args.e.zz == 1'])
     expect(report(src)).toEqual([
-      'error unknown-field «args.qqqqqqqq» unknown field `qqqqqqqq` in `args` | the schema has: `s`, `e`',
+      'error unknown-field «args.qqqqqqqq» unknown field `qqqqqqqq` in the arguments of `t` | the schema has: `s`, `e`',
       'error unknown-field «args.e.zz» unknown field `zz` in `args.e` | the schema has: no properties',
     ])
   })
