@@ -62,8 +62,9 @@ const CORE_TAGS: Record<string, (v: unknown) => boolean> = {
   'tag:yaml.org,2002:float': v => typeof v === 'number',
   'tag:yaml.org,2002:bool': v => typeof v === 'boolean',
   'tag:yaml.org,2002:null': v => v === null,
-  'tag:yaml.org,2002:map': () => true,
-  'tag:yaml.org,2002:seq': () => true,
+  // a scalar never fits these; a map or a sequence is checked against its own tag in `convert`
+  'tag:yaml.org,2002:map': () => false,
+  'tag:yaml.org,2002:seq': () => false,
   '!': v => typeof v === 'string',
 }
 
@@ -214,6 +215,12 @@ function convert(cx: Cx, node: YamlNode, depth: number): YNode {
   if (tag !== undefined && !Object.hasOwn(CORE_TAGS, tag)) {
     return refuse(cx, 'yaml-tag', `the tag \`${tag.replace(/^tag:yaml\.org,2002:/, '!!')}\` is not allowed`, span, 'a policy uses YAML\'s core schema only (strings, numbers, booleans, null, maps, sequences); remove the tag')
   }
+  // the yaml package only warns when a collection's tag names the other kind (or a scalar kind), and
+  // keeps the collection: a policy would then not be what its text says
+  const collectionTag = isMap(node) ? 'tag:yaml.org,2002:map' : isSeq(node) ? 'tag:yaml.org,2002:seq' : undefined
+  if (collectionTag !== undefined && tag !== undefined && tag !== collectionTag && tag !== '!') {
+    return refuse(cx, 'yaml-tag', `a ${isMap(node) ? 'map' : 'sequence'} cannot be tagged \`${tag.replace(/^tag:yaml\.org,2002:/, '!!')}\``, span, 'remove the tag')
+  }
   if (isMap(node)) {
     const entries: YEntry[] = []
     const seen = new Set<string>()
@@ -231,6 +238,10 @@ function convert(cx: Cx, node: YamlNode, depth: number): YNode {
       }
       if (k.tag !== undefined && !Object.hasOwn(CORE_TAGS, k.tag)) {
         refuse(cx, 'yaml-tag', `the tag \`${k.tag.replace(/^tag:yaml\.org,2002:/, '!!')}\` is not allowed`, keySpan, 'a policy uses YAML\'s core schema only; remove the tag')
+        continue
+      }
+      if (k.tag !== undefined && !CORE_TAGS[k.tag]!(k.value)) {
+        refuse(cx, 'yaml-tag', `\`${cx.source.slice(keySpan.start, keySpan.end)}\` is not a valid \`${k.tag.replace(/^tag:yaml\.org,2002:/, '!!')}\``, keySpan)
         continue
       }
       const key = String(k.value)

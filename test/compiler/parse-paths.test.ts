@@ -39,6 +39,34 @@ describe('core-schema tags on values', () => {
   })
 })
 
+describe('a tag that names the other kind of node', () => {
+  // the yaml package only warns and keeps the node as written: `!!map abc` used to compile as "abc"
+  it('a scalar tagged `!!map` or `!!seq` is refused, underlining it', () => {
+    expect(report(withMetadata('      m: !!map abc\n      s: !!seq abc\n'))).toEqual([
+      'error yaml-tag «abc» `abc` is not a valid `!!map`',
+      'error yaml-tag «abc» `abc` is not a valid `!!seq`',
+    ])
+  })
+
+  it('a map or a sequence tagged as anything but itself is refused; its own tag and `!` are kept', () => {
+    expect(report(withMetadata('      a: !!seq { x: 1 }\n      b: !!map [1]\n      c: !!str [1]\n      d: !!int { x: 1 }\n'))).toEqual([
+      'error yaml-tag «{ x: 1 }» a map cannot be tagged `!!seq` | remove the tag',
+      'error yaml-tag «[1]» a sequence cannot be tagged `!!map` | remove the tag',
+      'error yaml-tag «[1]» a sequence cannot be tagged `!!str` | remove the tag',
+      'error yaml-tag «{ x: 1 }» a map cannot be tagged `!!int` | remove the tag',
+    ])
+    expect(metadataOf(withMetadata('      a: !!map { x: 1 }\n      b: !!seq [1]\n      c: ! [2]\n      d: ! { y: 3 }\n'))).toEqual({ a: { x: 1 }, b: [1], c: [2], d: { y: 3 } })
+  })
+
+  it('a key is held to its tag as a value is: `!!int x` and `!!map k` are refused, `!!int 5` is the key "5"', () => {
+    expect(report(withMetadata('      !!int x: 1\n      !!map k: 2\n'))).toEqual([
+      'error yaml-tag «x» `x` is not a valid `!!int`',
+      'error yaml-tag «k» `k` is not a valid `!!map`',
+    ])
+    expect(metadataOf(withMetadata('      !!int 5: 1\n      !!bool true: 2\n'))).toEqual({ 5: 1, true: 2 })
+  })
+})
+
 describe('tags on mapping keys', () => {
   it('a key with a tag outside the core schema is refused; a `!!str` key is a key', () => {
     const src = withMetadata('      !foo a: 1\n      !!str b: 2\n      !!binary c: 3\n')
