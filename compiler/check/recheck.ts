@@ -25,7 +25,17 @@ export interface Pattern {
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads')
 const { check } = require(workerData.recheck)
+// the batch in progress: a thread that exits during it (a process.exit inside the analyser, a
+// terminate) wakes the waiting caller at once instead of leaving it blocked for the whole bound
+let current = null
+process.on('exit', () => {
+  if (current !== null) {
+    Atomics.store(current, 0, 2)
+    Atomics.notify(current, 0)
+  }
+})
 parentPort.on('message', async ({ port, signal, patterns, timeout }) => {
+  current = signal
   let reply
   try {
     const verdicts = []
@@ -36,6 +46,7 @@ parentPort.on('message', async ({ port, signal, patterns, timeout }) => {
   }
   port.postMessage(reply)
   port.close()
+  current = null
   Atomics.store(signal, 0, 1)
   Atomics.notify(signal, 0)
 })
@@ -48,9 +59,12 @@ function startWorker(): Worker | null {
     const w = new Worker(WORKER, { eval: true, workerData: { recheck: require.resolve('recheck') } })
     // the worker never keeps a process alive (a CLI run ends when its work does)
     w.unref()
-    w.on('error', () => {
-      worker = null
-    })
+    // a thread that failed or ended is not asked again: the next call starts with checkSync
+    const gone = (): void => {
+      if (worker === w) worker = null
+    }
+    w.on('error', gone)
+    w.on('exit', gone)
     return w
   } catch {
     return null
@@ -69,7 +83,14 @@ export function analyseMany(patterns: readonly Pattern[], timeoutMs: number): Re
   const waited = Atomics.wait(signal, 0, 0, timeoutMs * patterns.length + 60_000)
   const reply = receiveMessageOnPort(port1)?.message as { verdicts: RecheckResult[] } | { error: string } | undefined
   port1.close()
-  if (waited === 'timed-out' || reply === undefined) throw new Error('the regex analysis worker did not answer')
+  if (waited === 'timed-out' || reply === undefined) {
+    // the thread died, hung or ended without an answer: it is not asked again (the event that says
+    // so cannot arrive while this thread is blocked), and this batch is analysed here instead
+    const dead = worker
+    worker = null
+    void dead.terminate().catch(() => {})
+    return patterns.map(p => checkSync(p.source, p.flags, { timeout: timeoutMs }))
+  }
   if ('error' in reply) throw new Error(`regex analysis failed: ${reply.error}`)
   return reply.verdicts
 }

@@ -1,8 +1,9 @@
 /**
  * The regex analysis worker (compiler/check/recheck.ts): one worker thread, started once, analyses
  * every pattern of a call with recheck; it never keeps the process alive; where no worker can
- * start, or once it has failed, each pattern goes through recheck's `checkSync` with the same
- * budget; and a worker that answers wrongly stops the build with an error that says so.
+ * start, or once it has failed, ended or left a batch without an answer, each pattern goes through
+ * recheck's `checkSync` with the same budget; and a worker that reports recheck's failure stops the
+ * build with an error that says so.
  *
  * The worker is a module-level singleton, started by the first analysis of the process, so each
  * test imports its own copy of the module (a query on the path), with `Worker` and `checkSync`
@@ -91,6 +92,38 @@ describe('the analysis worker', () => {
   })
 })
 
+describe('a worker thread that ends in the middle of a batch', () => {
+  /** The real worker, plus a listener that ends the thread when a pattern asks it to (after the batch has begun). */
+  class ExitingWorker extends RecordingWorker {
+    constructor(code: string | URL, options?: threads.WorkerOptions) {
+      super(`${String(code)}\nparentPort.on('message', m => { if (m.patterns[0].source === 'exit now') process.exit(3) })`, options)
+    }
+  }
+
+  it('wakes the caller at once (not after the bound of a minute and more), which analyses that batch itself and never asks the thread again', async () => {
+    const { analyseMany } = await freshAnalyser(ExitingWorker)
+    const started0 = performance.now()
+    // 10 s per pattern: the bound on the wait is 2 × 10 s + 60 s
+    expect(analyseMany([{ source: 'exit now', flags: '' }, exponential], 10_000).map(v => v.status)).toEqual(['safe', 'vulnerable'])
+    expect(performance.now() - started0).toBeLessThan(15_000)
+    expect(checkSyncCalls.map(c => c[0])).toEqual(['exit now', '^(a+)+$'])
+    expect(analyseMany([linear], 10_000).map(v => v.status)).toEqual(['safe'])
+    expect(checkSyncCalls.map(c => c[0])).toEqual(['exit now', '^(a+)+$', '^ab$'])
+    expect(started).toHaveLength(1)
+  }, 30_000)
+
+  it('a thread that has ended between two calls is not asked: the next call goes through checkSync', async () => {
+    const { analyseMany } = await freshAnalyser(RecordingWorker)
+    analyseMany([linear], 10_000)
+    const worker = started[0]!.worker
+    const ended = once(worker, 'exit')
+    await worker.terminate()
+    await ended
+    expect(analyseMany([exponential], 10_000).map(v => v.status)).toEqual(['vulnerable'])
+    expect(checkSyncCalls.map(c => c[0])).toEqual(['^(a+)+$'])
+  })
+})
+
 describe('without a worker', () => {
   class NoThreads {
     constructor() {
@@ -108,11 +141,14 @@ describe('without a worker', () => {
   })
 })
 
-describe('a worker that answers wrongly stops the build', () => {
+describe('a worker that answers wrongly', () => {
   /** A stand-in worker that reacts to each request with `answer`. */
   const fake = (answer: (request: { port: threads.MessagePort; signal: Int32Array }) => void): unknown =>
     class {
       unref(): void {}
+      async terminate(): Promise<number> {
+        return 0
+      }
       on(): this {
         return this
       }
@@ -124,9 +160,16 @@ describe('a worker that answers wrongly stops the build', () => {
     Atomics.store(signal, 0, 1)
   }
 
-  it('it signals that it is done without an answer', async () => {
-    const { analyseMany } = await freshAnalyser(fake(({ signal }) => done(signal)))
-    expect(() => analyseMany([linear], 10_000)).toThrow(new Error('the regex analysis worker did not answer'))
+  it('it signals that it is done without an answer: that batch and every later one go through checkSync', async () => {
+    let requests = 0
+    const { analyseMany } = await freshAnalyser(fake(({ signal }) => {
+      requests++
+      done(signal)
+    }))
+    expect(analyseMany([exponential], 10_000).map(v => v.status)).toEqual(['vulnerable'])
+    expect(analyseMany([linear], 10_000).map(v => v.status)).toEqual(['safe'])
+    expect(requests).toBe(1)
+    expect(checkSyncCalls).toEqual([['^(a+)+$', '', { timeout: 10_000 }], ['^ab$', 'i', { timeout: 10_000 }]])
   })
 
   it('it reports that recheck failed', async () => {
