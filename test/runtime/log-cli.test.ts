@@ -184,12 +184,12 @@ describe('vetoc log disagreements', () => {
     ]
     const { lines } = sealed(shadowed)
     // line 2 is torn, line 4 is a checkpoint, line 6 is blank: none of them counts as a record
-    const text = [lines[0], '{"torn', lines[1], '{"checkpoint":1}', lines[2], '', '{"shadow":"not an object"}'].join('\n')
+    const text = [lines[0], '{"torn', lines[1], '{"checkpoint":1}', lines[2], ''].join('\n')
     const file = writeLog(`${text}\n`)
     expect(await log('disagreements', file)).toEqual({
       status: 0,
       stderr: '',
-      stdout: `${file}:1 send_sms allow -> deny [no-sms] (candidate cand-v2)\n${file}:5 send_sms deny [r1] -> review (candidate cand-v2)\n2 of 4 records disagree\n`,
+      stdout: `${file}:1 send_sms allow -> deny [no-sms] (candidate cand-v2)\n${file}:5 send_sms deny [r1] -> review (candidate cand-v2)\n2 of 3 records disagree\n`,
     })
   })
 
