@@ -6,21 +6,13 @@
  * process-end behaviour, with child processes, is tested in records.test.ts and signing.test.ts.
  */
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, closeSync, constants, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { appendFileSync, closeSync, constants, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { afterAll, afterEach, describe, expect, it, vi, type MockInstance } from 'vitest'
+import { afterEach, describe, expect, it, vi, type MockInstance } from 'vitest'
 import { Chain, createFileSink, generateSigningKeys, GENESIS, verifyLog, type DecisionRecord, type RecordSink, type UnsignedRecord } from '../../src/records/index.js'
+import { tempDirs } from '../support/temp-dirs.js'
 
-const dirs: string[] = []
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'vetoc-file-sink-'))
-  dirs.push(d)
-  return d
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+const tmp = tempDirs('vetoc-file-sink-')
 afterEach(() => {
   vi.restoreAllMocks()
 })

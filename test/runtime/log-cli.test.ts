@@ -4,25 +4,17 @@
  * status and the exact text a user or a script reads: usage errors are 2, a log that does not verify
  * or is not a log is 1.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runLogCommand } from '../../src/records/cli.js'
 import { Chain, createStreamSink, generateSigningKeys, GENESIS, type DecisionRecord, type UnsignedRecord } from '../../src/records/index.js'
+import { tempDirs } from '../support/temp-dirs.js'
 
 const USAGE = 'vetoc: usage: vetoc log verify <file.jsonl> [--key public.pem ...] [--require-closed] | vetoc log disagreements <file.jsonl> | vetoc log export <file.jsonl> [--format csv|jsonl] [--tool T] [--decision allow|review|deny] [--rule R] [--since TIME] [--until TIME] | vetoc log keygen [--out DIR]\n'
 
-const dirs: string[] = []
-const tmp = (): string => {
-  const d = mkdtempSync(join(tmpdir(), 'vetoc-log-cli-'))
-  dirs.push(d)
-  return d
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true })
-})
+const tmp = tempDirs('vetoc-log-cli-')
 
 async function log(...argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
   let stdout = ''
