@@ -68,6 +68,9 @@ const CORE_TAGS: Record<string, (v: unknown) => boolean> = {
   '!': v => typeof v === 'string',
 }
 
+/** A tag as a policy author writes it: `!!int` for the core schema's `tag:yaml.org,2002:int`. */
+const shownTag = (tag: string): string => tag.replace(/^tag:yaml\.org,2002:/, '!!')
+
 /**
  * Where the flow brackets (`[`, `{`) of the text first nest deeper than `MAX_DEPTH`, counting every
  * bracket, quoted or not: an over-count, never an under-count. The yaml package's lexer needs memory
@@ -167,6 +170,11 @@ function refuse(cx: Cx, code: string, message: string, span: Span, help?: string
   return NULL_AT(span)
 }
 
+/** A value or key whose text does not fit the core-schema tag written on it (`!!int abc`). */
+function notValid(cx: Cx, tag: string, span: Span): YScalar {
+  return refuse(cx, 'yaml-tag', `\`${cx.source.slice(span.start, span.end)}\` is not a valid \`${shownTag(tag)}\``, span)
+}
+
 function firstLine(message: string): string {
   const line = message.split('\n')[0] ?? message
   const trimmed = line.replace(/ at line \d+, column \d+:?$/, '').replace(/\.$/, '')
@@ -213,13 +221,13 @@ function convert(cx: Cx, node: YamlNode, depth: number): YNode {
   }
   const tag = (node as { tag?: string }).tag
   if (tag !== undefined && !Object.hasOwn(CORE_TAGS, tag)) {
-    return refuse(cx, 'yaml-tag', `the tag \`${tag.replace(/^tag:yaml\.org,2002:/, '!!')}\` is not allowed`, span, 'a policy uses YAML\'s core schema only (strings, numbers, booleans, null, maps, sequences); remove the tag')
+    return refuse(cx, 'yaml-tag', `the tag \`${shownTag(tag)}\` is not allowed`, span, 'a policy uses YAML\'s core schema only (strings, numbers, booleans, null, maps, sequences); remove the tag')
   }
   // the yaml package only warns when a collection's tag names the other kind (or a scalar kind), and
   // keeps the collection: a policy would then not be what its text says
-  const collectionTag = isMap(node) ? 'tag:yaml.org,2002:map' : isSeq(node) ? 'tag:yaml.org,2002:seq' : undefined
-  if (collectionTag !== undefined && tag !== undefined && tag !== collectionTag && tag !== '!') {
-    return refuse(cx, 'yaml-tag', `a ${isMap(node) ? 'map' : 'sequence'} cannot be tagged \`${tag.replace(/^tag:yaml\.org,2002:/, '!!')}\``, span, 'remove the tag')
+  const collection = isMap(node) ? 'map' : isSeq(node) ? 'seq' : undefined
+  if (collection !== undefined && tag !== undefined && tag !== `tag:yaml.org,2002:${collection}` && tag !== '!') {
+    return refuse(cx, 'yaml-tag', `a ${collection === 'map' ? 'map' : 'sequence'} cannot be tagged \`${shownTag(tag)}\``, span, 'remove the tag')
   }
   if (isMap(node)) {
     const entries: YEntry[] = []
@@ -237,11 +245,11 @@ function convert(cx: Cx, node: YamlNode, depth: number): YNode {
         continue
       }
       if (k.tag !== undefined && !Object.hasOwn(CORE_TAGS, k.tag)) {
-        refuse(cx, 'yaml-tag', `the tag \`${k.tag.replace(/^tag:yaml\.org,2002:/, '!!')}\` is not allowed`, keySpan, 'a policy uses YAML\'s core schema only; remove the tag')
+        refuse(cx, 'yaml-tag', `the tag \`${shownTag(k.tag)}\` is not allowed`, keySpan, 'a policy uses YAML\'s core schema only; remove the tag')
         continue
       }
       if (k.tag !== undefined && !CORE_TAGS[k.tag]!(k.value)) {
-        refuse(cx, 'yaml-tag', `\`${cx.source.slice(keySpan.start, keySpan.end)}\` is not a valid \`${k.tag.replace(/^tag:yaml\.org,2002:/, '!!')}\``, keySpan)
+        notValid(cx, k.tag, keySpan)
         continue
       }
       const key = String(k.value)
@@ -261,7 +269,7 @@ function convert(cx: Cx, node: YamlNode, depth: number): YNode {
   }
   if (isScalar(node)) {
     const v = node.value
-    if (tag !== undefined && !CORE_TAGS[tag]!(v)) return refuse(cx, 'yaml-tag', `\`${cx.source.slice(span.start, span.end)}\` is not a valid \`${tag.replace(/^tag:yaml\.org,2002:/, '!!')}\``, span)
+    if (tag !== undefined && !CORE_TAGS[tag]!(v)) return notValid(cx, tag, span)
     const value = typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? v : String(v)
     const style = node.type === Scalar.QUOTE_SINGLE ? 'single' : node.type === Scalar.QUOTE_DOUBLE ? 'double' : node.type === Scalar.BLOCK_FOLDED || node.type === Scalar.BLOCK_LITERAL ? 'block' : 'plain'
     return { kind: 'scalar', value, raw: cx.source.slice(span.start, span.end), style, span }
