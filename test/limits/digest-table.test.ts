@@ -9,36 +9,23 @@ import { describe, expect, it } from 'vitest'
 import { DigestTable } from '../../src/limits/digest-table.js'
 import { ExpiryQueue } from '../../src/limits/expiry-queue.js'
 import { keyDigest, keyDigestWords } from '../../src/limits/keys.js'
+import { expectTableAsMap, type TableOp } from '../support/digest-table-model.js'
 
 const digest = (a: number, b: number): Int32Array => Int32Array.of(a, b, a ^ 0x5bd1e995, b + 7)
 const text = (d: Int32Array): string => Array.from(d).join(',')
 
-type Op = { kind: 'set'; key: number; value: number | number[] } | { kind: 'delete'; key: number } | { kind: 'get'; key: number }
 
 describe('DigestTable', () => {
   it('answers as a Map does over any sequence of sets, deletes and gets (property)', () => {
     // 64 keys; the first word takes only 4 values, so most keys share a start slot with others
     const keys = Array.from({ length: 64 }, (_, i) => digest(i % 4, i))
-    const op: fc.Arbitrary<Op> = fc.oneof(
+    const op: fc.Arbitrary<TableOp> = fc.oneof(
       fc.record({ kind: fc.constant('set' as const), key: fc.nat(63), value: fc.oneof(fc.integer(), fc.array(fc.integer(), { minLength: 2, maxLength: 4 })) }),
       fc.record({ kind: fc.constant('delete' as const), key: fc.nat(63) }),
       fc.record({ kind: fc.constant('get' as const), key: fc.nat(63) }),
     )
     fc.assert(fc.property(fc.array(op, { maxLength: 600 }), ops => {
-      const table = new DigestTable()
-      const model = new Map<string, number | number[]>()
-      for (const o of ops) {
-        const d = keys[o.key]!
-        if (o.kind === 'set') {
-          table.set(d, o.value)
-          model.set(text(d), o.value)
-        } else if (o.kind === 'delete') {
-          table.delete(d)
-          model.delete(text(d))
-        } else expect(table.get(d)).toEqual(model.get(text(d)))
-        expect(table.size).toBe(model.size)
-      }
-      for (const d of keys) expect(table.get(d)).toEqual(model.get(text(d)))
+      expectTableAsMap(keys, ops)
     }), { numRuns: 300 })
   })
 

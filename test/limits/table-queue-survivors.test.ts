@@ -10,6 +10,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { DigestTable } from '../../src/limits/digest-table.js'
 import { ExpiryQueue } from '../../src/limits/expiry-queue.js'
+import { expectTableAsMap, type TableOp } from '../support/digest-table-model.js'
 
 const d = (...w: number[]): Int32Array => Int32Array.of(...w)
 const text = (x: Int32Array): string => Array.from(x).join(',')
@@ -119,20 +120,7 @@ describe('DigestTable: only a slot of four zero words is empty, only four all-on
       fc.oneof(fc.integer(), fc.array(fc.integer(), { minLength: 2, maxLength: 3 })),
     )
     fc.assert(fc.property(fc.array(op, { minLength: 50, maxLength: 400 }), ops => {
-      const table = new DigestTable()
-      const model = new Map<string, number | number[]>()
-      for (const [kind, i, value] of ops) {
-        const key = keys[i]!
-        if (kind === 0) {
-          table.set(key, value)
-          model.set(text(key), value)
-        } else if (kind === 1) {
-          table.delete(key)
-          model.delete(text(key))
-        } else expect(table.get(key)).toEqual(model.get(text(key)))
-        expect(table.size).toBe(model.size)
-      }
-      for (const key of keys) expect(table.get(key)).toEqual(model.get(text(key)))
+      expectTableAsMap(keys, ops.map(([kind, key, value]): TableOp => (kind === 0 ? { kind: 'set', key, value } : kind === 1 ? { kind: 'delete', key } : { kind: 'get', key })))
     }), { numRuns: 40 })
   }, 20_000)
 })
