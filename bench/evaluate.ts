@@ -14,6 +14,7 @@ import { do_not_optimize } from 'mitata'
 import type { CompiledPolicy } from '../src/types.js'
 import { geminiSafety, geminiSafetyExact, groqTools, groqToolsExact } from './handwritten.js'
 import { fmt, importPolicy, median, ROOT, round, savePart } from './part.js'
+import { VETO_APPROXIMATIONS, vetoEngines, vetoVersion } from './veto.js'
 import { WORKLOAD, type Call } from './workload.js'
 
 export type Evaluate = (tool: string, args: unknown, context: unknown) => { decision: string; rule?: string }
@@ -28,12 +29,15 @@ export interface Planned {
 export const SEEDS = ['groq-tools-context', 'gemini-safety'] as const
 export type Seed = (typeof SEEDS)[number]
 const ENGINES = ['compiled', 'plain', 'exact'] as const
-type Engine = (typeof ENGINES)[number]
+/** Veto's evaluator (`bench/veto.ts`) joins the rounds when `veto-sdk` is installed */
+type Engine = (typeof ENGINES)[number] | 'veto'
 const HAND: Record<Seed, { plain: Evaluate; exact: Evaluate }> = {
   'groq-tools-context': { plain: groqTools, exact: groqToolsExact },
   'gemini-safety': { plain: geminiSafety, exact: geminiSafetyExact },
 }
 export const GOAL = 1.25
+/** issue 15: compiled `evaluate` at least this many times faster than Veto's evaluator */
+export const VETO_GOAL = 10
 const ROUNDS = 9
 /** calls per engine and round: about 10-40 ms of CPU each here */
 const CALLS_PER_ROUND = 1_000_000
@@ -51,7 +55,13 @@ export interface EvaluateResult {
     overPlainRounds: number[]
     overExact: number
     met: boolean
+    /** Veto's evaluator / compiled, median of per-round ratios; absent when veto-sdk is not installed */
+    vetoOverCompiled?: number
+    vetoOverCompiledRounds?: number[]
+    vetoMet?: boolean
   }>
+  /** the veto-sdk version timed, or why it was not */
+  veto: { version: string; approximations: readonly string[] } | { notMeasured: string }
 }
 
 /**
@@ -76,27 +86,30 @@ function cpuPerCall(h: (calls: readonly Planned[]) => unknown, plan: readonly Pl
 
 export async function measureEvaluate(modules: Record<Seed, CompiledPolicy>, log: (s: string) => void = s => void process.stdout.write(`${s}\n`)): Promise<EvaluateResult> {
   const seeds = {} as EvaluateResult['seeds']
-  const plans = {} as Record<Seed, Record<Engine, Planned[]>>
+  const plans = {} as Record<Seed, Partial<Record<Engine, Planned[]>>>
+  const veto = await vetoEngines()
+  const version = veto === undefined ? undefined : (vetoVersion() ?? 'of unknown version')
+  const engines: readonly Engine[] = veto === undefined ? ENGINES : [...ENGINES, 'veto']
   for (const seed of SEEDS) {
     const calls = WORKLOAD.filter((c: Call) => c.policy === seed)
-    const fns: Record<Engine, Evaluate> = { compiled: modules[seed].evaluate, ...HAND[seed] }
-    // the three must compute the same decision and rule on every call, or the timing compares nothing
+    const fns: Partial<Record<Engine, Evaluate>> = { compiled: modules[seed].evaluate, ...HAND[seed], ...(veto === undefined ? {} : { veto: veto[seed] }) }
+    // every engine must compute the same decision and rule on every call, or the timing compares nothing
     for (const c of calls) {
-      const ref = fns.compiled(c.tool, c.args, c.context)
-      for (const e of ENGINES) {
-        const d = fns[e](c.tool, c.args, c.context)
+      const ref = fns.compiled!(c.tool, c.args, c.context)
+      for (const e of engines) {
+        const d = fns[e]!(c.tool, c.args, c.context)
         if (d.decision !== ref.decision || d.rule !== ref.rule) throw new Error(`bench/evaluate: ${e} decides ${d.decision}/${d.rule} on ${seed} ${c.tool} ${JSON.stringify(c.args)}, compiled ${ref.decision}/${ref.rule}`)
       }
     }
-    plans[seed] = Object.fromEntries(ENGINES.map(e => [e, calls.map(c => ({ f: fns[e], tool: c.tool, args: c.args, context: c.context }))])) as Record<Engine, Planned[]>
-    seeds[seed] = { calls: calls.length, ns: {} as Record<Engine, number>, rounds: { compiled: [], plain: [], exact: [] }, overPlain: 0, overPlainRounds: [], overExact: 0, met: false }
+    plans[seed] = Object.fromEntries(engines.map(e => [e, calls.map(c => ({ f: fns[e]!, tool: c.tool, args: c.args, context: c.context }))]))
+    seeds[seed] = { calls: calls.length, ns: {} as Record<Engine, number>, rounds: { compiled: [], plain: [], exact: [], veto: [] }, overPlain: 0, overPlainRounds: [], overExact: 0, met: false }
   }
   // round 0 warms every engine up and is not counted
   for (let r = 0; r <= ROUNDS; r++) {
     for (const seed of SEEDS) {
-      for (const e of ENGINES) {
+      for (const e of engines) {
         const h = harness()
-        const plan = plans[seed][e]
+        const plan = plans[seed][e]!
         const ns = cpuPerCall(h, plan, Math.ceil(CALLS_PER_ROUND / plan.length))
         if (r > 0) seeds[seed].rounds[e].push(round(ns, 2))
       }
@@ -104,15 +117,22 @@ export async function measureEvaluate(modules: Record<Seed, CompiledPolicy>, log
   }
   for (const seed of SEEDS) {
     const s = seeds[seed]
-    for (const e of ENGINES) s.ns[e] = round(median(s.rounds[e]), 1)
+    for (const e of engines) s.ns[e] = round(median(s.rounds[e]), 1)
     s.overPlainRounds = s.rounds.compiled.map((x, i) => round(x / s.rounds.plain[i]!, 2))
     s.overPlain = round(median(s.overPlainRounds), 2)
     s.overExact = round(median(s.rounds.compiled.map((x, i) => x / s.rounds.exact[i]!)), 2)
     s.met = s.overPlain <= GOAL
     log(`    ${seed}: compiled ${s.ns.compiled} ns, plain ${s.ns.plain} ns, exact ${s.ns.exact} ns; compiled/plain ${s.overPlain}x (goal <= ${GOAL}), compiled/exact ${s.overExact}x`)
+    if (veto !== undefined) {
+      s.vetoOverCompiledRounds = s.rounds.veto.map((x, i) => round(x / s.rounds.compiled[i]!, 1))
+      s.vetoOverCompiled = round(median(s.vetoOverCompiledRounds), 1)
+      s.vetoMet = s.vetoOverCompiled >= VETO_GOAL
+      log(`    ${seed}: veto-sdk ${version} ${s.ns.veto} ns, ${s.vetoOverCompiled}x compiled (goal >= ${VETO_GOAL})`)
+    } else delete (s.rounds as Partial<Record<Engine, number[]>>).veto
   }
   return {
-    method: `per seed workload (its calls of bench/workload.ts), ${ROUNDS} rounds after one warm-up; in each round the compiled module, the plain hand-written chain and the hand-written chain with the same guarantees are timed one after the other, ${CALLS_PER_ROUND.toLocaleString('en-US')} calls each, in CPU time of the process (wall time on this shared machine counts other tenants); figures are the median round, ratios the median of per-round ratios`,
+    veto: version === undefined ? { notMeasured: 'veto-sdk is not installed (it is not a dependency; `npm i --no-save veto-sdk` adds it to the rounds)' } : { version, approximations: VETO_APPROXIMATIONS },
+    method: `per seed workload (its calls of bench/workload.ts), ${ROUNDS} rounds after one warm-up; in each round the compiled module, the plain hand-written chain and the hand-written chain with the same guarantees${veto === undefined ? '' : ` and Veto's evaluator (veto-sdk ${version})`} are timed one after the other, ${CALLS_PER_ROUND.toLocaleString('en-US')} calls each, in CPU time of the process (wall time on this shared machine counts other tenants); figures are the median round, ratios the median of per-round ratios`,
     seeds,
   }
 }
@@ -129,8 +149,27 @@ export function evaluateRows(r: EvaluateResult, limits: readonly string[] = []):
     const s = r.seeds[seed]
     rows.push(`| ${seed} (${s.calls} calls) | ${fmt(s.ns.compiled)} | ${fmt(s.ns.plain)} | ${fmt(s.ns.exact)} | ${s.overPlain}x | ${Math.min(...s.overPlainRounds)}-${Math.max(...s.overPlainRounds)}x | <= ${GOAL}x | ${s.met ? 'yes' : '**no**'} | ${s.overExact}x |`)
   }
+  rows.push('', ...vetoRows(r))
   rows.push('', 'These per-seed CPU-time ratios are the ones the goal is judged by. The compiled / hand-written figures of the first table come from mitata\'s wall-clock samples over the mixed 64-call workload, which on this shared machine read lower and vary more from run to run.')
   if (limits.length > 0 && SEEDS.some(seed => !r.seeds[seed].met)) rows.push('', ...limits)
+  return rows
+}
+
+/** Veto's evaluator against the compiled module, per seed, in the same rounds. */
+function vetoRows(r: EvaluateResult): string[] {
+  if ('notMeasured' in r.veto) return [`Veto's evaluator (issue 15 goal: compiled at least ${VETO_GOAL}x faster): not measured in this run, ${r.veto.notMeasured}.`]
+  const rows = [
+    `Veto's evaluator in the same rounds (issue 15 goal: compiled \`evaluate\` at least ${VETO_GOAL}x faster): veto-sdk ${r.veto.version}, the seed rules in its expression language, each parsed once with its \`compile()\` and run per call with its \`evaluate()\` (\`bench/veto.ts\`); every call decided as the compiled module decides it, rule included, before anything is timed:`,
+    '',
+    '| Seed workload | Veto ns | compiled ns | Veto / compiled (median) | per-round range | goal | met |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | --- |',
+  ]
+  for (const seed of SEEDS) {
+    const s = r.seeds[seed]
+    const range = s.vetoOverCompiledRounds ?? []
+    rows.push(`| ${seed} | ${fmt(s.ns.veto ?? NaN)} | ${fmt(s.ns.compiled)} | ${s.vetoOverCompiled}x | ${Math.min(...range)}-${Math.max(...range)}x | >= ${VETO_GOAL}x | ${s.vetoMet ? 'yes' : '**no**'} |`)
+  }
+  rows.push('', `Not word for word: ${r.veto.approximations.join('; ')}.`)
   return rows
 }
 

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url'
 
 export interface ReadmeTarget {
   name: string
-  value: number
+  /** a figure, or why there is none (a comparison whose other side is not installed) */
+  value: number | string
   unit: string
   target: string
   met: boolean
@@ -27,7 +28,8 @@ const ROOT = join(fileURLToPath(new URL('.', import.meta.url)), '..')
 const START = '<!-- bench:readme:start -->'
 const END = '<!-- bench:readme:end -->'
 
-function figure(v: number): string {
+function figure(v: number | string): string {
+  if (typeof v === 'string') return v
   return Math.abs(v) >= 1000 ? Math.round(v).toLocaleString('en-US') : String(v)
 }
 

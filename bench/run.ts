@@ -35,7 +35,7 @@ import { CEDAR_APPROXIMATIONS, cedarEngine, jsonRulesEngines, type Outcome } fro
 import { generatePolicy, HOT_CALL, HOT_RULES, HOT_TOOL } from './generate.js'
 import { compileTimeRows, measureCompileTime } from './compile-time.js'
 import { fleetRows, measureFleet } from './fleet.js'
-import { EVALUATE_LIMITS, evaluateRows, GOAL as EVALUATE_GOAL, measureEvaluate, SEEDS, type Evaluate, type Planned } from './evaluate.js'
+import { EVALUATE_LIMITS, evaluateRows, GOAL as EVALUATE_GOAL, measureEvaluate, SEEDS, VETO_GOAL, type Evaluate, type Planned } from './evaluate.js'
 import { GOALS as GUARD_GOALS, GUARD_PATH_LIMITS, guardPathRows, measureGuardPath } from './guard-path.js'
 import { LIMIT_KEYS_LIMITS, limitKeyRows, measureLimitKeys } from './limit-keys.js'
 import { partBlock } from './part.js'
@@ -65,7 +65,8 @@ interface Ns {
 
 interface Target {
   name: string
-  value: number
+  /** a figure, or why there is none (a comparison whose other side is not installed) */
+  value: number | string
   unit: string
   target: string
   met: boolean
@@ -235,6 +236,12 @@ const evaluateBySeed = await measureEvaluate({ 'groq-tools-context': shipped['gr
 for (const seed of SEEDS) {
   const e = evaluateBySeed.seeds[seed]
   targets.push({ name: `compiled / plain hand-written if-chain, ${seed} seed workload, median of paired rounds`, value: e.overPlain, unit: 'x', target: `<= ${EVALUATE_GOAL}`, met: e.met, note: `${e.ns.compiled} ns vs ${e.ns.plain} ns; the hand-written chain with the same guarantees: ${e.ns.exact} ns (${e.overExact}x)${!e.met && EVALUATE_LIMITS.length > 0 ? '; see the evaluate section for what limits it' : ''}` })
+}
+for (const seed of SEEDS) {
+  const e = evaluateBySeed.seeds[seed]
+  const veto = evaluateBySeed.veto
+  if ('notMeasured' in veto) targets.push({ name: `Veto's evaluator / compiled, ${seed} seed workload`, value: 'not measured', unit: '', target: `>= ${VETO_GOAL}`, met: false, note: veto.notMeasured })
+  else targets.push({ name: `Veto's evaluator / compiled, ${seed} seed workload, median of paired rounds`, value: e.vetoOverCompiled!, unit: 'x', target: `>= ${VETO_GOAL}`, met: e.vetoMet!, note: `veto-sdk ${veto.version}: ${e.ns.veto} ns vs ${e.ns.compiled} ns; see the evaluate section` })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -520,7 +527,7 @@ writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, nu
 // ---------------------------------------------------------------------------------------------
 // docs/performance.md
 
-const fmt = (x: number): string => (x >= 100 ? Math.round(x).toLocaleString('en-US') : String(x))
+const fmt = (x: number | string): string => (typeof x === 'string' ? x : x >= 100 ? Math.round(x).toLocaleString('en-US') : String(x))
 const yes = (b: boolean): string => (b ? 'yes' : '**no**')
 const md: string[] = []
 md.push(`Measured by \`npm run bench\` on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}, ${meta.date.slice(0, 10)}, load average ${meta.loadAverage.atStart[0]} at the start; all of it in one process (allocation in a child), ${meta.durationS} s. Figures are mitata medians; \`bench/results.json\` has p75/p99 and the method of each.`)
