@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
+import { measure } from 'mitata'
 import { compile } from '../compiler/index.js'
 import type { CompiledPolicy } from '../src/types.js'
 
@@ -98,3 +99,19 @@ export const median = (xs: readonly number[]): number => {
   const m = s.length >> 1
   return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
 }
+
+/** mitata's statistics for one call, per decision: p50, p75, p99, mean and least, in ns */
+export interface Ns {
+  p50: number
+  p75: number
+  p99: number
+  avg: number
+  min: number
+}
+
+/** mitata's statistics for one call of `fn`, divided by the number of decisions that call makes. */
+export async function nsPer(fn: () => unknown, per: number, minCpuMs = 642): Promise<Ns> {
+  const s = await measure(fn, { min_cpu_time: minCpuMs * 1e6 })
+  return { p50: round(s.p50 / per, 2), p75: round(s.p75 / per, 2), p99: round(s.p99 / per, 2), avg: round(s.avg / per, 2), min: round(s.min / per, 2) }
+}
+

@@ -22,7 +22,7 @@ import { basename, dirname, join, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { transform } from 'esbuild'
-import { do_not_optimize, measure } from 'mitata'
+import { do_not_optimize } from 'mitata'
 import { analyze } from '../compiler/analyze.js'
 import { emit, SWITCH_MAX_TOOLS } from '../compiler/emit/index.js'
 import { compile, type CompileResult } from '../compiler/index.js'
@@ -30,17 +30,18 @@ import { parse } from '../compiler/parse/index.js'
 import type { CompiledPolicy } from '../src/types.js'
 import { interpret } from '../test/oracle/interpret.js'
 import type { AllocResult } from './alloc.js'
-import { dispatcher } from './dispatch.js'
+import { measureDispatch } from './dispatch.js'
 import { CEDAR_APPROXIMATIONS, cedarEngine, jsonRulesEngines, type Outcome } from './engines.js'
 import { generatePolicy, HOT_CALL, HOT_RULES, HOT_TOOL } from './generate.js'
-import { compileTimeRows, measureCompileTime } from './compile-time.js'
-import { fleetRows, measureFleet } from './fleet.js'
-import { EVALUATE_LIMITS, evaluateRows, GOAL as EVALUATE_GOAL, measureEvaluate, SEEDS, VETO_GOAL, type Evaluate, type Planned } from './evaluate.js'
-import { GOALS as GUARD_GOALS, GUARD_PATH_LIMITS, guardPathRows, measureGuardPath } from './guard-path.js'
-import { LIMIT_KEYS_LIMITS, limitKeyRows, measureLimitKeys } from './limit-keys.js'
-import { partBlock } from './part.js'
+import { measureCompileTime } from './compile-time.js'
+import { measureFleet } from './fleet.js'
+import { EVALUATE_LIMITS, GOAL as EVALUATE_GOAL, measureEvaluate, SEEDS, VETO_GOAL, type Evaluate, type Planned } from './evaluate.js'
+import { GOALS as GUARD_GOALS, GUARD_PATH_LIMITS, measureGuardPath } from './guard-path.js'
+import { measureLimitKeys } from './limit-keys.js'
+import { writePerformancePage, type ScaleRow, type Target } from './page.js'
+import { nsPer, type Ns } from './part.js'
 import { writeReadmeTable } from './readme.js'
-import { measureSigning, signingRows } from './signing.js'
+import { measureSigning } from './signing.js'
 import { geminiSafety, geminiSafetyExact, groqTools, groqToolsExact } from './handwritten.js'
 import { measureDevRecompile } from './vite-dev.js'
 import { WORKLOAD, type Call } from './workload.js'
@@ -55,24 +56,6 @@ const loadAtStart = loadavg()
 // ---------------------------------------------------------------------------------------------
 // helpers
 
-interface Ns {
-  p50: number
-  p75: number
-  p99: number
-  avg: number
-  min: number
-}
-
-interface Target {
-  name: string
-  /** a figure, or why there is none (a comparison whose other side is not installed) */
-  value: number | string
-  unit: string
-  target: string
-  met: boolean
-  note?: string
-}
-
 const targets: Target[] = []
 const log = (s: string): void => {
   process.stdout.write(`${s}\n`)
@@ -86,12 +69,6 @@ const median = (xs: readonly number[]): number => {
 const percentile = (xs: readonly number[], p: number): number => {
   const s = [...xs].sort((a, b) => a - b)
   return s[Math.min(s.length - 1, Math.floor(p * (s.length - 1)))]!
-}
-
-/** mitata's statistics for one call of `fn`, divided by the number of decisions that call makes. */
-async function nsPer(fn: () => unknown, per: number, minCpuMs = 642): Promise<Ns> {
-  const s = await measure(fn, { min_cpu_time: minCpuMs * 1e6 })
-  return { p50: round(s.p50 / per, 2), p75: round(s.p75 / per, 2), p99: round(s.p99 / per, 2), avg: round(s.avg / per, 2), min: round(s.min / per, 2) }
 }
 
 /** Compiles a policy and imports the emitted module from disk, written to a temp file and renamed. */
@@ -252,19 +229,6 @@ const SIZES = [10, 100, 1000, 10_000]
 const COMPILE_RUNS: Record<number, number> = { 10: 1, 100: 3, 1000: 3, 10_000: 2 }
 // JIT warm-up of the compiler itself, so the first timed size does not pay for it
 compile(generatePolicy(1000, 'warm').yaml, { filename: 'warm.policy.yaml' })
-interface ScaleRow {
-  rules: number
-  tools: number
-  rulesOnTimedTool: number
-  distinctRegexes: number
-  dispatch: 'switch' | 'map'
-  yamlBytes: number
-  moduleBytes: number
-  ns: Ns
-  /** p50 of each round */
-  nsRounds: number[]
-  compileMs: { median: number; min: number; runs: number[] }
-}
 const scaling: ScaleRow[] = []
 const timed: { module: CompiledPolicy; rounds: Ns[] }[] = []
 let salt = 0
@@ -336,59 +300,7 @@ for (const g of compileTime.goals) targets.push({ name: g.name, value: g.value, 
 log(`    10,000-rule compile by stage: parse ${parseMs} ms, lower+check ${compileStages.lowerAndCheckMs} ms, regex analysis ${compileStages.regexAnalysisMs} ms, emit ${emitMs} ms`)
 
 log('    dispatch: switch vs Map ...')
-const DISPATCH_CASES = [4, 8, 16, 24, 32, 48, 64, 128, 1000]
-const K = 1000
-interface DispatchRow {
-  cases: number
-  switchFirst: number
-  switchLast: number
-  mapFirst: number
-  mapLast: number
-}
-const dispatchRows: DispatchRow[] = []
-const IMPLS = [['switch', 'first', 'switchFirst'], ['switch', 'last', 'switchLast'], ['map', 'first', 'mapFirst'], ['map', 'last', 'mapLast']] as const
-for (const cases of DISPATCH_CASES) {
-  const row = { cases } as DispatchRow
-  // three rounds over the four variants; the least p50 of each stands (a few ns are easily hidden
-  // by other work on the machine, never shortened by it)
-  for (let r = 0; r < 3; r++) {
-    for (const [impl, pos, key] of IMPLS) {
-      // a fresh dispatcher per measurement: no type feedback carried over from another probe
-      const d = dispatcher(cases)
-      const f = d[impl]
-      const probe = d[pos]
-      const loop = (): void => {
-        let x: unknown
-        for (let i = 0; i < K; i++) x = f(probe)
-        do_not_optimize(x)
-      }
-      const ns = (await nsPer(loop, K, 100)).p50
-      row[key] = r === 0 ? ns : Math.min(row[key], ns)
-    }
-  }
-  dispatchRows.push(row)
-  log(`    ${String(cases).padStart(5)} cases: switch ${row.switchFirst}/${row.switchLast} ns, map ${row.mapFirst}/${row.mapLast} ns (first/last)`)
-}
-const avgOf = (r: DispatchRow, impl: 'switch' | 'map'): number => (impl === 'switch' ? (r.switchFirst + r.switchLast) / 2 : (r.mapFirst + r.mapLast) / 2)
-// the Map is faster from the smallest N after which it is faster at every larger N measured (a
-// single row where the two are within noise of each other does not make a crossover)
-let from = dispatchRows.length
-while (from > 0 && avgOf(dispatchRows[from - 1]!, 'map') < avgOf(dispatchRows[from - 1]!, 'switch')) from--
-const crossMean = from < dispatchRows.length ? dispatchRows[from]!.cases : null
-const switchWinsUpTo = from > 0 ? dispatchRows[from - 1]!.cases : null
-const crossLast = dispatchRows.find(r => r.mapLast < r.switchLast)?.cases ?? null
-const dispatch = {
-  method: `per call, the least of three p50s (3 rounds) of a loop of ${K} calls to one probe; a switch over N string cases vs a Map, as compiler/emit/index.ts writes them; probe names from JSON.parse of a tool-call payload`,
-  rows: dispatchRows,
-  crossover: {
-    switchFasterUpTo: switchWinsUpTo,
-    meanOfFirstAndLast: crossMean,
-    lastCase: crossLast,
-    definition: 'meanOfFirstAndLast: the smallest N measured from which on the Map is faster than the switch at every larger N, on the mean of the first and last case (= a uniform mix of tools, for a linear switch); switchFasterUpTo: the N measured just below it; lastCase: the smallest N at which the Map is faster on the last case (the worst case)',
-  },
-  verdict: `the switch is faster at ${switchWinsUpTo ?? 'no'} cases and the Map from ${crossMean ?? 'beyond 1000'} cases on (mean of first and last case); SWITCH_MAX_TOOLS = ${SWITCH_MAX_TOOLS} ${switchWinsUpTo !== null && crossMean !== null && SWITCH_MAX_TOOLS >= switchWinsUpTo && SWITCH_MAX_TOOLS <= crossMean ? 'lies in that band' : 'lies outside that band'}. Comparing a name that came from JSON.parse costs a switch case little when the lengths differ and more when they match, so where exactly a given policy crosses depends on its tool names; the first case of a switch is always the cheapest dispatch there is, and past the band the switch's last case grows linearly (${dispatchRows[dispatchRows.length - 1]!.switchLast} ns at ${dispatchRows[dispatchRows.length - 1]!.cases} cases) while the Map stays flat`,
-  SWITCH_MAX_TOOLS,
-}
+const dispatch = await measureDispatch(log)
 
 // ---------------------------------------------------------------------------------------------
 // 3. vite dev recompile
@@ -527,64 +439,10 @@ writeFileSync(join(ROOT, 'bench', 'results.json'), `${JSON.stringify(results, nu
 // ---------------------------------------------------------------------------------------------
 // docs/performance.md
 
-const fmt = (x: number | string): string => (typeof x === 'string' ? x : x >= 100 ? Math.round(x).toLocaleString('en-US') : String(x))
-const yes = (b: boolean): string => (b ? 'yes' : '**no**')
-const md: string[] = []
-md.push(`Measured by \`npm run bench\` on ${meta.cpu} (${meta.cores} cores), Node ${meta.node}, ${meta.date.slice(0, 10)}, load average ${meta.loadAverage.atStart[0]} at the start; all of it in one process (allocation in a child), ${meta.durationS} s. Figures are mitata medians; \`bench/results.json\` has p75/p99 and the method of each.`)
-md.push('')
-md.push('| Target | Measured | Target | Met |')
-md.push('| --- | --- | --- | --- |')
-for (const t of targets) md.push(`| ${t.name} | ${fmt(t.value)} ${t.unit}${t.note ? ` (${t.note})` : ''} | ${t.target} ${t.unit} | ${yes(t.met)} |`)
-md.push('')
-md.push(`Per decision over the fixed ${N}-call workload (${mix.allow} allow, ${mix.review} review, ${mix.deny} deny on groq-tools-context and gemini-safety); every engine returns the same decision and rule for every call before anything is timed:`)
-md.push('')
-md.push('| Engine | ns/decision (p50) | p75 | p99 | vs compiled |')
-md.push('| --- | ---: | ---: | ---: | ---: |')
-const ENGINE_NAMES: Record<string, string> = { compiled: 'vetoc compiled `evaluate`', handwritten: 'hand-written if-chains (plain reads)', 'handwritten-exact': 'hand-written, same guarantees', interpreter: 'reference interpreter (test/oracle)' }
-for (const [k, v] of Object.entries(engines)) md.push(`| ${ENGINE_NAMES[k] ?? k} | ${fmt(v.p50)} | ${fmt(v.p75)} | ${fmt(v.p99)} | ${round(v.p50 / engines['compiled']!.p50, 2)}x |`)
-md.push('')
-md.push(`Cedar has no regex and no null: the shipped policies' regexes are anchored prefix/suffix tests and are written with \`like\` (exact here), \`!= null\` with \`has\`, and numeric comparisons hold for integers only; a general regex cannot be expressed in Cedar at all.`)
-md.push('')
-md.push(`Policy size (the timed tool always has the same ${HOT_RULES} rules; typed tools, both dialects, ${SWITCH_MAX_TOOLS < 1000 ? `switch dispatch up to ${SWITCH_MAX_TOOLS} tools, Map above` : ''}):`)
-md.push('')
-md.push('| Rules | Tools | Dispatch | ns/decision (p50) | compile() ms (median, cold regex cache) | Module bytes |')
-md.push('| ---: | ---: | --- | ---: | ---: | ---: |')
-for (const r of scaling) md.push(`| ${fmt(r.rules)} | ${fmt(r.tools)} | ${r.dispatch} | ${fmt(r.ns.p50)} | ${fmt(r.compileMs.median)} | ${fmt(r.moduleBytes)} |`)
-md.push('')
-md.push(`The 10,000-rule compile by stage: YAML parse ${fmt(parseMs)} ms, lower + check ${fmt(compileStages.lowerAndCheckMs)} ms, regex analysis (recheck, ${compileStages.distinctRegexes} distinct patterns) ${fmt(compileStages.regexAnalysisMs)} ms, emit ${fmt(emitMs)} ms.`)
-md.push('')
-md.push(`Tool-name dispatch, ns per call, first / last case; on the mean of the two, the switch is faster at ${switchWinsUpTo ?? 'no'} cases and the Map from ${crossMean ?? 'more than 1000'} cases on (the emitter's \`SWITCH_MAX_TOOLS\` is ${SWITCH_MAX_TOOLS}):`)
-md.push('')
-md.push(`| Cases | ${dispatchRows.map(r => fmt(r.cases)).join(' | ')} |`)
-md.push(`| --- | ${dispatchRows.map(() => '---:').join(' | ')} |`)
-md.push(`| switch | ${dispatchRows.map(r => `${fmt(r.switchFirst)} / ${fmt(r.switchLast)}`).join(' | ')} |`)
-md.push(`| Map | ${dispatchRows.map(r => `${fmt(r.mapFirst)} / ${fmt(r.mapLast)}`).join(' | ')} |`)
-md.push('')
-md.push('Footprint and the guard path:')
-md.push('')
-md.push('| Measure | Result |')
-md.push('| --- | --- |')
-for (const s of sizes) md.push(`| ${s.policy.replace('policies/', '')} module | ${fmt(s.bytes)} B, ${fmt(s.minified)} B minified, ${fmt(s.minifiedGzip)} B min+gz |`)
-for (const a of alloc) md.push(`| heap allocated per decision, ${a.label} | ${round(a.bytesPerCall, 3)} B |`)
-md.push(`| vite dev, edit to recompiled module served | ${devMedian} ms median (compile alone ${devRecompile.pluginTransformMs.median} ms) |`)
-md.push('')
-md.push(...partBlock('evaluate', evaluateRows(evaluateBySeed, EVALUATE_LIMITS)))
-md.push(...partBlock('guardPath', guardPathRows(guardPath, GUARD_PATH_LIMITS)))
-md.push(...partBlock('signing', signingRows(signing)))
-md.push(...partBlock('limitKeys', limitKeyRows(limitKeys, LIMIT_KEYS_LIMITS)))
-md.push(...partBlock('compileTime', compileTimeRows(compileTime)))
-md.push(...partBlock('fleet', fleetRows(fleet)))
-
-const PAGE = join(ROOT, 'docs', 'performance.md')
-const START = '<!-- bench:start -->'
-const END = '<!-- bench:end -->'
-const block = `${START}\n${md.join('\n')}\n${END}`
-let page = readFileSync(PAGE, 'utf8')
-const a = page.indexOf(START)
-const b = page.indexOf(END)
-if (a !== -1 && b > a) page = page.slice(0, a) + block + page.slice(b + END.length)
-else page = `${page.replace(/\s*$/, '\n')}\n## Performance\n\n${block}\n`
-writeFileSync(PAGE, page)
+writePerformancePage({
+  meta, targets, calls: N, mix, engines, scaling, compileStages, dispatch, sizes, alloc,
+  devRecompile, evaluate: evaluateBySeed, guardPath, signing, limitKeys, compileTime, fleet,
+})
 writeReadmeTable(targets, meta)
 
 rmSync(TMP, { recursive: true, force: true })
