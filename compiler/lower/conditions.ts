@@ -6,6 +6,9 @@ import { ALL_OPERATORS, CONDITION_KEYS, DETECTOR_OPERATORS, FIELD_ROOTS, FORBIDD
 import { notAPolicyNumber } from './numbers.js'
 import { didYouMean } from './suggest.js'
 
+/** What a field may start with, for a misspelt root's suggestion (result rules may also read `result`). */
+const ROOT_NAMES: readonly string[] = [...Object.keys(FIELD_ROOTS), 'session']
+
 export function conditionList(lw: Lowerer, node: YNode, resultRule: boolean): Expr | null {
   if (node.kind !== 'seq') {
     lw.error('invalid-type', 'conditions must be a list of `{ field, operator, value }`', node.span)
@@ -41,15 +44,18 @@ function lowerTest(lw: Lowerer, subject: Expr, opName: string, vE: YEntry | unde
   const op = (negate ? opName.slice(4) : opName) as OpName
   const detector = DETECTOR_OPERATORS[op]
   if (detector !== undefined) {
+    // Stryker disable next-line ConditionalExpression: a list or a map has no scalar `value`, so it is neither null nor true either
     if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
     const found: Expr = { kind: 'detect', detector, arg: subject, span }
     return negate ? { kind: 'unary', op: '!', arg: found, span } : found
   }
   if (op === ('private_address' as OpName) || op === ('in_cidr' as OpName)) {
     const test = addressTest(lw, subject, op, opName, vE, opNode, span)
+    // Stryker disable next-line ConditionalExpression: `test` is null only after an error was reported, and a policy with an error emits nothing (test/compiler/lower-diagnostics.test.ts: no second diagnostic follows)
     return test === null || !negate ? test : { kind: 'unary', op: '!', arg: test, span }
   }
   if (op === 'exists') {
+    // Stryker disable next-line ConditionalExpression: a list or a map has no scalar `value`, so it is neither null nor true either
     if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
     return { kind: 'op', op, negate, subject, value: null, span }
   }
@@ -134,6 +140,7 @@ function fieldValueHelp(field: YNode, opName: string, value: unknown): string | 
 /** `in_cidr` (a CIDR or a list, each checked now) and `private_address` (no value). */
 function addressTest(lw: Lowerer, subject: Expr, op: string, opName: string, vE: YEntry | undefined, opNode: YNode, span: Span): Expr | null {
   if (op === 'private_address') {
+    // Stryker disable next-line ConditionalExpression: a list or a map has no scalar `value`, so it is neither null nor true either
     if (vE && !(vE.value.kind === 'scalar' && (vE.value.value === null || vE.value.value === true))) lw.error('invalid-value', `\`${opName}\` takes no \`value\``, vE.value.span)
     return { kind: 'privateAddress', arg: subject, span }
   }
@@ -146,14 +153,17 @@ function addressTest(lw: Lowerer, subject: Expr, op: string, opName: string, vE:
   let ok = items.length > 0
   if (!ok) lw.error('invalid-cidr', `\`${opName}\` needs at least one CIDR`, vE.value.span)
   for (const item of items) {
+    // Stryker disable next-line ConditionalExpression: a list or a map has no string `value` either
     if (item.kind !== 'scalar' || typeof item.value !== 'string') {
       lw.error('invalid-cidr', `the value of \`${opName}\` must be a CIDR string or a list of them`, item.span, 'e.g. `10.0.0.0/8` or `[10.0.0.0/8, "fd00::/8"]`')
+      // Stryker disable next-line BooleanLiteral: an error was reported; `ok` only spares the checker a test no compile with an error will emit
       ok = false
       continue
     }
     const problem = cidrProblem(item.value)
     if (problem !== null) {
       lw.error('invalid-cidr', `invalid CIDR \`${item.value}\``, item.span, problem)
+      // Stryker disable next-line BooleanLiteral: as above
       ok = false
     } else cidrs.push(item.value)
   }
@@ -187,6 +197,7 @@ function pathExpr(lw: Lowerer, node: YNode, frames: { array: Expr; param: string
       lw.error('invalid-field', `unknown session field \`${node.value}\``, node.span, 'the session exposes `session.labels` (a string array)')
       return null
     }
+    // Stryker disable next-line ObjectLiteral: no diagnostic or coverage point is placed at a condition's subject (the condition's own span is used)
     return { kind: 'labels', span: { start: at(0), end: at(node.value.length) } }
   }
   if (parts[0] === 'result' && !resultRule) {
@@ -195,7 +206,7 @@ function pathExpr(lw: Lowerer, node: YNode, frames: { array: Expr; param: string
   }
   const root = parts[0] === 'result' ? 'result' : FIELD_ROOTS[parts[0]!]
   if (root === undefined) {
-    lw.error('unknown-field-root', `unknown field root \`${parts[0]}\``, node.span, didYouMean(parts[0]!, [...Object.keys(FIELD_ROOTS), 'session', ...(resultRule ? ['result'] : [])]) ?? 'a field starts with `arguments`, `args`, `context`, `params`, `tool_name`, `session` or (in result rules) `result`')
+    lw.error('unknown-field-root', `unknown field root \`${parts[0]}\``, node.span, didYouMean(parts[0]!, resultRule ? [...ROOT_NAMES, 'result'] : ROOT_NAMES) ?? 'a field starts with `arguments`, `args`, `context`, `params`, `tool_name`, `session` or (in result rules) `result`')
     return null
   }
   const before = lw.diagnostics.length

@@ -76,9 +76,11 @@ export function lowerExpression(text: string, cx: ExprContext): Expr | null {
     // Stryker disable next-line Regex: acorn's message holds one "(line:col)", at its end, so the pattern without `$` takes the same text off
     const message = String(err.message).replace(/ \(\d+:\d+\)$/, '')
     if (message.startsWith('Invalid regular expression')) {
+      // Stryker disable next-line Regex,ArithmeticOperator: the message starts with the prefix, so `^` changes nothing; `span` underlines at least one character, so an end before `pos` underlines the same one
       cx.diagnostics.push({ code: 'regex-syntax', severity: 'error', message: `invalid regex: ${message.replace(/^Invalid regular expression: /, '')}`, span: span(cx, pos, pos + 1) })
       return null
     }
+    // Stryker disable next-line ArithmeticOperator: `span` underlines at least one character, so an end before `pos` underlines the same one
     cx.diagnostics.push({ code: 'expression-syntax', severity: 'error', message: `expression syntax: ${lowerFirst(message)}`, span: span(cx, pos, pos + 1) })
     return null
   }
@@ -109,6 +111,7 @@ function sp(cx: ExprContext, n: AnyNode): Span {
 function reject(cx: ExprContext, n: AnyNode, message: string, help?: string): Expr {
   cx.diagnostics.push({ code: 'expression-disallowed', severity: 'error', message, span: sp(cx, n), ...(help !== undefined ? { help } : {}) })
   // Stryker disable next-line ObjectLiteral,StringLiteral: a diagnostic was added, so lowerExpression discards the whole expression; this only keeps the walk going to report the rest
+  // Stryker disable next-line ObjectLiteral,StringLiteral: a placeholder after an error, so lowering goes on to find the others; a policy with an error emits nothing
   return { kind: 'lit', value: null, span: sp(cx, n) }
 }
 
@@ -234,6 +237,7 @@ function member(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
 function staticKey(n: AnyNode): string | undefined {
   if (!n.computed) return (n.property as AnyNode).name as string
   const p = unparen(n.property as AnyNode)
+  // Stryker disable next-line ConditionalExpression: a key that is not a literal has no `value`, so the type test refuses it too
   return p.type === 'Literal' && typeof p.value === 'string' ? p.value : undefined
 }
 
