@@ -70,6 +70,7 @@ export function eagerContextKeys(e: Expr | null, out: Set<string>): void {
     case 'unary': eagerContextKeys(e.arg, out); return
     case 'binary': eagerContextKeys(e.left, out); eagerContextKeys(e.right, out); return
     case 'call': eagerContextKeys(e.receiver, out); for (const a of e.args) eagerContextKeys(a, out); return
+    // Stryker disable next-line LogicalOperator: an operator's value is a constant (lowering), so it reads no context field
     case 'op': eagerContextKeys(e.subject, out); eagerContextKeys(e.value ?? null, out); return
     case 'detect': case 'url': case 'privateAddress': case 'inCidr': eagerContextKeys(e.arg, out); return
     case 'urlPart': eagerContextKeys(e.object, out); return
@@ -131,6 +132,7 @@ export function anyLocal(e: Expr, locals: Locals | undefined): Code | undefined 
 
 /** A finite number literal, or undefined. */
 export function numberLiteral(e: Expr): number | undefined {
+  // Stryker disable next-line ConditionalExpression,LogicalOperator: `Number.isFinite` is false for anything but a finite number (no coercion), and every number literal of a policy is finite
   return e.kind === 'lit' && typeof e.value === 'number' && Number.isFinite(e.value) ? e.value : undefined
 }
 

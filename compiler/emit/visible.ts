@@ -13,6 +13,7 @@ export function visibleFunction(policy: Policy, rulesOf: ReadonlyMap<string, Rul
   const fns: Code[] = []
   const body: Code[] = []
   policy.tools.forEach((tool, i) => {
+    // Stryker disable next-line ArrayDeclaration: `rulesByTool` has a list for every tool
     const v = toolVisibility(policy, rulesOf.get(tool.name) ?? [], counters)
     // nothing can hide the tool: no static deny, some call could be allowed, and no static condition
     // whose error would deny every call
@@ -31,9 +32,8 @@ export function visibleFunction(policy: Policy, rulesOf: ReadonlyMap<string, Rul
     })
     const holds = (r: Rule): Code => flags.get(r.index) ?? js`true`
     if (v.denies.length > 0) lines.push(js`    if (${join(v.denies.map(holds), js` || `)}) return false;`)
-    // Stryker disable next-line StringLiteral: with no allowers an empty `return` gives undefined, which the caller's `if` reads as false
-    const none = js`false`
-    lines.push(js`    return ${v.allowers === null ? js`true` : v.allowers.length === 0 ? none : join(v.allowers.map(holds), js` || `)};`)
+    // some allower holds; `false` ends the list, so a tool with none answers false
+    lines.push(js`    return ${v.allowers === null ? js`true` : join([...v.allowers.map(holds), js`false`], js` || `)};`)
     const name = numberedName('vis', i)
     // Stryker disable next-line StringLiteral: statements that each end in `;`: the line breaks here and below only keep the output readable
     const statements = join(lines, js`\n`)
