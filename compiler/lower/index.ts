@@ -29,7 +29,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
   const version = top.get('version')
   if (version) {
     const v = version.value
-    const text = v.kind === 'scalar' ? (typeof v.value === 'string' ? v.value : v.raw.trim()) : ''
+    const text = v.kind === 'scalar' ? (typeof v.value === 'string' ? v.value : v.raw) : ''
     if (text !== '1.0') lw.error('unsupported-version', `unsupported policy version \`${text || v.kind}\``, v.span, 'the only version is `"1.0"`')
   }
 
@@ -49,6 +49,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
     const fm = s?.get('fail_mode')
     if (fm) failMode = (lw.choice(fm.value, FAIL_MODES, 'fail mode') as FailMode | undefined) ?? failMode
     const gt = s?.get('global_tags')
+    // Stryker disable next-line ArrayDeclaration: stringList is undefined only after an error; lowering has already reported an error here, and a policy with an error emits nothing
     if (gt) globalTags = lw.stringList(gt.value, '`global_tags`') ?? []
   }
   const d = top.get('default')
@@ -98,6 +99,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
             }
           }
           const r = m?.get('redact')
+          // Stryker disable next-line ArrayDeclaration: stringList is undefined only after an error; lowering has already reported an error here, and a policy with an error emits nothing
           if (r) decl.redact = lw.stringList(r.value, '`redact`') ?? []
           const nz = m?.get('normalize')
           if (nz) {
@@ -107,6 +109,7 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
           const ad = m?.get('adds')
           if (ad) {
             const labels = lw.labels(ad.value, '`adds`')
+            // Stryker disable next-line ConditionalExpression,EqualityOperator: labels is undefined only after an error (a policy with an error emits nothing), and an empty `adds` labels nothing, as no `adds` does
             if (labels && labels.length > 0) decl.adds = labels
           }
           const ret = m?.get('returns')

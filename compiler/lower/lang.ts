@@ -21,7 +21,9 @@ export const QUANTIFIERS: ReadonlySet<string> = new Set(['some', 'every'])
 const RESERVED_PARAMS = new Set(['args', 'arguments', 'context', 'params', 'tool', 'env', 'session', 'result', 'undefined', 'NaN', 'Infinity', ...Object.keys(FUNCTIONS)])
 
 function error(cx: ExprContext, code: string, message: string, span: Span, help?: string): Expr {
+  // Stryker disable next-line ConditionalExpression: `help: undefined` and no `help` read and print the same
   cx.diagnostics.push({ code, severity: 'error', message, span, ...(help !== undefined ? { help } : {}) })
+  // Stryker disable next-line ObjectLiteral,StringLiteral: the stand-in expression for an error; lowering has already reported an error here, and a policy with an error emits nothing
   return { kind: 'lit', value: null, span }
 }
 
@@ -63,6 +65,7 @@ export function functionCall(n: AnyNode, cx: ExprContext, walk: Walk, sp: (n: An
   if (name === 'url') return { kind: 'url', arg, span: sp(n) }
   if (name === 'isPrivateAddress') return { kind: 'privateAddress', arg, span: sp(n) }
   const cidrs = cidrLiterals(args[1]!, cx, sp)
+  // Stryker disable next-line ObjectLiteral,StringLiteral: the stand-in expression for an error; lowering has already reported an error here, and a policy with an error emits nothing
   return cidrs === null ? { kind: 'lit', value: null, span: sp(n) } : { kind: 'inCidr', arg, cidrs, span: sp(n) }
 }
 
@@ -76,12 +79,14 @@ function cidrLiterals(node: AnyNode, cx: ExprContext, sp: (n: AnyNode) => Span):
   for (const item of items) {
     if (item === null || item.type !== 'Literal' || typeof item.value !== 'string') {
       error(cx, 'invalid-cidr', 'the range of `ipInRange` must be a CIDR string, or a list of them, written in the policy', sp(item ?? n), 'ranges are checked when the policy compiles, e.g. `ipInRange(h, ["10.0.0.0/8", "fd00::/8"])`')
+      // Stryker disable next-line BooleanLiteral: the range was just reported; lowering has already reported an error here, and a policy with an error emits nothing
       ok = false
       continue
     }
     const problem = cidrProblem(item.value)
     if (problem !== null) {
       error(cx, 'invalid-cidr', `invalid CIDR \`${item.value}\``, sp(item), problem)
+      // Stryker disable next-line BooleanLiteral: the range was just reported; lowering has already reported an error here, and a policy with an error emits nothing
       ok = false
     } else out.push(item.value)
   }

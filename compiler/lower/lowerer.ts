@@ -113,6 +113,7 @@ export class Lowerer {
   }
 
   bool(node: YNode, what: string): boolean | undefined {
+    // Stryker disable next-line ConditionalExpression: a list or a map has no scalar `value`, so it is no boolean either
     if (node.kind === 'scalar' && typeof node.value === 'boolean') return node.value
     this.error('invalid-type', `${what} must be \`true\` or \`false\``, node.span)
     return undefined
@@ -126,9 +127,11 @@ export class Lowerer {
   labels(node: YNode, what: string): string[] | undefined {
     const list = this.stringList(node, what)
     if (list === undefined) return undefined
+    // Stryker disable next-line ArrayDeclaration: with no items, `items[i]?.span ?? node.span` below is the same span
     const items = node.kind === 'seq' ? node.items : [node]
     const out: string[] = []
     list.forEach((l, i) => {
+      // Stryker disable next-line OptionalChaining: stringList returns one string per item, so items[i] always exists
       if (!LABEL.test(l)) this.error('invalid-label', `invalid session label \`${l}\``, items[i]?.span ?? node.span, 'a label is 1 to 64 letters, digits, `_`, `.`, `:` or `-`')
       else if (!out.includes(l)) out.push(l)
     })

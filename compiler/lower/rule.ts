@@ -93,6 +93,7 @@ export function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: s
     if (s !== undefined) rule.severity = s as Severity
   }
   const tagsE = m.get('tags')
+  // Stryker disable next-line ArrayDeclaration: stringList is undefined only after an error; lowering has already reported an error here, and a policy with an error emits nothing
   if (tagsE) rule.tags.push(...(lw.stringList(tagsE.value, '`tags`') ?? []))
   const mdE = m.get('metadata')
   if (mdE) {
@@ -118,11 +119,13 @@ export function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: s
     const rE = m.get('redact')
     if (rE) {
       const r = lowerRedactions(lw, rE.value)
+      // Stryker disable next-line ConditionalExpression: r is null only after an error; lowering has already reported an error here, and a policy with an error emits nothing
       if (r) rule.redact = r
     }
     const adE = m.get('adds')
     if (adE) {
       const labels = lw.labels(adE.value, '`adds`')
+      // Stryker disable next-line ConditionalExpression: labels is undefined only after an error; lowering has already reported an error here, and a policy with an error emits nothing
       if (labels) rule.adds = labels
     }
   } else {
@@ -132,6 +135,7 @@ export function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: s
     }
   }
   const eE = m.get('enabled')
+  // Stryker disable next-line LogicalOperator,BooleanLiteral: bool is undefined only after an error, and the rule is dropped then whatever `enabled` reads
   const enabled = eE ? lw.bool(eE.value, '`enabled`') ?? true : true
   const after = lw.diagnostics.filter(d => d.severity === 'error').length
   if (!enabled || after > before) return null
@@ -150,9 +154,11 @@ function ruleLabel(node: YNode): string {
 function lowerRedactions(lw: Lowerer, node: YNode): ResultRedaction[] | null {
   const list = lw.stringList(node, '`redact`')
   if (list === undefined) return null
+  // Stryker disable next-line ArrayDeclaration: with no items, `items[i]?.span ?? node.span` below is the same span
   const items = node.kind === 'seq' ? node.items : [node]
   const out: ResultRedaction[] = []
   list.forEach((text, i) => {
+    // Stryker disable next-line OptionalChaining: stringList returns one string per item, so items[i] always exists
     const span = items[i]?.span ?? node.span
     if (text === 'secrets' || text === 'pii') {
       if (!out.some(r => r.kind === text)) out.push({ kind: text })

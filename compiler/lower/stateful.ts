@@ -82,7 +82,8 @@ export function lowerHours(lw: Lowerer, node: YNode): OutsideHours | null {
 }
 
 function clock(lw: Lowerer, node: YNode): number | undefined {
-  const text = node.kind === 'scalar' ? (typeof node.value === 'string' ? node.value : typeof node.value === 'number' ? node.raw.trim() : '') : ''
+  // A YAML number's text never holds a `:`, so only a string can be a time of day (YAML 1.2 has no sexagesimal `9:00`).
+  const text = node.kind === 'scalar' && typeof node.value === 'string' ? node.value : ''
   const m = /^([01]?\d|2[0-4]):([0-5]\d)$/.exec(text)
   if (!m || (Number(m[1]) === 24 && Number(m[2]) !== 0)) {
     lw.error('invalid-value', 'a time of day must be written `"HH:MM"` (24-hour)', node.span, 'quote it: `"09:00"`')
