@@ -136,7 +136,6 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   // Stryker disable next-line ConditionalExpression: at most an unused declaration
   if (needsNow) lines.push({ code: js`  let now;` })
   // Stryker disable next-line ConditionalExpression: as above
-  // Stryker disable next-line ObjectLiteral,StringLiteral: unreachable: a count key is a `when` expression, which has no conditions-dialect comparison, so `usesN` is false
   if (needsN) lines.push({ code: js`  let n;` })
   // Every applicable condition is evaluated on every call, cheapest first, so an exception (and so
   // the fail-mode decision) never depends on evaluation order; the decision then reads the flags in
