@@ -123,8 +123,8 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
       for (const key of eagerContextReads(rules)) {
         const local = b.scope.name('ctx')
         lines.push({ code: js`  const ${local} = ${ownRead(js`c`, locals.cp, key)};` })
-        // Stryker disable next-line BooleanLiteral: `required` is read only for arguments (stringLocal)
-        locals.reads.set(readKey('context', key), { name: local, required: false })
+        // Stryker disable next-line BooleanLiteral: `required` and `type` are read only for arguments (stringLocal)
+        locals.reads.set(readKey('context', key), { name: local, required: false, type: undefined })
       }
     }
   }

@@ -41,8 +41,8 @@ export interface FlatProp {
   required: boolean
   /** the test on `v` (false for `undefined`), or null when the schema asks nothing of the value */
   test: (v: Code) => Code | null
-  /** the JSON type the value has once validation passed (required: always; optional: or undefined) */
-  type?: 'string' | 'number' | 'integer' | 'boolean' | 'null'
+  /** the JSON type the value has once validation passed (required: always; optional: or undefined); undefined when the schema fixes none */
+  type: 'string' | 'number' | 'integer' | 'boolean' | 'null' | undefined
 }
 
 const HELPERS: Record<string, Code> = { equal: js`equal`, ucs2length: js`ucs2length` }
@@ -131,18 +131,12 @@ export function flatProps(schema: JsonSchema): FlatProp[] | null {
   for (const key of required) {
     const sub = Object.hasOwn(props, key) ? props[key] : undefined
     if (sub !== undefined && propertyTest(sub) === undefined) return null
-    const prop: FlatProp = { key, required: true, test: x => (sub === undefined ? null : propertyTest(sub, x)!) }
-    const type = primitiveType(sub)
-    if (type !== undefined) prop.type = type
-    out.push(prop)
+    out.push({ key, required: true, type: primitiveType(sub), test: x => (sub === undefined ? null : propertyTest(sub, x)!) })
   }
   for (const [key, sub] of Object.entries(props)) {
     if (required.includes(key)) continue
     if (propertyTest(sub) === undefined) return null
-    const prop: FlatProp = { key, required: false, test: x => propertyTest(sub, x)! }
-    const type = primitiveType(sub)
-    if (type !== undefined) prop.type = type
-    out.push(prop)
+    out.push({ key, required: false, type: primitiveType(sub), test: x => propertyTest(sub, x)! })
   }
   return out
 }
@@ -210,6 +204,7 @@ function flatValidator(schema: JsonSchema, name: Code): Code {
       // Stryker disable next-line StringLiteral,ObjectLiteral: of an error only the keyword, the instance path and the message reach a decision (`invalidReason` in the emitted runtime); the rest mirrors Ajv's error object
       checks.push(js`if (!(${test})) ${fail({ instancePath: at.instancePath, schemaPath: `${at.schemaPath}/enum`, keyword: 'enum', params: { allowedValues: values }, message: 'must be equal to one of the allowed values' })}`)
     }
+    // Stryker disable next-line EqualityOperator: `>= 0` writes an empty block for a property with no check, which decides the same
     if (checks.length > 0) body.push(js`if (hasOwn.call(a, ${key}) && (v = a[${key}]) !== undefined) { ${join(checks, js` `)} }`)
   }
   return js`function ${name}(a) { let v; ${join(body, js` `)} ${name}.errors = null; return true; }`
@@ -241,6 +236,7 @@ const generated = new Map<string, { source: string; trusted: Code | { unsupporte
 
 function validatorFor(schema: JsonSchema, key: string, cache: CompileCache | undefined): Code | { unsupported: string } {
   const own = generated.get(key)
+  // Stryker disable next-line ConditionalExpression,BlockStatement: this process's memory of generated validators only saves time: without it the validator is generated again, the same text (`true` is not a mutant to keep: `own` is undefined then, and the next line throws)
   if (own !== undefined) {
     // a memory hit still fills a cache this process was not handed when it generated the validator
     if (cache !== undefined) cacheFill(cache, key, () => own.source)
