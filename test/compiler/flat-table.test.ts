@@ -6,7 +6,7 @@
  * every value the property test draws, in one schema, so each branch is decided by a fixed case that
  * does not depend on how many runs the property test gets (`npm run mutate` runs a fifth of them).
  */
-import { beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { compile } from '../../compiler/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
 import { importCode } from '../support/compiled.js'
@@ -52,15 +52,17 @@ async function moduleOf(schema: object): Promise<CompiledPolicy> {
   return importCode(out.code)
 }
 
+/**
+ * Compiled inside each test, not in `beforeAll`: `npm run mutate` counts the compiler code a test
+ * reaches only while the test runs (what runs outside one is static to Stryker, and ignored).
+ */
+async function modules(): Promise<{ written: CompiledPolicy; ajv: CompiledPolicy }> {
+  const schema = { type: 'object', properties: PROPERTIES, required: REQUIRED }
+  // `minProperties: 0` changes nothing Ajv decides but takes the schema out of the flat subset
+  return { written: await moduleOf(schema), ajv: await moduleOf({ ...schema, minProperties: 0 }) }
+}
+
 describe('a flat schema, property by property and value by value', () => {
-  let written: CompiledPolicy
-  let ajv: CompiledPolicy
-  beforeAll(async () => {
-    const schema = { type: 'object', properties: PROPERTIES, required: REQUIRED }
-    written = await moduleOf(schema)
-    // `minProperties: 0` changes nothing Ajv decides but takes the schema out of the flat subset
-    ajv = await moduleOf({ ...schema, minProperties: 0 })
-  })
 
   it('the written module is the flat one and the other Ajv\'s', () => {
     const code = (schema: object): string => compile(`tools:\n  t:\n    parameters: ${JSON.stringify(schema)}\nrules: []\n`, { filename: 'f.policy.yaml' }).code
@@ -68,7 +70,8 @@ describe('a flat schema, property by property and value by value', () => {
     expect(code({ type: 'object', properties: PROPERTIES, required: REQUIRED, minProperties: 0 })).toContain('instancePath=""')
   })
 
-  it('decides and explains every value of every property, present or missing, as Ajv\'s validator with general reads does', () => {
+  it('decides and explains every value of every property, present or missing, as Ajv\'s validator with general reads does', async () => {
+    const { written, ajv } = await modules()
     const seen = new Set<string>()
     for (const key of [...Object.keys(PROPERTIES), 'r', 'extra']) {
       for (const value of [...VALUES, 'absent']) {
@@ -89,13 +92,15 @@ describe('a flat schema, property by property and value by value', () => {
     expect([...seen].filter(s => s.startsWith('deny') && !/ (s_prefix|n_big|b_true|xy_bang|ti_over)$/.test(s)).length).toBeGreaterThan(5)
   })
 
-  it('a valid call with every property set is allowed by both', () => {
+  it('a valid call with every property set is allowed by both', async () => {
+    const { written, ajv } = await modules()
     const args = { ...BASE, n: 1, b: false, e: 1, "it's": 1, o: 'y' }
     expect(written.evaluate('t', args).decision).toBe('allow')
     expect(ajv.evaluate('t', args).decision).toBe('allow')
   })
 
-  it('a valid call reads each argument once: the fast check accepts it, and the rules read what it read', () => {
+  it('a valid call reads each argument once: the fast check accepts it, and the rules read what it read', async () => {
+    const { written, ajv } = await modules()
     // counting getters: a fast check that wrongly says no hands the call to the full validator, which
     // reads every argument again (Ajv's module, with the general reads, shows what that looks like)
     const counted = (values: Record<string, unknown>): { args: Record<string, unknown>; reads: Map<string, number> } => {
