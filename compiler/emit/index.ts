@@ -93,6 +93,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   const lines: Line[] = [{ code: js`function ${name}(a, c, o) {`, span: tool.span }]
   lines.push({ code: js`  if (a === null || typeof a !== "object" || isArray(a)) return malformed(a);` })
   // a tool with `normalize:` replaces `a` below; its reads keep the general form
+  // Stryker disable next-line ConditionalExpression,BooleanLiteral,BlockStatement: `pa` only picks between two reads of the same own property (a plain read where no prototype can answer, `own()` otherwise), so with or without it every read gives the same value
   if (!normalize) {
     locals.pa = b.scope.name('pa')
     lines.push({ code: js`  const ${locals.pa} = plainProto(a);` })
