@@ -119,7 +119,8 @@ function walk(n: AnyNode, cx: ExprContext, chained: boolean): Expr {
   switch (n.type) {
     case 'Literal': {
       if (n.regex) return { kind: 'regex', source: n.regex.pattern, flags: n.regex.flags, span: sp(cx, n) }
-      if (typeof n.value === 'bigint' || n.bigint !== undefined) return reject(cx, n, 'bigint literals are not allowed in a `when` expression')
+      // acorn gives every bigint literal its digits in `bigint` (its `value` is a BigInt too, so testing both could not tell them apart)
+      if (n.bigint !== undefined) return reject(cx, n, 'bigint literals are not allowed in a `when` expression')
       // `1e400` parses to Infinity, which no JSON value holds (and the emitter has no literal for)
       if (typeof n.value === 'number' && !Number.isFinite(n.value)) {
         cx.diagnostics.push({ ...notAPolicyNumber(n.raw ?? String(n.value)), severity: 'error', span: sp(cx, n) })
