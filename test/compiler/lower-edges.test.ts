@@ -133,3 +133,28 @@ describe('regexes inside a tool\'s parameter schema', () => {
     }
   })
 })
+
+describe('conditions-dialect entries', () => {
+  const TOOL = 'tools:\n  t:\n    parameters: { type: object, properties: { p: { type: string }, host: { type: string } } }\n'
+  const condition = (c: string): Seen[] => diagnose(`${TOOL}rules:\n  - id: r\n    tool: t\n    action: deny\n    conditions:\n      - ${c}\n`)
+
+  it('a condition that is not a mapping, lacks its field, or has an unknown key or operator: one diagnostic each, saying which', () => {
+    expect(condition('5')).toEqual([['invalid-type', '5', 'a condition must be a mapping']])
+    expect(condition('{ operator: equals, value: 1 }')).toEqual([['missing-key', '{', 'a condition needs a `field`']])
+    expect(condition('{ field: args.p, operator: equals, value: x, bogus: 2 }')).toEqual([['unknown-key', 'bogus', 'unknown key `bogus` in a condition']])
+    expect(condition('{ field: args.p, operator: equal, value: x }')).toEqual([['invalid-value', 'equal', 'unknown operator `equal`']])
+    expect(condition('{ field: "", operator: equals, value: x }')).toEqual([['invalid-type', '""', '`field` must be a dotted path such as `arguments.path`']])
+  })
+
+  it('inline regex flags only at the start; other foreign group syntax is named', () => {
+    expect(condition('{ field: args.p, operator: matches, value: "(?i)ab" }')).toEqual([])
+    expect(condition('{ field: args.p, operator: matches, value: "a(?i)b" }')).toEqual([['regex-syntax', '"a(?i)b"', 'invalid regex: /a(?i)b/: Invalid group']])
+    expect(condition('{ field: args.p, operator: matches, value: "(?im:ab)" }')).toEqual([['regex-unsupported', '(?im:', '`(?im:` is regex syntax JavaScript does not have']])
+  })
+
+  it('a field named like a URL part is an argument, not a part of `args`', async () => {
+    const { module } = await compileModule(`${TOOL}rules:\n  - { id: r, tool: t, action: deny, conditions: [ { field: args.host, operator: equals, value: evil.example } ] }\n`, 'host-field.policy.yaml')
+    expect(module.evaluate('t', { host: 'evil.example' })).toMatchObject({ decision: 'deny', rule: 'r' })
+    expect(module.evaluate('t', { host: 'good.example' }).decision).toBe('allow')
+  })
+})
