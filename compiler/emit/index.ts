@@ -134,9 +134,7 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
   const limitRules = rules.filter(r => r.limit)
   const needsNow = rules.some(r => r.outsideHours)
   const needsN = rules.some(r => usesN(r.condition) || usesN(r.limit?.key ?? null))
-  // Stryker disable next-line ConditionalExpression: at most an unused declaration
   if (needsNow) lines.push({ code: js`  let now;` })
-  // Stryker disable next-line ConditionalExpression: as above
   if (needsN) lines.push({ code: js`  let n;` })
   // Every applicable condition is evaluated on every call, cheapest first, so an exception (and so
   // the fail-mode decision) never depends on evaluation order; the decision then reads the flags in

@@ -109,7 +109,6 @@ export function lower(root: YNode | null, source: string, options: LowerOptions)
           const ad = m?.get('adds')
           if (ad) {
             const labels = lw.labels(ad.value, '`adds`')
-            // Stryker disable next-line ConditionalExpression,EqualityOperator: labels is undefined only after an error (a policy with an error emits nothing), and an empty `adds` labels nothing, as no `adds` does
             if (labels && labels.length > 0) decl.adds = labels
           }
           const ret = m?.get('returns')

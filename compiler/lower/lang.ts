@@ -21,7 +21,6 @@ export const QUANTIFIERS: ReadonlySet<string> = new Set(['some', 'every'])
 const RESERVED_PARAMS = new Set(['args', 'arguments', 'context', 'params', 'tool', 'env', 'session', 'result', 'undefined', 'NaN', 'Infinity', ...Object.keys(FUNCTIONS)])
 
 function error(cx: ExprContext, code: string, message: string, span: Span, help?: string): Expr {
-  // Stryker disable next-line ConditionalExpression: `help: undefined` and no `help` read and print the same
   cx.diagnostics.push({ code, severity: 'error', message, span, ...(help !== undefined ? { help } : {}) })
   // Stryker disable next-line ObjectLiteral,StringLiteral: the stand-in expression for an error; lowering has already reported an error here, and a policy with an error emits nothing
   return { kind: 'lit', value: null, span }
@@ -65,7 +64,6 @@ export function functionCall(n: AnyNode, cx: ExprContext, walk: Walk, sp: (n: An
   if (name === 'url') return { kind: 'url', arg, span: sp(n) }
   if (name === 'isPrivateAddress') return { kind: 'privateAddress', arg, span: sp(n) }
   const cidrs = cidrLiterals(args[1]!, cx, sp)
-  // Stryker disable next-line ObjectLiteral,StringLiteral: the stand-in expression for an error; lowering has already reported an error here, and a policy with an error emits nothing
   return cidrs === null ? { kind: 'lit', value: null, span: sp(n) } : { kind: 'inCidr', arg, cidrs, span: sp(n) }
 }
 

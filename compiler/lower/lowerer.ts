@@ -113,7 +113,6 @@ export class Lowerer {
   }
 
   bool(node: YNode, what: string): boolean | undefined {
-    // Stryker disable next-line ConditionalExpression: a list or a map has no scalar `value`, so it is no boolean either
     if (node.kind === 'scalar' && typeof node.value === 'boolean') return node.value
     this.error('invalid-type', `${what} must be \`true\` or \`false\``, node.span)
     return undefined

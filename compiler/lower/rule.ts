@@ -119,13 +119,11 @@ export function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: s
     const rE = m.get('redact')
     if (rE) {
       const r = lowerRedactions(lw, rE.value)
-      // Stryker disable next-line ConditionalExpression: r is null only after an error; lowering has already reported an error here, and a policy with an error emits nothing
       if (r) rule.redact = r
     }
     const adE = m.get('adds')
     if (adE) {
       const labels = lw.labels(adE.value, '`adds`')
-      // Stryker disable next-line ConditionalExpression: labels is undefined only after an error; lowering has already reported an error here, and a policy with an error emits nothing
       if (labels) rule.adds = labels
     }
   } else {
@@ -135,7 +133,7 @@ export function lowerRule(lw: Lowerer, node: YNode, index: number, globalTags: s
     }
   }
   const eE = m.get('enabled')
-  // Stryker disable next-line LogicalOperator,BooleanLiteral: bool is undefined only after an error, and the rule is dropped then whatever `enabled` reads
+  // Stryker disable next-line LogicalOperator: bool is undefined only after an error, and the rule is dropped then whatever `enabled` reads
   const enabled = eE ? lw.bool(eE.value, '`enabled`') ?? true : true
   const after = lw.diagnostics.filter(d => d.severity === 'error').length
   if (!enabled || after > before) return null

@@ -15,15 +15,12 @@ export function schemaRegexes(node: YNode, out: RegexLit[]): void {
   if (node.kind === 'seq') for (const item of node.items) schemaRegexes(item, out)
   if (node.kind !== 'map') return
   for (const e of node.entries) {
-    // Stryker disable next-line ConditionalExpression: a list or a map has no scalar `value`, so it is no string either
     if (e.key === 'pattern' && e.value.kind === 'scalar' && typeof e.value.value === 'string') {
-      // Stryker disable next-line StringLiteral: nothing reads the kind of a schema regex (compiler/check reads source, flags and span)
       out.push({ kind: 'regex', source: e.value.value, flags: 'u', span: e.value.span })
       continue
     }
     if (e.key === 'patternProperties' && e.value.kind === 'map') {
       for (const pe of e.value.entries) {
-        // Stryker disable next-line StringLiteral: nothing reads the kind of a schema regex (compiler/check reads source, flags and span)
         out.push({ kind: 'regex', source: pe.key, flags: 'u', span: pe.keySpan })
         schemaRegexes(pe.value, out)
       }
