@@ -9,7 +9,7 @@
 import { describe, expect, it } from 'vitest'
 import { compile } from '../../compiler/index.js'
 import type { CompiledPolicy } from '../../src/types.js'
-import { importCode } from '../support/compiled.js'
+import { compileModule } from '../support/compiled.js'
 
 const PROPERTIES = {
   s: { type: 'string' },
@@ -47,10 +47,11 @@ const BASE: Record<string, unknown> = { s: 'ok', i: 1, z: null, free: {}, 'x/y~'
 async function moduleOf(schema: object): Promise<CompiledPolicy> {
   // `tn` has the same schema and a `normalize:`, so it calls the schema's fast check function (`vf<n>`) instead of inlining it
   const source = `tools:\n  t:\n    parameters: ${JSON.stringify(schema)}\n  tn:\n    parameters: ${JSON.stringify(schema)}\n    normalize: { o: text }\nrules:\n${RULES.map(r => `  - ${r.replace('tool: t,', 'tools: [t, tn],')}\n`).join('')}`
-  const out = compile(source, { filename: 'flat-table.policy.yaml' })
-  expect(out.diagnostics.filter(d => d.severity === 'error')).toEqual([])
-  return importCode(out.code)
+  return (await compileModule(source, 'flat-table.policy.yaml')).module
 }
+
+/** The schema as the only tool's parameters, with no rules. */
+const compileSchema = (schema: object): ReturnType<typeof compile> => compile(`tools:\n  t:\n    parameters: ${JSON.stringify(schema)}\nrules: []\n`, { filename: 'f.policy.yaml' })
 
 /**
  * Compiled inside each test, not in `beforeAll`: `npm run mutate` counts the compiler code a test
@@ -63,9 +64,8 @@ async function modules(): Promise<{ written: CompiledPolicy; ajv: CompiledPolicy
 }
 
 describe('a flat schema, property by property and value by value', () => {
-
   it('the written module is the flat one and the other Ajv\'s', () => {
-    const code = (schema: object): string => compile(`tools:\n  t:\n    parameters: ${JSON.stringify(schema)}\nrules: []\n`, { filename: 'f.policy.yaml' }).code
+    const code = (schema: object): string => compileSchema(schema).code
     expect(code({ type: 'object', properties: PROPERTIES, required: REQUIRED })).not.toContain('instancePath=""')
     expect(code({ type: 'object', properties: PROPERTIES, required: REQUIRED, minProperties: 0 })).toContain('instancePath=""')
   })
@@ -128,7 +128,7 @@ describe('a flat schema, property by property and value by value', () => {
   })
 
   it('a schema that looks flat but breaks the meta-schema is refused as Ajv would refuse it', () => {
-    const errors = (schema: object): string[] => compile(`tools:\n  t:\n    parameters: ${JSON.stringify(schema)}\nrules: []\n`, { filename: 'f.policy.yaml' }).diagnostics.filter(d => d.severity === 'error').map(d => d.code)
+    const errors = (schema: object): string[] => compileSchema(schema).diagnostics.filter(d => d.severity === 'error').map(d => d.code)
     expect(errors({ type: 'object', properties: { a: { type: 'string' } }, required: ['a', 'a'] })).toEqual(['schema-invalid'])
     expect(errors({ type: 'object', properties: { a: { enum: [] } } })).toEqual(['schema-invalid'])
     expect(errors({ type: 'object', properties: { a: { type: 'string' } }, required: ['a'] })).toEqual([])
@@ -141,9 +141,8 @@ describe('the fast check function a tool with `normalize:` calls', () => {
     // on it and hands the call to the validator; here none is, so a lax check would let a bad value in
     const schema = { type: 'object', properties: { s: { type: 'string' }, n: { type: 'number' }, ti: { type: 'integer', enum: [1, 2] }, z: { type: 'null' }, o: { type: 'string' } }, required: ['s', 'n', 'ti', 'z'] }
     const source = `tools:\n  t:\n    parameters: ${JSON.stringify(schema)}\n  tn:\n    parameters: ${JSON.stringify(schema)}\n    normalize: { o: text }\nrules:\n  - { id: s_bad, tools: [t, tn], action: deny, when: "args.s.startsWith(\\"bad\\")" }\n  - { id: n_big, tools: [t, tn], action: review, when: "args.n > 5" }\n`
-    const out = compile(source, { filename: 'fast-check.policy.yaml' })
-    expect(out.code).toMatch(/function vf0\(a\)/)
-    const module = await importCode(out.code)
+    const { module, result } = await compileModule(source, 'fast-check.policy.yaml')
+    expect(result.code).toMatch(/function vf0\(a\)/)
     const base: Record<string, unknown> = { s: 'ok', n: 1, ti: 1, z: null }
     const decisions = new Set<string>()
     for (const key of [...Object.keys(schema.properties), 'extra']) {
