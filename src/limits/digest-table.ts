@@ -61,7 +61,7 @@ export class DigestTable {
   get(d: Digest): number | number[] | undefined {
     const slot = this.probe(d)
     if (slot < 0) return undefined
-    return this.many.get(slot) ?? this.single[slot]!
+    return (this.many.size > 0 ? this.many.get(slot) : undefined) ?? this.single[slot]!
   }
 
   set(d: Digest, value: number | number[]): void {
@@ -73,12 +73,18 @@ export class DigestTable {
       }
       slot = -1 - slot
       const at = slot * 4
-      if (isDeleted(this.words, at)) this.deleted--
-      this.words.set(d.subarray(0, 4), at)
+      const words = this.words
+      if (isDeleted(words, at)) this.deleted--
+      // word by word: `set(d.subarray(...))` made a view object per new key
+      words[at] = d[0]!
+      words[at + 1] = d[1]!
+      words[at + 2] = d[2]!
+      words[at + 3] = d[3]!
       this.size++
     }
     if (typeof value === 'number') {
-      this.many.delete(slot)
+      // most keys never have a second call in their window: no Map operation for them
+      if (this.many.size > 0) this.many.delete(slot)
       this.single[slot] = value
     } else this.many.set(slot, value)
   }
@@ -86,8 +92,13 @@ export class DigestTable {
   delete(d: Digest): void {
     const slot = this.probe(d)
     if (slot < 0) return
-    this.words.fill(DELETED, slot * 4, slot * 4 + 4)
-    this.many.delete(slot)
+    const words = this.words
+    const at = slot * 4
+    words[at] = DELETED
+    words[at + 1] = DELETED
+    words[at + 2] = DELETED
+    words[at + 3] = DELETED
+    if (this.many.size > 0) this.many.delete(slot)
     this.size--
     this.deleted++
   }

@@ -38,14 +38,25 @@ export class ExpiryQueue {
     if (this.length === this.at.length) this.grow()
     const i = (this.head + this.length) % this.at.length
     this.at[i] = expiry
-    this.ids.set(id.subarray(0, 4), i * 4)
+    // word by word: `set(id.subarray(...))` made a view object per entry
+    const ids = this.ids
+    const w = i * 4
+    ids[w] = id[0]!
+    ids[w + 1] = id[1]!
+    ids[w + 2] = id[2]!
+    ids[w + 3] = id[3]!
     this.length++
   }
 
   /** Removes the entry with the earliest expiry and returns its digest, valid until the next `pop` (the queue must not be empty). */
   pop(): Digest {
     if (this.length === 0 || this.late.peek() < this.at[this.head]!) return this.late.pop(this.popped)
-    this.popped.set(this.ids.subarray(this.head * 4, this.head * 4 + 4))
+    const { ids, popped } = this
+    const w = this.head * 4
+    popped[0] = ids[w]!
+    popped[1] = ids[w + 1]!
+    popped[2] = ids[w + 2]!
+    popped[3] = ids[w + 3]!
     this.head = (this.head + 1) % this.at.length
     this.length--
     return this.popped
