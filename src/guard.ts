@@ -3,8 +3,9 @@
  * counters, approvals, context hooks and the decision record. `guard(tool, args, context?)` never
  * throws or rejects: every failure ends in the policy's fail-mode decision with a reason.
  */
-import { APPROVAL_ID, ApprovalQueue, argsDigest, awaitAnswer, bindingDifference, createMemoryPendingStore, newApprovalId, refusalReason, type ApprovalBinding, type ApprovalRequest, type Taken } from './approvals/index.js'
-import { applyLimits, blocking, counterLimit } from './limits/apply.js'
+import { ApprovalQueue, createMemoryPendingStore } from './approvals/index.js'
+import { createReviewStep } from './approvals/review-step.js'
+import { applyLimits, checkedCounts, checkedVerdicts, counterLimit } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
 import { LimitKeysFullError } from './limits/keys.js'
 import { createFileSink, redact, redactText } from './records/index.js'
@@ -15,7 +16,7 @@ import { createMemorySessionStore } from './sessions/memory.js'
 import { invalidSessionId } from './sessions/store.js'
 import { createShadow, type ShadowDisagreement } from './shadow.js'
 import { ownEntry, privateSnapshot, snapshot, type Snapshot } from './snapshot.js'
-import type { Action, CompiledPolicy, EvaluateOptions, PendingLimit } from './types.js'
+import type { Action, CompiledPolicy, EvaluateOptions, PendingCount, PendingLimit } from './types.js'
 
 export type { CallOptions, Guard, GuardDecision, GuardOptions, GuardSession, RecordExtra, ResultDecision } from './guard-types.js'
 
@@ -51,6 +52,16 @@ function withTimeout<T>(p: Promise<T> | T, ms: number, what: string): Promise<T>
   })
 }
 
+/** A decided call: the decision, the context it was decided in, and the shadow policy's disagreement. */
+interface Decided {
+  d: GuardDecision
+  context: unknown
+  shadow?: ShadowDisagreement
+}
+
+const NO_CALL_OPTIONS: CallOptions = Object.freeze({})
+const NO_LABELS: readonly string[] = Object.freeze([])
+
 /** What a record holds for arguments that could not be copied (the decision's reason says why). */
 const UNREADABLE = '[UNREADABLE]'
 
@@ -62,6 +73,8 @@ function message(e: unknown): string {
   }
 }
 
+const NO_SESSION: { id?: string; invalid?: string } = Object.freeze({})
+
 /** The session a call names: its id, or why the id is not one. */
 function sessionOf(callOptions: CallOptions | undefined): { id?: string; invalid?: string } {
   let id: unknown
@@ -70,7 +83,7 @@ function sessionOf(callOptions: CallOptions | undefined): { id?: string; invalid
   } catch (e) {
     return { invalid: `invalid session id: ${message(e)}` }
   }
-  if (id === undefined) return {}
+  if (id === undefined) return NO_SESSION
   const invalid = invalidSessionId(id)
   return invalid === undefined ? { id: id as string } : { invalid }
 }
@@ -105,7 +118,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   const waitForApproval = options.waitForApproval ?? channels.length > 0
   const approvalTtlMs = info.approvalTtlMs ?? 15 * 60_000
   const approvalTimeoutMs = options.approvalTimeoutMs ?? 300_000
-  const onTimeout: Action = options.onApprovalTimeout ?? 'deny'
+  const onTimeout = options.onApprovalTimeout ?? 'deny'
   const failAction: Action = info.failMode === 'open' ? 'allow' : 'deny'
   const sessions = options.sessions ?? createMemorySessionStore()
   /** The guard's clock; a clock that throws, or gives anything but a finite number, falls back to the system's. */
@@ -162,25 +175,6 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     }
   }
 
-  /**
-   * An approved review is dispatched, so it spends budget like any allowed call: its limits are
-   * checked and counted again at approval time, and one that filled up meanwhile still denies.
-   */
-  const countApproved = async (limits: readonly PendingLimit[], d: GuardDecision): Promise<GuardDecision> => {
-    let exceeded: boolean[]
-    try {
-      exceeded = await storeCall(store.hit(info.name, limits, now(), true))
-    } catch (e) {
-      return { ...d, ...storeDown(e) }
-    }
-    const full = limits.filter((l, i) => exceeded[i] === true && blocking(l) && l.action === 'deny').sort((a, b) => a.index - b.index)[0]
-    if (full === undefined) return d
-    const out: GuardDecision = { ...d, decision: 'deny', rule: full.rule, reason: `${full.message} (approved, but the limit was reached before dispatch)` }
-    if (full.severity !== undefined) out.severity = full.severity
-    else delete out.severity
-    return out
-  }
-
   /** The caller's context with the `context` hook's fields merged over it. */
   const contextOf = async (tool: string, args: unknown, context: unknown): Promise<unknown> => {
     if (!options.context) return context
@@ -189,68 +183,11 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   }
   /** The session's labels, read from the store (bounded like a limit-store call). */
   const labelsOf = async (session: string): Promise<string[]> => [...(await storeCall(sessions.labels(session)))]
-
-  /**
-   * A review becomes allow or deny through an answer bound to this call (SPEC 4.3): raised now and
-   * waited for, or (with `call.approval`) an answer given earlier for exactly this call, used once.
-   */
-  const review = async (tool: string, args: unknown, ctx: unknown, d: GuardDecision, spend: readonly PendingLimit[], at: number, call: CallOptions, evalOptions: EvaluateOptions): Promise<GuardDecision> => {
-    const canonical = compiled.canonicalArgs ? compiled.canonicalArgs(tool, args) : args
-    const binding: ApprovalBinding = { tool, argsDigest: argsDigest(canonical), session: call.session ?? null, policyDigest: info.digest }
-    let taken: Taken
-    if (call.approval !== undefined) {
-      const id = call.approval
-      if (typeof id !== 'string' || !APPROVAL_ID.test(id)) return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (approval refused: not an approval id)` }
-      d.approvalId = id
-      // a different call is refused before the id is taken, so a wrong attempt does not burn it
-      const raised = await pendingStore.get(id)
-      const other = raised === undefined ? undefined : bindingDifference(raised.binding, binding)
-      if (other !== undefined) return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (approval \`${id}\` refused: ${other})` }
-      taken = await pendingStore.take(id, at)
-    } else {
-      d.approvalId = newApprovalId()
-      const handler = call.approve ?? approvals
-      const shown = redact(args, redactPaths(tool))
-      const request: ApprovalRequest = { approvalId: d.approvalId, policy: info.name, tool, args: shown, context: ctx, decision: { ...d }, createdAt: at }
-      const outcome = await awaitAnswer({
-        store: pendingStore,
-        pending: { approvalId: d.approvalId, policy: info.name, binding, tool, args: shown, ...(d.rule !== undefined ? { rule: d.rule } : {}), ...(d.reason !== undefined ? { reason: d.reason } : {}), createdAt: at, expiresAt: at + approvalTtlMs },
-        ...(handler ? { handler } : {}),
-        request, channels, wait: waitForApproval, timeoutMs: approvalTimeoutMs, onTimeout,
-        pollMs: options.approvalPollMs ?? 200, now, onError,
-      })
-      if (outcome.kind === 'handed-back') return d
-      if (outcome.kind === 'error') return { ...d, decision: failAction, reason: `approval handler failed (fail mode ${info.failMode}): ${message(outcome.error)}`, resolvedBy: 'error' }
-      taken = outcome.taken
-    }
-    if (!taken.ok) {
-      // still waiting for its answer: the same review again, with the same id
-      if (taken.refusal === 'unanswered') return d
-      return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (${refusalReason(taken, d.approvalId)})` }
-    }
-    const other = bindingDifference(taken.pending.binding, binding)
-    if (other !== undefined) return { ...d, decision: 'deny', reason: `${d.reason ?? 'review'} (approval \`${d.approvalId}\` refused: ${other})` }
-    const a = taken.answer
-    const answered = { resolvedBy: a.by, channel: a.channel, resolvedAt: new Date(a.at).toISOString() }
-    if (a.channel === 'timeout') return { ...d, ...answered, decision: onTimeout, reason: `${d.reason ?? 'review'} (approval timed out after ${approvalTimeoutMs} ms: ${onTimeout})` }
-    if (!a.approved) return { ...d, ...answered, decision: 'deny', reason: `${d.reason ?? 'review'} (denied by ${a.by})` }
-    let out: GuardDecision = { ...d, ...answered, decision: 'allow', reason: `${d.reason ?? 'review'} (approved by ${a.by})` }
-    let limits = spend
-    if (a.args !== undefined) {
-      // an edited call is a new call: one snapshot, then validation and every rule again, before it runs
-      const edited = snapshot(a.args)
-      if (!edited.ok) return { ...out, decision: 'deny', reason: `edited by ${a.by}, then denied: ${redactText(edited.reason)}` }
-      const again = compiled.evaluate(tool, edited.value, ctx, evalOptions)
-      out.editedArgs = edited.value
-      if (again.decision === 'deny') {
-        return { ...out, decision: 'deny', ...(again.rule !== undefined ? { rule: again.rule } : {}), reason: `edited by ${a.by}, then denied: ${again.reason ?? 'denied'}` }
-      }
-      out.reason = `${d.reason ?? 'review'} (approved by ${a.by}, with edited arguments)`
-      limits = again.limits ?? []
-    }
-    if (limits.length > 0) out = await countApproved(limits, out)
-    return out
-  }
+  const review = createReviewStep({
+    compiled, failAction, pendingStore, channels, waitForApproval, approvalTtlMs, approvalTimeoutMs, onTimeout,
+    pollMs: options.approvalPollMs ?? 200, now, onError, redactPaths, store, storeCall, storeDown,
+    ...(approvals ? { handler: approvals } : {}),
+  })
 
   /** The candidate's verdict on a call the live policy decided `live` (before any review was answered). */
   const judgeShadow = async (tool: string, args: unknown, ctx: unknown, at: number, live: GuardDecision, evalOptions: EvaluateOptions): Promise<ShadowDisagreement | undefined> => {
@@ -265,50 +202,88 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     }
   }
 
-  const decide = async (tool: string, args: unknown, context: unknown, at: number, call: CallOptions, session: string | undefined, labels: readonly string[]): Promise<{ d: GuardDecision; context: unknown; shadow?: ShadowDisagreement }> => {
-    // no await where nothing is pending: each one is a trip through the microtask queue
-    let ctx = options.context ? await contextOf(tool, args, context) : context
+  /**
+   * Decides a call. Without a context hook, context counters, a shadow policy or a review, and with a
+   * store that answers at once (the memory store), it returns without a single await: each one is a
+   * trip through the microtask queue, and together they were a fifth of what the guard adds to
+   * `evaluate` (bench/guard-path.ts).
+   */
+  const decide = (tool: string, args: unknown, context: unknown, at: number, call: CallOptions, session: string | undefined, labels: readonly string[]): Decided | Promise<Decided> => {
+    if (options.context) return contextOf(tool, args, context).then(ctx => decideIn(tool, args, ctx, at, call, session, labels))
+    return decideIn(tool, args, context, at, call, session, labels)
+  }
+
+  const decideIn = (tool: string, args: unknown, ctx: unknown, at: number, call: CallOptions, session: string | undefined, labels: readonly string[]): Decided | Promise<Decided> => {
     const evalOptions: EvaluateOptions = { params, now: at }
     if (session !== undefined) evalOptions.session = { id: session, labels }
     // context counters (`count:` fields): read before evaluation, counted with the limits after it
     const specs = compiled.counters?.(tool, args, ctx, evalOptions) ?? null
-    const counts = specs === null ? [] : specs.map(counterLimit)
-    if (specs !== null && specs.length > 0) {
-      let n: number[]
-      try {
-        if (!store.count) throw new Error('the store cannot read counters (it has no `count`)')
-        n = await storeCall(store.count(info.name, counts, at))
-      } catch (e) {
-        return { d: storeDown(e), context: ctx }
-      }
-      const filled: Record<string, unknown> = { ...(ctx !== null && typeof ctx === 'object' ? ctx : {}) }
-      specs.forEach((c, i) => { filled[c.name] = n[i] })
-      ctx = filled
+    if (specs !== null && specs.length > 0) return withCounters(tool, args, ctx, at, call, evalOptions, specs)
+    return judge(tool, args, ctx, at, call, evalOptions, [])
+  }
+
+  /** The context with each counter's current count filled in, then the call judged in it. */
+  const withCounters = async (tool: string, args: unknown, ctx: unknown, at: number, call: CallOptions, evalOptions: EvaluateOptions, specs: readonly PendingCount[]): Promise<Decided> => {
+    const counts = specs.map(counterLimit)
+    let n: number[]
+    try {
+      if (!store.count) throw new Error('the store cannot read counters (it has no `count`)')
+      n = checkedCounts(await storeCall(store.count(info.name, counts, at)), counts.length)
+    } catch (e) {
+      return { d: storeDown(e), context: ctx }
     }
+    const filled: Record<string, unknown> = { ...(ctx !== null && typeof ctx === 'object' ? ctx : {}) }
+    specs.forEach((c, i) => { filled[c.name] = n[i] })
+    return judge(tool, args, filled, at, call, evalOptions, counts)
+  }
+
+  /** Evaluates, counts the limits (and counters) in the store, and merges its verdicts into the decision. */
+  const judge = (tool: string, args: unknown, ctx: unknown, at: number, call: CallOptions, evalOptions: EvaluateOptions, counts: readonly PendingLimit[]): Decided | Promise<Decided> => {
     const ev = compiled.evaluate(tool, args, ctx, evalOptions)
-    let d: GuardDecision
     const limits = ev.limits ?? []
+    // what the call spends: its limits and its counters, counted now and again if a review is approved
+    const spend = counts.length === 0 ? limits : [...limits, ...counts]
     if (limits.length > 0 || (counts.length > 0 && ev.decision === 'allow')) {
-      let exceeded: boolean[]
+      let hit: Promise<boolean[]> | boolean[]
       try {
-        const hit = store.hit(info.name, counts.length === 0 ? limits : [...limits, ...counts], at, ev.decision === 'allow')
-        exceeded = Array.isArray(hit) ? hit : await storeCall(hit)
+        hit = store.hit(info.name, spend, at, ev.decision === 'allow')
+        // a store that answers at once (the memory store) is not awaited
+        if (!(hit instanceof Promise)) hit = checkedVerdicts(hit, spend.length)
       } catch (e) {
         return { d: storeDown(e), context: ctx }
       }
-      d = applyLimits(ev, exceeded.slice(0, limits.length))
-    } else {
-      d = { decision: ev.decision }
-      if (ev.rule !== undefined) d.rule = ev.rule
-      if (ev.reason !== undefined) d.reason = ev.reason
-      if (ev.severity !== undefined) d.severity = ev.severity
-      if (ev.warnings !== undefined) d.warnings = ev.warnings
+      if (!(hit instanceof Promise)) return settle(tool, args, ctx, at, call, evalOptions, spend, applyLimits(ev, hit))
+      // only the store's own failure (or a wrong answer) is the fail mode; a throw in what follows is the guard's error
+      return storeCall(hit).then(
+        answer => {
+          let exceeded: boolean[]
+          try {
+            exceeded = checkedVerdicts(answer, spend.length)
+          } catch (e) {
+            return { d: storeDown(e), context: ctx }
+          }
+          return settle(tool, args, ctx, at, call, evalOptions, spend, applyLimits(ev, exceeded))
+        },
+        (e: unknown) => ({ d: storeDown(e), context: ctx }),
+      )
     }
-    const disagreement = shadow ? await judgeShadow(tool, args, ctx, at, d, evalOptions) : undefined
-    if (d.decision === 'review') d = await review(tool, args, ctx, d, [...limits, ...counts], at, call, evalOptions)
-    const out: { d: GuardDecision; context: unknown; shadow?: ShadowDisagreement } = { d, context: ctx }
-    if (disagreement !== undefined) out.shadow = disagreement
-    return out
+    const d: GuardDecision = { decision: ev.decision }
+    if (ev.rule !== undefined) d.rule = ev.rule
+    if (ev.reason !== undefined) d.reason = ev.reason
+    if (ev.severity !== undefined) d.severity = ev.severity
+    if (ev.warnings !== undefined) d.warnings = ev.warnings
+    return settle(tool, args, ctx, at, call, evalOptions, spend, d)
+  }
+
+  /** The shadow policy's verdict and a review's answer, when there are any: the only steps left that wait. */
+  const settle = (tool: string, args: unknown, ctx: unknown, at: number, call: CallOptions, evalOptions: EvaluateOptions, spend: readonly PendingLimit[], d: GuardDecision): Decided | Promise<Decided> => {
+    if (!shadow && d.decision !== 'review') return { d, context: ctx }
+    return (async (): Promise<Decided> => {
+      const disagreement = shadow ? await judgeShadow(tool, args, ctx, at, d, evalOptions) : undefined
+      const out: Decided = { d: d.decision === 'review' ? await review(tool, args, ctx, d, spend, at, call, evalOptions) : d, context: ctx }
+      if (disagreement !== undefined) out.shadow = disagreement
+      return out
+    })()
   }
 
   const guard = (async (tool: string, raw: unknown, context?: unknown, call?: CallOptions): Promise<GuardDecision> => {
@@ -325,7 +300,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       return d
     }
     const args = copy.value
-    let out: { d: GuardDecision; context: unknown; shadow?: ShadowDisagreement }
+    let out: Decided
     let labels: string[] | undefined
     try {
       if (session.invalid !== undefined) out = { d: { decision: failAction, reason: `${session.invalid} (fail mode ${info.failMode})` }, context }
@@ -339,7 +314,8 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
             return out.d
           }
         }
-        out = await decide(tool, args, context, at, call ?? {}, session.id, labels ?? [])
+        const decided = decide(tool, args, context, at, call ?? NO_CALL_OPTIONS, session.id, labels ?? NO_LABELS)
+        out = decided instanceof Promise ? await decided : decided
       }
     } catch (e) {
       out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }

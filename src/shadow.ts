@@ -4,7 +4,7 @@
  * for `vetoc log disagreements`. The candidate keeps its own limit counters (in memory unless a
  * store is given), counted as if it had decided, so its limits compare like for like.
  */
-import { applyLimits } from './limits/apply.js'
+import { applyLimits, checkedVerdicts } from './limits/apply.js'
 import { createMemoryStore } from './limits/memory.js'
 import type { CompiledPolicy, Decision, EvaluateOptions, LimitStore } from './types.js'
 
@@ -32,7 +32,7 @@ export function createShadow(candidate: CompiledPolicy, store: LimitStore = crea
       const ev = candidate.evaluate(tool, args, context, options)
       let d: Decision = ev
       const limits = ev.limits ?? []
-      if (limits.length > 0) d = applyLimits(ev, (await store.hit(info.name, limits, at, ev.decision === 'allow')).slice(0, limits.length))
+      if (limits.length > 0) d = applyLimits(ev, checkedVerdicts(await store.hit(info.name, limits, at, ev.decision === 'allow'), limits.length))
       if (d.decision === live.decision) return undefined
       return {
         policy: info.name,

@@ -17,6 +17,28 @@ export function counterLimit(c: PendingCount): PendingLimit {
   return { rule: c.name, index: -1, action: 'allow', warn: true, max: Number.MAX_SAFE_INTEGER, perMs: c.perMs, key: c.key, message: '', counter: true }
 }
 
+/**
+ * A limit store's answer to `hit`, checked: one boolean per limit asked about. Anything else (a
+ * custom store's bug: `[]`, a number, `1` for true) would otherwise read as "no limit exceeded" and
+ * let the call through; the guard decides such an answer as a store that is down (the fail mode).
+ */
+export function checkedVerdicts(answer: unknown, n: number): boolean[] {
+  if (!Array.isArray(answer) || answer.length !== n) throw new Error(`it answered ${Array.isArray(answer) ? `${answer.length} verdicts` : typeof answer} for ${n} limits`)
+  for (let i = 0; i < n; i++) if (typeof answer[i] !== 'boolean') throw new Error(`it answered ${typeof answer[i]} for a limit's verdict, not a boolean`)
+  return answer as boolean[]
+}
+
+/** A limit store's answer to `count`, checked the same way: one count (a whole number, 0 or more) per counter. */
+export function checkedCounts(answer: unknown, n: number): number[] {
+  if (!Array.isArray(answer) || answer.length !== n) throw new Error(`it answered ${Array.isArray(answer) ? `${answer.length} counts` : typeof answer} for ${n} counters`)
+  for (let i = 0; i < n; i++) {
+    const c: unknown = answer[i]
+    if (typeof c !== 'number' || !Number.isSafeInteger(c) || c < 0) throw new Error(`it answered ${typeof c === 'number' ? String(c) : typeof c} for a counter, not a count`)
+  }
+  return answer as number[]
+}
+
+/** `exceeded[i]` is the store's verdict on `ev.limits[i]`; anything after them (counters) is not read. */
 export function applyLimits(ev: Evaluation, exceeded: readonly boolean[]): Decision {
   const limits = ev.limits ?? []
   const base: Decision = { decision: ev.decision }
