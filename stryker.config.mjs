@@ -9,7 +9,7 @@
  *
  * Two runs, each with its own incremental file (committed), so that a rerun only tests mutants whose
  * code or covering tests changed: `npm run mutate:compiler` (compiler/, reports/stryker-incremental.json)
- * and `npm run mutate:runtime` (src/limits, src/records, src/guard.ts,
+ * and `npm run mutate:runtime` (src/limits, src/records, src/guard.ts, src/approvals/review-step.ts,
  * reports/stryker-incremental-runtime.json); `npm run mutate` runs both. They are separate because a
  * compiler mutant's covering tests are most of the selection and a survivor there costs half a minute:
  * in one run, the runtime files (tested last, in path order) waited hours behind them. Add `--force`
@@ -43,6 +43,8 @@ export default {
     'src/limits/**/*.ts',
     'src/records/**/*.ts',
     'src/guard.ts',
+    // the guard's review step, moved out of guard.ts
+    'src/approvals/review-step.ts',
   ],
   // each mutant runs only the tests that executed its code in the dry run
   coverageAnalysis: 'perTest',

@@ -29,7 +29,7 @@ const SCOPES: [string, (f: string) => boolean][] = [
   ['`compiler/` (other folders)', f => f.startsWith('compiler/') && !f.startsWith('compiler/emit/') && !f.startsWith('compiler/lower/')],
   ['`src/limits/`', f => f.startsWith('src/limits/')],
   ['`src/records/`', f => f.startsWith('src/records/')],
-  ['`src/guard.ts`', f => f === 'src/guard.ts'],
+  ['`src/guard.ts` and `src/approvals/review-step.ts`', f => f === 'src/guard.ts' || f === 'src/approvals/review-step.ts'],
 ]
 
 /** The files `npm run mutate` mutates: the `mutate` patterns of stryker.config.mjs. */
