@@ -83,10 +83,18 @@ function opMatches(v, re) { return typeof v === "string" && reTest.call(re, v); 
 function kind(v) { return v === null ? "null" : isArray(v) ? "array" : typeof v; }
 function keyOf(v) { return typeof v === "string" ? v : v === undefined ? "undefined" : JSON.stringify(v); }
 function nowOf(o) { const n = own(o, "now"); return typeof n === "number" ? n : Date.now(); }
+function digitAt(s, i) { const d = s.charCodeAt(i) - 48; return d >= 0 && d <= 9 ? d : -100; }
 function outside(fmt, now, from, to) {
-  const parts = fmt.formatToParts(now);
-  let h = 0, m = 0;
-  for (let i = 0; i < parts.length; i++) { const p = parts[i]; if (p.type === "hour") h = +p.value; else if (p.type === "minute") m = +p.value; }
+  // the zone's "HH:MM" read from format(): formatToParts built an object per part, about twice the time
+  const s = fmt.format(now);
+  let h = -1, m = -1;
+  if (s.length === 5 && s.charCodeAt(2) === 58) { h = digitAt(s, 0) * 10 + digitAt(s, 1); m = digitAt(s, 3) * 10 + digitAt(s, 4); }
+  if (h < 0 || m < 0) {
+    // any other spelling (another ICU's digits or marks): the parts, as they are named
+    const parts = fmt.formatToParts(now);
+    h = 0; m = 0;
+    for (let i = 0; i < parts.length; i++) { const p = parts[i]; if (p.type === "hour") h = +p.value; else if (p.type === "minute") m = +p.value; }
+  }
   const t = (h % 24) * 60 + m;
   return from < to ? !(t >= from && t < to) : !(t >= from || t < to);
 }

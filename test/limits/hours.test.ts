@@ -33,3 +33,60 @@ describe('outside_hours across daylight-saving changes', () => {
     expect(await at(p, '2026-07-15T11:30:00Z')).toBe('deny') // 21:30 AEST (UTC+10): same instant, an hour earlier locally
   })
 })
+
+describe('outside_hours reads the zone clock minute for minute', () => {
+  // odd offsets (+5:45, -3:30, a 30-minute daylight shift, +12:45) and a zone whose 1960s offset
+  // had seconds (-0:44:30), so the local minute turns in the middle of a UTC minute
+  const ZONES = ['Asia/Kathmandu', 'America/St_Johns', 'Australia/Lord_Howe', 'Pacific/Chatham', 'Africa/Monrovia', 'America/New_York']
+  const DAYS = ['1960-06-01', '1971-12-31', '2026-03-08', '2026-04-05', '2026-10-04', '2026-11-01', '2038-01-19']
+  const localMinute = (fmt: Intl.DateTimeFormat, t: number): number => {
+    let h = 0
+    let m = 0
+    for (const p of fmt.formatToParts(t)) {
+      if (p.type === 'hour') h = Number(p.value)
+      if (p.type === 'minute') m = Number(p.value)
+    }
+    return (h % 24) * 60 + m
+  }
+  /** Every minute of each day (at 0 and 45 seconds past it): allowed exactly when the zone's clock reads 09:00. */
+  const sweep = async (): Promise<number> => {
+    let inside = 0
+    for (const tz of ZONES) {
+      const mod = (await compileModule(policy('09:00', '09:01', tz))).module
+      const fmt = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', hour: 'numeric', minute: 'numeric' })
+      for (const day of DAYS) {
+        const start = Date.parse(`${day}T00:00:00Z`)
+        for (let minute = 0; minute < 1440; minute++) {
+          for (const t of [start + minute * 60_000, start + minute * 60_000 + 45_000]) {
+            const expected = localMinute(fmt, t) === 9 * 60 ? 'allow' : 'deny'
+            if (expected === 'allow') inside++
+            const got = mod.evaluate('t', {}, undefined, { now: t }).decision
+            if (got !== expected) throw new Error(`${tz} at ${new Date(t).toISOString()}: ${got}, expected ${expected}`)
+          }
+        }
+      }
+    }
+    return inside
+  }
+  it('in zones with odd offsets, on days with daylight-saving changes', async () => {
+    // each zone's 09:00 occurs once a UTC day or not at all (a day it is skipped); both seconds count
+    expect(await sweep()).toBeGreaterThan(ZONES.length * DAYS.length)
+  })
+  it('and when the formatted text is not "HH:MM" (another ICU), from the named parts', async () => {
+    const proto = Intl.DateTimeFormat.prototype
+    const original = Object.getOwnPropertyDescriptor(proto, 'format')!
+    // a left-to-right mark in front, as some locales' data adds: the text is no longer five characters
+    Object.defineProperty(proto, 'format', {
+      configurable: true,
+      get(this: Intl.DateTimeFormat) {
+        const bound = original.get!.call(this) as (d?: Date | number) => string
+        return (d?: Date | number): string => `\u200e${bound(d)}`
+      },
+    })
+    try {
+      expect(await sweep()).toBeGreaterThan(ZONES.length * DAYS.length)
+    } finally {
+      Object.defineProperty(proto, 'format', original)
+    }
+  })
+})
