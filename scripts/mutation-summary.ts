@@ -17,7 +17,10 @@ interface Mutant { status?: string; mutatorName: string; replacement: string; lo
 interface Incremental { files: Record<string, { source: string; mutants: Mutant[] }> }
 
 /** The recorded results: one file per run of `npm run mutate:compiler` and `npm run mutate:runtime` (package.json). */
-const FILES = process.argv.length > 2 ? process.argv.slice(2) : ['reports/stryker-incremental.json', 'reports/stryker-incremental-runtime.json']
+// `--by-file`: one row per file as well (where the survivors and the mutants not yet run are)
+const byFile = process.argv.includes('--by-file')
+const args = process.argv.slice(2).filter(a => a !== '--by-file')
+const FILES = args.length > 0 ? args : ['reports/stryker-incremental.json', 'reports/stryker-incremental-runtime.json']
 const recorded: Incremental['files'] = {}
 for (const file of FILES) {
   if (existsSync(file)) Object.assign(recorded, (JSON.parse(readFileSync(file, 'utf8')) as Incremental).files)
@@ -109,6 +112,11 @@ for (const [name, inScope] of SCOPES) {
     const list = await statuses(f)
     add(r, list)
     add(total, list)
+    if (byFile) {
+      const own = empty()
+      add(own, list)
+      lines.push(row(`\`${f}\``, own))
+    }
   }
   lines.push(row(name, r))
 }

@@ -6,18 +6,9 @@
  * up as a message that names the wrong type, a missing error or an extra one.
  */
 import { describe, expect, it } from 'vitest'
-import { analyze } from '../../compiler/analyze.js'
+import { report, typedPolicy } from '../support/types-report.js'
 
-/** One line per diagnostic: `severity code «underlined» message | help`. */
-function report(src: string): string[] {
-  return analyze(src, { filename: 'p.policy.yaml' }).diagnostics.map(d => `${d.severity} ${d.code} «${src.slice(d.span.start, d.span.end)}» ${d.message}${d.help !== undefined ? ` | ${d.help}` : ''}`)
-}
-
-/** A policy whose tool `t` takes `properties` (a YAML flow map), with one deny rule per `when`. */
-function policy(properties: string, required: string[], whens: string[], head = ''): string {
-  const rules = whens.map((w, i) => `  - { id: r${i}, tool: t, action: deny, when: ${JSON.stringify(w)} }\n`).join('')
-  return `${head}tools:\n  t:\n    parameters:\n      type: object\n      properties: ${properties}\n      required: [${required.join(', ')}]\nrules:\n${rules}`
-}
+const policy = typedPolicy
 
 describe('types read from a schema', () => {
   it('`anyOf` is the union of its alternatives; an empty `anyOf` constrains nothing', () => {
