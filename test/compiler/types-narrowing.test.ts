@@ -76,3 +76,72 @@ describe('what the messages name a value that may be the wrong type', () => {
     })
   }
 })
+
+describe('functions, quantifiers and the members of strings and arrays', () => {
+  const ADDRESS_HELP = 'address tests read a host or IP address string, such as `url(args.url)?.hostname`'
+  const CASES: [string, string[]][] = [
+    ['url(args.n) == null', ['error type-mismatch «args.n» `url` of `args.n` (number | undefined) is always null | `url` parses a string']],
+    // a string, or a string or null: `url` may parse it
+    ['url(args.s) == null && url(args.ns) == null', []],
+    ["url(args.s) != null && url(args.s).hostname.startsWith('a')", []],
+    ["url(args.s).hostname.startsWith('a')", [absent('url(args.s).hostname', 'startsWith')]],
+    ['isPrivateAddress(args.n)', [`error type-mismatch «isPrivateAddress(args.n)» a private-address test on \`args.n\` (number | undefined) can never hold | ${ADDRESS_HELP}`]],
+    ["ipInRange(args.b, '10.0.0.0/8')", [`error type-mismatch «ipInRange(args.b, '10.0.0.0/8')» an address range test on \`args.b\` (boolean | undefined) can never hold | ${ADDRESS_HELP}`]],
+    // a string, or a string or null: a host it may test
+    ['isPrivateAddress(args.s) || isPrivateAddress(args.ns)', []],
+    ['args.n.some(x => x == 1)', ['error type-mismatch «args.n» `some` needs an array, but `args.n` (number | undefined) | on anything but an array `some` is false']],
+    ['args.o.every(x => true)', ['error type-mismatch «args.o» `every` needs an array, but `args.o` (object | undefined) | on anything but an array `every` is false']],
+    // the element is typed from `items`: a string, never absent
+    ["args.arr.some(x => x.startsWith('a'))", []],
+    ['args.arr.some(x => x * 2 > 1)', ['error type-mismatch «x» `*` needs numbers, but `x` may be a string']],
+    ['args.s != null && args.arr.every(x => x.endsWith(args.s))', []],
+    ['args.s.length > 1 && args.arr.length > 1', []],
+    // an index may be past the end
+    ["args.arr != null && args.arr[0].startsWith('a')", ["error possibly-undefined «args.arr[0]» `args.arr.0` may be absent, and `startsWith` on it would fail | check first (`args.arr.0 != null && ...`) or write `args.arr.0?.startsWith(...)`"]],
+    // an element is typed from `items`, and may be absent
+    ['args.arr != null && args.arr[0] * 2 > 1', ['error type-mismatch «args.arr[0]» `*` needs numbers, but `args.arr.0` may be a string or absent']],
+    // `.hostname` of a string is its URL part (absent when the string is not a URL); of an object, a field it must have
+    ["args.s != null && args.s.hostname == 'a'", []],
+    ["args.s != null && args.s.hostname.startsWith('a')", [absent('args.s.hostname', 'startsWith')]],
+    ["args.o != null && args.o.hostname == 'a'", ['error unknown-field «args.o.hostname» unknown field `hostname` in `args.o` | the schema has: `k`']],
+  ]
+  for (const [when, diagnostics] of CASES) {
+    it(`\`${when}\``, () => {
+      expect(check(when)).toEqual(diagnostics)
+    })
+  }
+})
+
+describe('comparisons that can never hold', () => {
+  const SAME_TYPE = 'compare values of the same type'
+  const ORDERED = '`<`, `<=`, `>`, `>=` compare two numbers or two strings'
+  const CASES: [string, string[]][] = [
+    ["args.n == 'a'", [`error type-mismatch «args.n == 'a'» comparison of \`args.n\` (number | undefined) with a string is always false | ${SAME_TYPE}`]],
+    ["args.n != 'a'", [`error type-mismatch «args.n != 'a'» comparison of \`args.n\` (number | undefined) with a string is always true | ${SAME_TYPE}`]],
+    ["args.n > 'a'", [`error type-mismatch «args.n > 'a'» comparison of \`args.n\` (number | undefined) with a string is always false | ${ORDERED}`]],
+    ['args.b > 1', [`error type-mismatch «args.b > 1» comparison of \`args.b\` (boolean | undefined) with a number is always false | ${ORDERED}`]],
+    ['args.s > 1', [`error type-mismatch «args.s > 1» comparison of \`args.s\` (string | undefined) with a number is always false | ${ORDERED}`]],
+    // two strings, or two numbers: ordered comparisons that may hold
+    ["args.ns > 'a' && args.n >= 2 && args.s < 'z'", []],
+  ]
+  for (const [when, diagnostics] of CASES) {
+    it(`\`${when}\``, () => {
+      expect(check(when)).toEqual(diagnostics)
+    })
+  }
+})
+
+describe('a URL part in the conditions dialect', () => {
+  it('of a string is a string or absent; of an object, a field it must have', () => {
+    const rules = [
+      '{ field: args.s.hostname, operator: equals, value: 5 }',
+      '{ field: args.o.hostname, operator: equals, value: 5 }',
+      '{ field: args.s.hostname, operator: equals, value: a }',
+    ].map((c, i) => `  - { id: r${i}, tool: t, action: deny, conditions: [${c}] }\n`).join('')
+    const src = `tools:\n  t:\n    parameters:\n      type: object\n      properties: ${PROPERTIES}\nrules:\n${rules}`
+    expect(report(src)).toEqual([
+      'error type-mismatch «5» `equals` compares a string | undefined with a number: it can never be equal | compare values of the same type',
+      'error unknown-field «args.o.hostname» unknown field `hostname` in `args.o` | the schema has: `k`',
+    ])
+  })
+})
