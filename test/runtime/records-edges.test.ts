@@ -107,3 +107,22 @@ describe('redaction depth', () => {
     expect(at).toBe('[DEPTH]')
   })
 })
+
+describe('redaction copies keys as own data', () => {
+  it('`__proto__` and a key a polluted Object.prototype has with a setter: own members, no setter called', () => {
+    const calls: unknown[] = []
+    Object.defineProperty(Object.prototype, 'polluted', { set(v: unknown) { calls.push(v) }, get() { return 'inherited' }, configurable: true })
+    try {
+      const value = JSON.parse('{"__proto__": {"x": 1}, "polluted": "mine", "plain": "p"}') as Record<string, unknown>
+      const out = redact(value) as Record<string, unknown>
+      expect(calls).toEqual([])
+      expect(Object.getPrototypeOf(out)).toBe(Object.prototype)
+      expect(Object.getOwnPropertyDescriptor(out, '__proto__')).toEqual({ value: { x: 1 }, enumerable: true, writable: true, configurable: true })
+      expect(Object.getOwnPropertyDescriptor(out, 'polluted')).toEqual({ value: 'mine', enumerable: true, writable: true, configurable: true })
+      expect(Object.keys(out)).toEqual(['__proto__', 'polluted', 'plain'])
+      expect(canonicalJson(out)).toBe('{"__proto__":{"x":1},"plain":"p","polluted":"mine"}')
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['polluted']
+    }
+  })
+})
