@@ -196,10 +196,8 @@ function toolFunction(tool: ToolDecl, rules: readonly Rule[], b: ModuleBuilder, 
 function countersFunction(policy: Policy, b: ModuleBuilder): Line[] {
   const counted = policy.context.filter(f => f.count !== undefined)
   if (counted.length === 0) return [{ code: js`export function counters(tool, a, c, o) { return null; }` }]
-  const lines: Line[] = [{ code: js`export function counters(tool, a, c, o) {` }]
-  const needsN = counted.some(f => usesN(f.count!.key))
-  if (needsN) lines.push({ code: js`  let n;` })
-  lines.push({ code: js`  switch (tool) {` })
+  // no scratch `n`: a key is a `when` expression, and only conditions-dialect comparisons assign it
+  const lines: Line[] = [{ code: js`export function counters(tool, a, c, o) {` }, { code: js`  switch (tool) {` }]
   for (const tool of policy.tools) {
     const mine = counted.filter(f => f.count!.tools === '*' || f.count!.tools.includes(tool.name))
     if (mine.length === 0) continue

@@ -2,7 +2,7 @@
  * Emitter paths no larger suite decided, found by `npm run mutate` (compiler/emit/): `params` read
  * as a whole, the `.d.ts` types of boolean subschemas, typed arrays and closed or open objects,
  * `evaluateResult` for a call without a tool name, and which refusal is reported when several
- * tool schemas cannot be carried by a module.
+ * tool schemas cannot be carried by a module, and context counters whose keys compute.
  */
 import { describe, expect, it } from 'vitest'
 import { compile } from '../../compiler/index.js'
@@ -65,5 +65,32 @@ describe('tool schemas a module cannot carry', () => {
     // the order of trustedAjv's own checks: a helper it cannot inline, then module syntax, then a comment
     expect([...reported([COMMENT, MODULE]), ...reported([MODULE, COMMENT])]).toEqual(Array(2).fill(message('module syntax')))
     expect([...reported([MODULE, REQUIRE]), ...reported([REQUIRE, MODULE])]).toEqual(Array(2).fill(message('ajv-formats/dist/formats')))
+  })
+})
+
+describe('context counters whose keys compute', () => {
+  // one key compares numbers (the emitted code keeps a temporary for that), one reads a quantifier's
+  // element, one is a plain path; `lookup` counts nothing
+  const POLICY = `name: keyed
+tools:
+  send:
+    parameters: { type: object, properties: { to: { type: string }, size: { type: number }, tags: { type: array, items: { type: string } } }, required: [to, size, tags] }
+  lookup: {}
+context:
+  by_size: { count: { per: 1h, tool: send, key: "args.size > 3 ? 'big' : 'small'" } }
+  by_tag: { count: { per: 1h, tool: send, key: "args.tags.some(t => t == 'vip') ? 'vip' : 'other'" } }
+  by_recipient: { count: { per: 1h, tool: send, key: args.to } }
+rules:
+  - { id: big-sends, tool: send, action: deny, when: "context.by_size >= 2" }
+`
+  it('gives each counter its key, and null for a tool no counter counts', async () => {
+    const { module } = await compileModule(POLICY, 'keyed.policy.yaml')
+    expect(module.counters!('send', { to: '+1', size: 5, tags: ['vip'] })).toEqual([
+      { name: 'by_size', perMs: 3_600_000, key: 'big' },
+      { name: 'by_tag', perMs: 3_600_000, key: 'vip' },
+      { name: 'by_recipient', perMs: 3_600_000, key: '+1' },
+    ])
+    expect(module.counters!('send', { to: '+2', size: 3, tags: [] })!.map(c => c.key)).toEqual(['small', 'other', '+2'])
+    expect(module.counters!('lookup', {})).toBeNull()
   })
 })
