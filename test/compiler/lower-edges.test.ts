@@ -2,7 +2,8 @@
  * Lowering paths outside the operators that no larger suite decided, found by `npm run mutate`
  * (compiler/lower/index.ts, rule.ts, lowerer.ts, schema.ts): a numeric `version`, the policy name a
  * file gives, param types and list defaults, the rule a diagnostic names, result-rule actions,
- * redactions and labels written as one string, and the regexes inside a tool's schema.
+ * redactions and labels written as one string, the regexes inside a tool's schema, and quantifier,
+ * address-range, counter and business-hours forms written wrong.
  */
 import { describe, expect, it } from 'vitest'
 import { analyze } from '../../compiler/analyze.js'
@@ -157,4 +158,44 @@ describe('conditions-dialect entries', () => {
     expect(module.evaluate('t', { host: 'evil.example' })).toMatchObject({ decision: 'deny', rule: 'r' })
     expect(module.evaluate('t', { host: 'good.example' }).decision).toBe('allow')
   })
+})
+
+describe('the language\'s calls written wrong, each reported once', () => {
+  const when = (w: string): string => `tools:\n  t: {}\nrules:\n  - { id: r, tool: t, action: deny, when: ${JSON.stringify(w)} }\n`
+  const CIDR_FORM = 'the range of `ipInRange` must be a CIDR string, or a list of them, written in the policy'
+  const CASES: [string, Seen[]][] = [
+    ['args.xs.some()', [['expression-disallowed', 'args.xs.some()', '`some` takes one arrow function']]],
+    ['args.xs.some(1)', [['expression-disallowed', 'args.xs.some(1)', '`some` takes one arrow function']]],
+    ['args.xs.every(x => 1, 2)', [['expression-disallowed', 'args.xs.every(x => 1, 2)', '`every` takes one arrow function']]],
+    // a spread anywhere among the arguments
+    ['ipInRange(args.h, ...args.c)', [['expression-disallowed', 'ipInRange(args.h, ...args.c)', 'spread arguments are not allowed']]],
+    ["ipInRange(...args.c, '10.0.0.0/8')", [['expression-disallowed', "ipInRange(...args.c, '10.0.0.0/8')", 'spread arguments are not allowed']]],
+    ['args.s.match(...args.c)', [['expression-disallowed', 'args.s.match(...args.c)', 'spread arguments are not allowed']]],
+    ['ipInRange(args.h, [])', [['invalid-cidr', '[]', '`ipInRange` needs at least one range']]],
+    ["ipInRange(args.h, [, '10.0.0.0/8'])", [['invalid-cidr', "[, '10.0.0.0/8']", CIDR_FORM]]],
+  ]
+  for (const [w, seen] of CASES) {
+    it(`\`${w}\``, () => {
+      expect(diagnose(when(w))).toEqual(seen)
+    })
+  }
+})
+
+describe('counters and business hours written wrong, each reported once', () => {
+  const counter = (count: string): string => `tools:\n  t: {}\ncontext:\n  c: { count: ${count} }\nrules: []\n`
+  const hours = (h: string): string => `tools:\n  t: {}\nrules:\n  - { id: r, tool: t, action: deny, outside_hours: ${h} }\n`
+  const NEEDS = '`outside_hours` needs `from`, `to` and `tz`'
+  const CASES: [string, Seen[]][] = [
+    [counter('{ per: 1h, key: 5 }'), [['invalid-type', '5', '`key` must be an expression string such as `args.to`']]],
+    [counter('{ per: 1x, key: "args.(" }'), [['invalid-value', '1x', 'a duration must be written such as `30s`, `10m`, `1h` or `1d`'], ['expression-syntax', '(', 'expression syntax: unexpected token']]],
+    [hours('{ from: "09:00", to: "20:00", tz: 5 }'), [['invalid-type', '5', '`tz` must be a string']]],
+    [hours('{ to: "20:00", tz: UTC }'), [['missing-key', '{ to: "20:00", tz: UTC }', NEEDS]]],
+    [hours('{ from: "09:00", tz: UTC }'), [['missing-key', '{ from: "09:00", tz: UTC }', NEEDS]]],
+    [hours('{ from: "9", to: "20:00", tz: UTC }'), [['invalid-value', '"9"', 'a time of day must be written `"HH:MM"` (24-hour)']]],
+  ]
+  for (const [src, seen] of CASES) {
+    it(src.split('\n').find(l => l.includes('count:') || l.includes('outside_hours'))!.trim(), () => {
+      expect(diagnose(src)).toEqual(seen)
+    })
+  }
 })
