@@ -247,12 +247,13 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       let hit: Promise<boolean[]> | boolean[]
       try {
         hit = store.hit(info.name, spend, at, ev.decision === 'allow')
-        // a store that answers at once (the memory store) is not awaited
-        if (!(hit instanceof Promise)) hit = checkedVerdicts(hit, spend.length)
+        // an array is an answer given at once (the memory store) and is not awaited; anything else (a
+        // promise, another library's thenable, a wrong answer) goes through one await and the check
+        if (Array.isArray(hit)) hit = checkedVerdicts(hit, spend.length)
       } catch (e) {
         return { d: storeDown(e), context: ctx }
       }
-      if (!(hit instanceof Promise)) return settle(tool, args, ctx, at, call, evalOptions, spend, applyLimits(ev, hit))
+      if (Array.isArray(hit)) return settle(tool, args, ctx, at, call, evalOptions, spend, applyLimits(ev, hit))
       // only the store's own failure (or a wrong answer) is the fail mode; a throw in what follows is the guard's error
       return storeCall(hit).then(
         answer => {

@@ -75,6 +75,13 @@ describe('a limit store that answers `hit` wrongly', () => {
     })
   }
 
+  it('a thenable that is not a Promise (another promise library) is awaited like one', async () => {
+    const thenable = (answer: unknown) => ({ then: (ok: (v: unknown) => void) => ok(answer) })
+    expect(await createGuard(capped, { store: { hit: () => thenable([true]) as never } })('send', {})).toMatchObject({ decision: 'deny', rule: 'send-cap' })
+    expect(await createGuard(capped, { store: { hit: () => thenable([false]) as never } })('send', {})).toMatchObject({ decision: 'allow' })
+    expect(await createGuard(capped, { store: { hit: () => thenable([]) as never } })('send', {})).toEqual({ decision: 'deny', reason: 'limit store unavailable (fail mode closed): it answered 0 verdicts for 1 limits' })
+  })
+
   it('when an approved review is counted again, a wrong answer denies it by the fail mode', async () => {
     // right at decision time, wrong when the approval is counted
     const store: LimitStore = { hit: (_p, limits, _now, consume) => (consume ? ([] as boolean[]) : limits.map(() => false)) }
