@@ -31,8 +31,12 @@ function typeOk(type: string, v: unknown): boolean {
   }
 }
 
-function withTimeout<T>(p: Promise<T> | T, ms: number, what: string): Promise<T> {
-  if (!(p instanceof Promise)) return Promise.resolve(p)
+function withTimeout<T>(answer: Promise<T> | T, ms: number, what: string): Promise<T> {
+  // a value given at once needs no timer; a promise, or any object that may be another library's
+  // thenable (one that never calls back must time out as well), gets one
+  if (answer === null || (typeof answer !== 'object' && typeof answer !== 'function') || Array.isArray(answer)) return Promise.resolve(answer)
+  // a thenable is adopted (a `then` that throws, or a getter of it that throws, rejects)
+  const p = answer instanceof Promise ? answer : Promise.resolve(answer)
   // one promise and one timer per call (a race and a `finally` made three more promises)
   return new Promise<T>((resolve, reject) => {
     let timer: NodeJS.Timeout | undefined

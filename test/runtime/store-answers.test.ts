@@ -82,6 +82,15 @@ describe('a limit store that answers `hit` wrongly', () => {
     expect(await createGuard(capped, { store: { hit: () => thenable([]) as never } })('send', {})).toEqual({ decision: 'deny', reason: 'limit store unavailable (fail mode closed): it answered 0 verdicts for 1 limits' })
   })
 
+  it('a thenable that never calls back times out like a promise that never settles', async () => {
+    const silent = { then: () => undefined }
+    const guard = createGuard(capped, { store: { hit: () => silent as never }, storeTimeoutMs: 20 })
+    expect(await guard('send', {})).toEqual({ decision: 'deny', reason: 'limit store unavailable (fail mode closed): the limit store did not answer within 20 ms' })
+    // and one whose `then` is a getter that throws is a store that failed
+    const hostile = Object.defineProperty({}, 'then', { get: () => { throw new Error('then exploded') } })
+    expect(await createGuard(capped, { store: { hit: () => hostile as never } })('send', {})).toEqual({ decision: 'deny', reason: 'limit store unavailable (fail mode closed): then exploded' })
+  })
+
   it('when an approved review is counted again, a wrong answer denies it by the fail mode', async () => {
     // right at decision time, wrong when the approval is counted
     const store: LimitStore = { hit: (_p, limits, _now, consume) => (consume ? ([] as boolean[]) : limits.map(() => false)) }
