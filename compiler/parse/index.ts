@@ -302,7 +302,8 @@ export function scalarOffset(node: YScalar, i: number): number {
     if (c === '\\') {
       const e = raw[s + 1]
       const len = e === 'x' ? 4 : e === 'u' ? 6 : e === 'U' ? 10 : 2
-      v += e === 'U' ? 2 : 1
+      // a `\U` escape is two UTF-16 units of the value only past U+FFFF (`\U00000041` is one: `A`)
+      v += e === 'U' && Number.parseInt(raw.slice(s + 2, s + 10), 16) > 0xffff ? 2 : 1
       s += len
     } else {
       s += 1

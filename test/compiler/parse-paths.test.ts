@@ -1,7 +1,8 @@
 /**
  * The parser's bounds and refusals (compiler/parse/index.ts) on small inputs: the nesting and alias
  * limits just past their bounds, core-schema tags on values and on keys, and the offsets of a
- * single-quoted `when`. The large hostile inputs of test/compiler/yaml-bounds.test.ts are left out
+ * single-quoted or double-quoted `when`, and the text diagnostics (control characters, escapes,
+ * aliases, keys, warnings). The large hostile inputs of test/compiler/yaml-bounds.test.ts are left out
  * of the mutation run; these hold the same code to the exact diagnostic in a few milliseconds.
  */
 import { describe, expect, it } from 'vitest'
@@ -171,5 +172,73 @@ describe('offsets inside a single-quoted `when`', () => {
     // a span that ends just past a doubled quote ends past both of its characters
     const ending = `${RULE}    when: 'args.s.length == ''a'''\n`
     expectDiagnostic(ending, { code: 'type-mismatch', underline: "args.s.length == ''a''" })
+  })
+})
+
+describe('what the parser says about the text itself, underlined where it is', () => {
+  const ALLOWED = 'allowed keys: `extends`, `version`, `name`, `description`, `default`, `unknown_tools`, `fail_mode`, `regex_input_limit`, `tools`, `context`, `params`, `rules`, `settings`, `approval_ttl`'
+  const CASES: [string, string[]][] = [
+    ['name: a\u0001b\nrules: []\n', ['error control-character «\u0001» control character U+0001 in the policy | a policy is text; write the character as an escape (`"\\u0000"`) inside a double-quoted string']],
+    // upper-case hex in the message
+    ['name: a\u001bb\nrules: []\n', ['error control-character «\u001b» control character U+001B in the policy | a policy is text; write the character as an escape (`"\\u0000"`) inside a double-quoted string']],
+    ['name: a\ufffdb\nrules: []\n', ['warning replacement-character «\ufffd» replacement character U+FFFD: the file may not be valid UTF-8 | save the policy as UTF-8; if the character is meant, write it as `"\\uFFFD"`']],
+    ['name: "a\\qb"\nrules: []\n', ["error yaml-bad-escape «\\q» invalid escape `\\q` in a double-quoted string | inside double quotes YAML reads a backslash as an escape; write the value in single quotes (`'...'`), where a backslash is literal"]],
+    // the yaml package's message, its first line, without "at line .., column ..", in lower case
+    ['rules: []\n...\nname: x\n', ['error yaml-syntax «name: x\n» yaml syntax: source contains multiple documents; please use YAML.parseAllDocuments()']],
+    ['%FOO bar\n---\nrules: []\n', ['warning yaml-warning «%FOO bar» unknown directive %FOO']],
+    ['a: &x 1\nname: *y\nrules: []\n', [
+      `error unknown-key «a» unknown key \`a\` in the policy | ${ALLOWED}`,
+      'error yaml-syntax «*y» yaml syntax: unresolved alias `*y`',
+      'error invalid-type «*y» policy name must be a string',
+    ]],
+    ['name: !foo a\nrules: []\n', [
+      "error yaml-tag «a» the tag `!foo` is not allowed | a policy uses YAML's core schema only (strings, numbers, booleans, null, maps, sequences); remove the tag",
+      'error invalid-type «a» policy name must be a string',
+    ]],
+    // the non-specific tag `!` and `!!str` make a string of what they tag
+    ['name: ! 5\nrules: []\n', []],
+    ['name: !!str 5\nrules: []\n', []],
+    ['? [a]\n: 1\nrules: []\n', ['error yaml-key «[a]» a mapping key must be a plain value, not a map, a sequence or an alias | write the key as a string']],
+    ['<<: {a: 1}\nrules: []\n', ['error yaml-merge-key «<<» merge keys (`<<`) are not supported | write the entries out; to use `<<` as a key, quote it']],
+    ['name: x\nname: y\nrules: []\n', ['error duplicate-key «name» duplicate key in a mapping | each key may appear once; remove or merge the repeated key']],
+  ]
+  for (const [src, lines] of CASES) {
+    it(JSON.stringify(src), () => {
+      expect(report(src).filter(l => !l.includes(' no-rules '))).toEqual(lines)
+    })
+  }
+
+  it('aliases that expand past the yaml package\'s own bound: its message, once, and the rest is not read', () => {
+    const levels = ['a: &a [x,x,x,x,x,x,x,x,x,x]']
+    for (const [name, prev] of [['b', 'a'], ['c', 'b'], ['d', 'c'], ['e', 'd']]) levels.push(`${name}: &${name} [${Array(10).fill(`*${prev}`).join(',')}]`)
+    const src = `${levels.join('\n')}\nf: [${Array(10).fill('*e').join(',')}]\nrules: []\n`
+    expect(report(src).filter(l => !l.includes(' unknown-key '))).toEqual([
+      'error yaml-alias-limit «*c» too many aliases: excessive alias count indicates a resource exhaustion attack | aliases may expand to at most 1000 copies of what they name; write the values out, or use fewer levels of aliases',
+    ])
+  })
+})
+
+describe('offsets inside a double-quoted or folded `when`', () => {
+  // each escape is one character of the expression but several of the source: spans after it stay on their text
+  // (YAML escapes: `\x41`, `\u0041` and `\U00000041` are `A` (one UTF-16 unit: the last was once
+  // counted as two, and every span after it fell one character short), `\U0001F600` is two units,
+  // `\t` a tab, `\\\\` the expression's own escaped backslash)
+  for (const escape of ['\\x41', '\\u0041', '\\U00000041', '\\U0001F600', '\\t', '\\\\\\\\']) {
+    it(`after \`${escape}\``, () => {
+      const src = `${RULE}    when: "args.s == \\"${escape}\\" || args.zz == 1"\n`
+      expect(report(src)).toEqual(['error unknown-field «args.zz» unknown field `zz` in the arguments of `t` | the schema has: `s`'])
+    })
+  }
+  it('across a line break of a double-quoted scalar, and of a folded one', () => {
+    const quoted = `${RULE}    when: "args.s ==\n      1 || args.zz == 1"\n`
+    expect(report(quoted)).toEqual([
+      'error type-mismatch «args.s ==\n      1» comparison of `args.s` (string | undefined) with a number is always false | compare values of the same type',
+      'error unknown-field «args.zz» unknown field `zz` in the arguments of `t` | the schema has: `s`',
+    ])
+    const folded = `${RULE}    when: >\n      args.s == 1 ||\n      args.zz == 1\n`
+    expect(report(folded)).toEqual([
+      'error type-mismatch «args.s == 1» comparison of `args.s` (string | undefined) with a number is always false | compare values of the same type',
+      'error unknown-field «args.zz» unknown field `zz` in the arguments of `t` | the schema has: `s`',
+    ])
   })
 })
