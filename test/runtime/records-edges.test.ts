@@ -2,7 +2,8 @@
  * Edges of the record code that no other in-process suite reaches: the reason each malformed
  * checkpoint field is refused with, verify's messages for lines that are not records, the stream
  * sink's flush (a plain checkpoint, and waiting for a full stream to drain), canonical JSON of wide
- * objects, the `capture: 'full'` mark and redaction's depth limit.
+ * objects, the `capture: 'full'` mark, and redaction's depth limit, its own-data copies, values that
+ * are not JSON and credential keys holding nothing.
  */
 import { generateKeyPairSync } from 'node:crypto'
 import { Writable } from 'node:stream'
@@ -105,6 +106,29 @@ describe('redaction depth', () => {
       at = (at as { a: unknown }).a
     }
     expect(at).toBe('[DEPTH]')
+  })
+  it('and so is an array nested deeper than 32 levels', () => {
+    let deep: unknown = ['leaf']
+    for (let i = 0; i < 40; i++) deep = [deep]
+    let at = redact(deep)
+    for (let i = 0; i < 33; i++) {
+      expect(Array.isArray(at), `level ${i}`).toBe(true)
+      at = (at as unknown[])[0]
+    }
+    expect(at).toBe('[DEPTH]')
+  })
+})
+
+describe('values that are not JSON, and empty credentials', () => {
+  it('a function or a symbol is left out, a bigint becomes its digits', () => {
+    const out = redact({ f: () => 1, s: Symbol('x'), b: 10n, n: 5, t: true }) as Record<string, unknown>
+    expect(Object.keys(out)).toEqual(['f', 's', 'b', 'n', 't'])
+    expect([out['f'], out['s'], out['b'], out['n'], out['t']]).toEqual([undefined, undefined, '10', 5, true])
+    expect(canonicalJson(out)).toBe('{"b":"10","n":5,"t":true}')
+  })
+  it('a credential key holding nothing (null, absent, empty) keeps its nothing: there is no secret to hide', () => {
+    const out = redact({ password: null, token: '', api_key: undefined, secret: 0 }) as Record<string, unknown>
+    expect(out).toStrictEqual({ password: null, token: '', api_key: undefined, secret: '[REDACTED]' })
   })
 })
 
