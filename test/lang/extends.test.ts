@@ -1,6 +1,7 @@
 /**
  * Policy packs (`extends:`): merge order, duplicates reported in both files, diagnostics in the file
- * where the problem is, cycles and missing files, the digest and the source map over every file.
+ * where the problem is, cycles and missing files, the digest and the source map over every file,
+ * the exact text of each diagnostic, and a tool a pack only names taking a later declaration.
  * `compile` reads nothing itself: these tests hand it an in-memory resolver, as a caller would.
  */
 import { execFileSync } from 'node:child_process'
@@ -160,5 +161,76 @@ rules:
     expect(vetoc('check', join(dir, 'main.policy.yaml')).status).toBe(0)
     const r = vetoc('eval', join(dir, 'main.policy.yaml'), '--tool', 'fetch_url', '--args', '{"url":"http://10.1.2.3/"}')
     expect(JSON.parse(r.stdout)).toMatchObject({ decision: 'deny', rule: 'r' })
+  })
+})
+
+describe('extends: what each diagnostic says, and where', () => {
+  /** `[code, file, underlined text, message, help]` per diagnostic of `/p/a.policy.yaml` (`main`) and the files it reads. */
+  const shown = (src: string, fs?: Record<string, string>): unknown[][] => {
+    const out = compile(src, { filename: '/p/a.policy.yaml', ...(fs ? { resolve: files(fs) } : {}) })
+    return out.diagnostics.map(d => [d.code, d.file ?? 'main', (d.file ? fs![d.file]! : src).slice(d.span.start, d.span.end), d.message, d.help ?? null])
+  }
+  const RELATIVE = 'write the path from this file, e.g. `./packs/ssrf.policy.yaml`'
+  const IGNORED = 'the policy that extends this file decides its own `default`, `unknown_tools`, `fail_mode` and `approval_ttl`'
+
+  it('an entry that is not a path, and paths that are not relative', () => {
+    expect(shown('extends: [5, "", ./x.policy.yaml]\nrules: []\n', { '/p/x.policy.yaml': 'rules: []\n' })).toEqual([
+      ['invalid-type', 'main', '5', '`extends` takes a relative path or a list of them', null],
+      ['invalid-type', 'main', '""', '`extends` takes a relative path or a list of them', null],
+    ])
+    expect(shown('extends: [/etc/x.yaml, "https://x.invalid/p.yaml", "C:/x.yaml"]\nrules: []\n', {})).toEqual([
+      ['invalid-extends', 'main', '/etc/x.yaml', '`extends` paths are relative to the policy file, got `/etc/x.yaml`', RELATIVE],
+      ['invalid-extends', 'main', '"https://x.invalid/p.yaml"', '`extends` paths are relative to the policy file, got `https://x.invalid/p.yaml`', RELATIVE],
+      ['invalid-extends', 'main', '"C:/x.yaml"', '`extends` paths are relative to the policy file, got `C:/x.yaml`', RELATIVE],
+    ])
+  })
+
+  it('no resolver, a cycle, a missing file', () => {
+    expect(shown('extends: ./b.policy.yaml\nrules: []\n')).toEqual([
+      ['extends-unavailable', 'main', './b.policy.yaml', 'cannot read `./b.policy.yaml`: this compile was given no way to read other files', 'pass `resolve` to `compile()` (the plugin and the CLI do)'],
+    ])
+    expect(shown('extends: ./b.policy.yaml\nrules: []\n', { '/p/b.policy.yaml': 'extends: ./a.policy.yaml\nrules: []\n' })).toEqual([
+      ['extends-cycle', '/p/b.policy.yaml', './a.policy.yaml', '`./a.policy.yaml` extends this file again: `/p/a.policy.yaml` → `/p/b.policy.yaml` → `/p/a.policy.yaml`', 'a pack may not extend, directly or not, a file that extends it'],
+    ])
+    expect(shown('extends: ./nope.policy.yaml\nrules: []\n', {})).toEqual([
+      ['extends-not-found', 'main', './nope.policy.yaml', 'no policy file `./nope.policy.yaml`', 'looked for `/p/nope.policy.yaml`'],
+    ])
+  })
+
+  it('settings a pack cannot make, a context field defined twice, and an error on a later line of a pack', () => {
+    expect(shown('extends: ./b.policy.yaml\nrules: []\n', { '/p/b.policy.yaml': 'default: deny\nunknown_tools: allow\nsettings: { fail_mode: open }\nrules: []\n' })).toEqual([
+      ['extends-ignored', '/p/b.policy.yaml', 'default', '`default` in an extended file has no effect', IGNORED],
+      ['extends-ignored', '/p/b.policy.yaml', 'unknown_tools', '`unknown_tools` in an extended file has no effect', IGNORED],
+      ['extends-ignored', '/p/b.policy.yaml', 'fail_mode', '`settings.fail_mode` in an extended file has no effect', 'the policy that extends this file decides its own default action and fail mode'],
+    ])
+    const again = 'each context field is defined once across a policy and the files it extends; rename or remove one'
+    expect(shown('extends: ./b.policy.yaml\ncontext: { u: string }\nrules: []\n', { '/p/b.policy.yaml': 'context: { u: number }\nrules: []\n' })).toEqual([
+      ['duplicate-context-field', 'main', 'u', 'context field `u` is already defined in `/p/b.policy.yaml`', again],
+      ['duplicate-context-field', '/p/b.policy.yaml', 'u', 'context field `u` is defined again in `/p/a.policy.yaml`', again],
+    ])
+    expect(shown('extends: ./b.policy.yaml\nrules: []\n', { '/p/b.policy.yaml': '\n\nrules:\n  - { id: x, tool: t, action: deny, when: "args.(" }\n' })).toEqual([
+      ['expression-syntax', '/p/b.policy.yaml', '(', 'expression syntax: unexpected token', null],
+    ])
+  })
+
+  it('an error at the very start of the second of two packs is in that pack', () => {
+    const fs = { '/p/b.policy.yaml': 'rules: []\n', '/p/c.policy.yaml': 'bogus: 1\nrules: []\n' }
+    expect(shown('extends: [./b.policy.yaml, ./c.policy.yaml]\nrules: []\n', fs).map(d => d.slice(0, 3))).toEqual([['unknown-key', '/p/c.policy.yaml', 'bogus']])
+  })
+
+  it('a tool a pack only names in a rule takes the declaration of the file that declares it', async () => {
+    const pack = 'rules:\n  - { id: p, tool: t, action: deny, when: "args.s == \'x\'" }\n'
+    const main = 'extends: ./pack.policy.yaml\ntools:\n  t:\n    parameters: { type: object, properties: { s: { type: string } }, required: [s] }\nrules: []\n'
+    const out = compile(main, { filename: '/p/a.policy.yaml', resolve: files({ '/p/pack.policy.yaml': pack }) })
+    expect(out.diagnostics).toEqual([])
+    const mod = await importCode(out.code)
+    expect(mod.policy.tools).toEqual(['t'])
+    // the schema applies: arguments are validated, and the pack's rule reads them
+    expect(mod.evaluate('t', { s: 5 })).toMatchObject({ decision: 'deny', reason: expect.stringContaining('invalid arguments') })
+    expect(mod.evaluate('t', { s: 'x' })).toMatchObject({ decision: 'deny', rule: 'p' })
+    expect(mod.evaluate('t', { s: 'y' }).decision).toBe('allow')
+    // and the pack's rule is type-checked against it, in the pack
+    const typo = shown(main, { '/p/pack.policy.yaml': pack.replace('args.s', 'args.zz') })
+    expect(typo).toEqual([['unknown-field', '/p/pack.policy.yaml', 'args.zz', 'unknown field `zz` in the arguments of `t`', 'the schema has: `s`']])
   })
 })
