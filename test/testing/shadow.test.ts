@@ -52,6 +52,13 @@ describe('shadow mode', () => {
     expect(() => createGuard(live, { shadow: {} as CompiledPolicy })).toThrow(/`shadow` needs a compiled policy/)
   })
 
+  it('with a shadow, the live decision is returned as it is: no review is raised for an allow or a deny', async () => {
+    const live = await load(GROQ)
+    const guard = createGuard(live, { shadow: await load(GROQ), clock: () => Date.parse('2026-11-24T18:00:00Z') })
+    expect(await guard('send_sms', { to: '+15550100', body: 'hi' })).toEqual({ decision: 'allow', reason: 'no rule matched; the default of policy `groq-tools` is allow' })
+    expect(await guard('send_sms', { to: '+15550100', body: 'hi' })).toEqual({ decision: 'deny', rule: 'sms_per_recipient_cap', reason: 'SMS rate limit reached for this recipient', severity: 'medium' })
+  })
+
   it('vetoc log disagreements lists them from a log that still verifies', async () => {
     const d = mkdtempSync(join(tmpdir(), 'vetoc-shadow-'))
     const file = join(d, 'decisions.jsonl')
