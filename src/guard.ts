@@ -17,6 +17,7 @@ import { invalidSessionId } from './sessions/store.js'
 import { createShadow, type ShadowDisagreement } from './shadow.js'
 import { ownEntry, privateSnapshot, snapshot, type Snapshot } from './snapshot.js'
 import type { Action, CompiledPolicy, EvaluateOptions, PendingCount, PendingLimit } from './types.js'
+import { errorMessage } from './error-message.js'
 
 export type { CallOptions, Guard, GuardDecision, GuardOptions, GuardSession, RecordExtra, ResultDecision } from './guard-types.js'
 
@@ -69,14 +70,6 @@ const NO_LABELS: readonly string[] = Object.freeze([])
 /** What a record holds for arguments that could not be copied (the decision's reason says why). */
 const UNREADABLE = '[UNREADABLE]'
 
-function message(e: unknown): string {
-  try {
-    return e instanceof Error ? e.message : String(e)
-  } catch {
-    return 'unprintable error'
-  }
-}
-
 const NO_SESSION: { id?: string; invalid?: string } = Object.freeze({})
 
 /** The session a call names: its id, or why the id is not one. */
@@ -85,7 +78,7 @@ function sessionOf(callOptions: CallOptions | undefined): { id?: string; invalid
   try {
     id = callOptions?.session
   } catch (e) {
-    return { invalid: `invalid session id: ${message(e)}` }
+    return { invalid: `invalid session id: ${errorMessage(e)}` }
   }
   if (id === undefined) return NO_SESSION
   const invalid = invalidSessionId(id)
@@ -139,7 +132,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
   /** The decision when the limit store cannot answer, or cannot take one more key: the fail mode, saying why. */
   const storeDown = (e: unknown): GuardDecision => ({
     decision: failAction,
-    reason: e instanceof LimitKeysFullError ? `limit key bound reached (fail mode ${info.failMode}): ${e.message}` : `limit store unavailable (fail mode ${info.failMode}): ${message(e)}`,
+    reason: e instanceof LimitKeysFullError ? `limit key bound reached (fail mode ${info.failMode}): ${e.message}` : `limit store unavailable (fail mode ${info.failMode}): ${errorMessage(e)}`,
   })
 
   /** What the record shows of the arguments: the canonical value rules read (`normalize:`), `shell` arguments as text. */
@@ -168,14 +161,14 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       const paths = redactPaths(tool)
       const copy: Snapshot = copied ? { ok: true, value: args } : snapshot(args)
       const input: RecordInput = {
-        at, policy: info.name, digest: info.digest, tool: typeof tool === 'string' ? tool : message(tool), d,
+        at, policy: info.name, digest: info.digest, tool: typeof tool === 'string' ? tool : errorMessage(tool), d,
         args: copy.ok ? hide(recordedArgs(tool, copy.value), paths) : UNREADABLE, full, extra,
       }
       if (context !== undefined) input.context = hide(context)
       if (d.editedArgs !== undefined) input.editedArgs = hide(d.editedArgs, paths)
       sink.write(recordEntry(input))
     } catch (e) {
-      onError(new Error(`decision record not written: ${message(e)}`))
+      onError(new Error(`decision record not written: ${errorMessage(e)}`))
     }
   }
 
@@ -201,7 +194,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       // the candidate's reason is policy text but may quote arguments: redacted like any record text
       return disagreement?.candidate.reason !== undefined ? { ...disagreement, candidate: { ...disagreement.candidate, reason: redactText(disagreement.candidate.reason) } } : disagreement
     } catch (e) {
-      onError(new Error(`shadow policy not evaluated: ${message(e)}`))
+      onError(new Error(`shadow policy not evaluated: ${errorMessage(e)}`))
       return undefined
     }
   }
@@ -314,7 +307,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
           try {
             labels = await labelsOf(session.id)
           } catch (e) {
-            out = { d: { decision: failAction, reason: `session store unavailable (fail mode ${info.failMode}): ${message(e)}` }, context }
+            out = { d: { decision: failAction, reason: `session store unavailable (fail mode ${info.failMode}): ${errorMessage(e)}` }, context }
             record(tool, args, context, out.d, at, { session: session.id }, true)
             return out.d
           }
@@ -323,7 +316,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
         out = decided instanceof Promise ? await decided : decided
       }
     } catch (e) {
-      out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${message(e)}` }, context }
+      out = { d: { decision: failAction, reason: `guard error (fail mode ${info.failMode}): ${errorMessage(e)}` }, context }
     }
     if (sink) {
       // member by member, and only when there is a record to write (spread literals cost microseconds on Node 20)
@@ -373,7 +366,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       const listed = compiled.visibleTools(context, { params })
       return Array.isArray(listed) ? listed.filter(t => typeof t === 'string') : []
     } catch (e) {
-      onError(new Error(`visibleTools failed (fail mode ${info.failMode}): ${message(e)}`))
+      onError(new Error(`visibleTools failed (fail mode ${info.failMode}): ${errorMessage(e)}`))
       return failAction === 'allow' ? [...info.tools] : []
     }
   }
@@ -381,7 +374,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
     try {
       await sink?.flush()
     } catch (e) {
-      onError(new Error(`decision log flush failed: ${message(e)}`))
+      onError(new Error(`decision log flush failed: ${errorMessage(e)}`))
     }
   }
   guard.close = async () => {
@@ -392,7 +385,7 @@ export function createGuard(compiled: CompiledPolicy, options: GuardOptions = {}
       await sessions.close?.()
       await shadow?.close()
     } catch (e) {
-      onError(new Error(`close failed: ${message(e)}`))
+      onError(new Error(`close failed: ${errorMessage(e)}`))
     }
   }
   return guard

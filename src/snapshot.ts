@@ -12,6 +12,7 @@
  * a value past `SNAPSHOT_LIMITS` is not copied: the snapshot fails with a reason, and callers deny the
  * call with that reason (whatever the policy's fail mode: there is no faithful value to run).
  */
+import { errorMessage } from './error-message.js'
 
 /** Bounds on the work one snapshot may do. */
 export const SNAPSHOT_LIMITS: Readonly<{ maxDepth: number; maxNodes: number }> = Object.freeze({
@@ -39,14 +40,6 @@ class Unreadable extends Error {
   /** `at`: the message names where the value is (`where(path)`) */
   constructor(readonly text: string, readonly at: boolean) {
     super(text)
-  }
-}
-
-function describe(e: unknown): string {
-  try {
-    return e instanceof Error ? e.message : String(e)
-  } catch {
-    return 'unprintable error'
   }
 }
 
@@ -172,7 +165,7 @@ function take(value: unknown, remember: boolean): Snapshot {
     return { ok: true, value: copy }
   } catch (e) {
     if (e instanceof Unreadable) return { ok: false, reason: `unreadable arguments: ${e.at ? `${where(e.path)} ${e.text}` : e.text}` }
-    return { ok: false, reason: `unreadable arguments: reading them threw: ${describe(e)}` }
+    return { ok: false, reason: `unreadable arguments: reading them threw: ${errorMessage(e)}` }
   }
 }
 

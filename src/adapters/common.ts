@@ -2,6 +2,7 @@
 import type { CallOptions, Guard, GuardDecision, ResultDecision } from '../guard.js'
 import { REDACTED, redactText } from '../records/index.js'
 import { ownEntry, snapshot } from '../snapshot.js'
+import { errorMessage } from '../error-message.js'
 
 export type ToolHandler = (args: any, call: { tool: string; id?: string }) => unknown
 
@@ -124,13 +125,7 @@ export function defaultBlockedMessage(d: GuardDecision): string {
   return `Tool call blocked by policy: ${d.reason ?? 'denied'}`
 }
 
-export function errorMessage(e: unknown): string {
-  try {
-    return e instanceof Error ? e.message : String(e)
-  } catch {
-    return 'unprintable error'
-  }
-}
+export { errorMessage }
 
 /**
  * The guard, made total: it never throws by contract, but a user's `onError` or sink could; then the

@@ -13,6 +13,7 @@ import type { Action, CompiledPolicy, EvaluateOptions, LimitStore, PendingLimit 
 import { APPROVAL_ID, awaitAnswer, refusalReason, type ApprovalChannel } from './flow.js'
 import { argsDigest, bindingDifference, type ApprovalBinding, type PendingStore, type Taken } from './pending.js'
 import { newApprovalId, type ApprovalHandler, type ApprovalRequest } from './queue.js'
+import { errorMessage } from '../error-message.js'
 
 export interface ReviewStepDeps {
   compiled: CompiledPolicy
@@ -37,14 +38,6 @@ export interface ReviewStepDeps {
 }
 
 export type ReviewStep = (tool: string, args: unknown, ctx: unknown, d: GuardDecision, spend: readonly PendingLimit[], at: number, call: CallOptions, evalOptions: EvaluateOptions) => Promise<GuardDecision>
-
-function message(e: unknown): string {
-  try {
-    return e instanceof Error ? e.message : String(e)
-  } catch {
-    return 'unprintable error'
-  }
-}
 
 export function createReviewStep(deps: ReviewStepDeps): ReviewStep {
   const { compiled, failAction, pendingStore, channels, waitForApproval, approvalTtlMs, approvalTimeoutMs, onTimeout, now, onError, redactPaths, store, storeCall, storeDown } = deps
@@ -99,7 +92,7 @@ export function createReviewStep(deps: ReviewStepDeps): ReviewStep {
         pollMs: deps.pollMs, now, onError,
       })
       if (outcome.kind === 'handed-back') return d
-      if (outcome.kind === 'error') return { ...d, decision: failAction, reason: `approval handler failed (fail mode ${info.failMode}): ${message(outcome.error)}`, resolvedBy: 'error' }
+      if (outcome.kind === 'error') return { ...d, decision: failAction, reason: `approval handler failed (fail mode ${info.failMode}): ${errorMessage(outcome.error)}`, resolvedBy: 'error' }
       taken = outcome.taken
     }
     if (!taken.ok) {

@@ -12,6 +12,7 @@ import type { SessionStore } from '../sessions/store.js'
 import type { Action, CompiledPolicy, EvaluateOptions, ResultEvaluation } from '../types.js'
 import { ownEntry } from '../snapshot.js'
 import { redact } from '../records/redact.js'
+import { errorMessage } from '../error-message.js'
 
 /** What the model may see of a handler's output. */
 export interface ResultDecision {
@@ -39,14 +40,6 @@ export interface ResultStepDeps {
   contextOf(tool: string, args: unknown, context: unknown): Promise<unknown>
   sessionOf(options: { session?: string } | undefined): { id?: string; invalid?: string }
   record(tool: string, args: unknown, context: unknown, d: GuardDecision, at: number, extra?: RecordExtra): void
-}
-
-function message(e: unknown): string {
-  try {
-    return e instanceof Error ? e.message : String(e)
-  } catch {
-    return 'unprintable error'
-  }
 }
 
 export function createResultStep(deps: ResultStepDeps): (tool: string, args: unknown, result: unknown, context?: unknown, options?: { session?: string }) => Promise<ResultDecision> {
@@ -81,7 +74,7 @@ export function createResultStep(deps: ResultStepDeps): (tool: string, args: unk
       } catch (e) {
         // the labels could not be kept: later calls would not see them, so the output is withheld
         // (fail closed) or shown without them (fail open)
-        return { out: { ...failed(result, `session store unavailable: ${message(e)}`), labels }, context: ctx }
+        return { out: { ...failed(result, `session store unavailable: ${errorMessage(e)}`), labels }, context: ctx }
       }
     }
     const out: ResultDecision = { action: ev.action, result: ev.action === 'deny' ? undefined : shown, adds: session !== undefined ? adds : [], labels: after }
@@ -105,7 +98,7 @@ export function createResultStep(deps: ResultStepDeps): (tool: string, args: unk
         ;({ out, context: ctx } = await decide(tool, args, result, context, at, session.id, labels))
       }
     } catch (e) {
-      out = failed(result, `result guard error: ${message(e)}`)
+      out = failed(result, `result guard error: ${errorMessage(e)}`)
     }
     const d: GuardDecision = { decision: out.action === 'deny' ? 'deny' : 'allow' }
     if (out.rule !== undefined) d.rule = out.rule
