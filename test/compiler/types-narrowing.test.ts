@@ -13,6 +13,15 @@ const PROPERTIES = '{ s: { type: string }, n: { type: number }, b: { type: boole
 /** The diagnostics of one `when` on tool `t` (no field required). */
 const check = (when: string): string[] => report(typedPolicy(PROPERTIES, [], [when]))
 
+/** One test per `when`, stating its whole list of diagnostics. */
+const itStates = (cases: readonly [when: string, diagnostics: string[]][]): void => {
+  for (const [when, diagnostics] of cases) {
+    it(`\`${when}\``, () => {
+      expect(check(when)).toEqual(diagnostics)
+    })
+  }
+}
+
 const absent = (path: string, method: string): string =>
   `error possibly-undefined «${path}» \`${path}\` may be absent, and \`${method}\` on it would fail | check first (\`${path} != null && ...\`) or write \`${path}?.${method}(...)\``
 
@@ -70,11 +79,7 @@ describe('what the messages name a value that may be the wrong type', () => {
     // a schema with `properties` and no `type` is an object: its unknown fields are errors
     ['args.loose.zz == 1', ['error unknown-field «args.loose.zz» unknown field `zz` in `args.loose` | the schema has: `k`']],
   ]
-  for (const [when, diagnostics] of MESSAGES) {
-    it(`\`${when}\``, () => {
-      expect(check(when)).toEqual(diagnostics)
-    })
-  }
+  itStates(MESSAGES)
 })
 
 describe('functions, quantifiers and the members of strings and arrays', () => {
@@ -105,11 +110,7 @@ describe('functions, quantifiers and the members of strings and arrays', () => {
     ["args.s != null && args.s.hostname.startsWith('a')", [absent('args.s.hostname', 'startsWith')]],
     ["args.o != null && args.o.hostname == 'a'", ['error unknown-field «args.o.hostname» unknown field `hostname` in `args.o` | the schema has: `k`']],
   ]
-  for (const [when, diagnostics] of CASES) {
-    it(`\`${when}\``, () => {
-      expect(check(when)).toEqual(diagnostics)
-    })
-  }
+  itStates(CASES)
 })
 
 describe('comparisons that can never hold', () => {
@@ -124,11 +125,7 @@ describe('comparisons that can never hold', () => {
     // two strings, or two numbers: ordered comparisons that may hold
     ["args.ns > 'a' && args.n >= 2 && args.s < 'z'", []],
   ]
-  for (const [when, diagnostics] of CASES) {
-    it(`\`${when}\``, () => {
-      expect(check(when)).toEqual(diagnostics)
-    })
-  }
+  itStates(CASES)
 })
 
 describe('a URL part in the conditions dialect', () => {
