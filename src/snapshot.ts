@@ -127,9 +127,7 @@ function copyObject(v: object, st: CopyState, depth: number): object {
         if (e instanceof Unreadable) e.path.unshift(k)
         throw e
       }
-      // defined, not assigned: a key named `__proto__` stays an own data property
-      if (k === '__proto__') Object.defineProperty(obj, k, { value: x, enumerable: true, writable: true, configurable: true })
-      else obj[k] = x
+      setOwnData(obj, k, x)
     }
     out = obj
   }
@@ -168,6 +166,19 @@ function take(value: unknown, remember: boolean): Snapshot {
     return { ok: false, reason: `unreadable arguments: reading them threw: ${errorMessage(e)}` }
   }
 }
+
+/**
+ * `o[k] = v` as an own, enumerable data property of a fresh plain object. A key `Object.prototype`
+ * has (`__proto__`, or one a polluted prototype gained, perhaps as a setter) is defined, so it stays
+ * own data and no inherited setter runs; any other is assigned, which costs a fraction of a
+ * definition and can only make an own data property. The snapshot and the record's redacted copy
+ * both build their copies with it.
+ */
+export function setOwnData(o: Record<string, unknown>, k: string, v: unknown): void {
+  if (k in OBJECT_PROTOTYPE) Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+  else o[k] = v
+}
+const OBJECT_PROTOTYPE = Object.prototype
 
 /** `o[key]` when `key` is an own property of `o`: reads of name-keyed maps never reach the prototype. */
 export function ownEntry<T>(o: Readonly<Record<string, T>> | undefined | null, key: string): T | undefined {

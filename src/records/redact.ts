@@ -1,4 +1,5 @@
 /** Redaction: credentials are replaced by `[REDACTED]` before anything is written or shown. */
+import { setOwnData } from '../snapshot.js'
 
 export const REDACTED = '[REDACTED]'
 
@@ -101,7 +102,6 @@ export function redact(value: unknown, paths: readonly string[] = []): unknown {
 }
 
 const NO_PATHS: readonly (readonly string[])[] = []
-const OBJECT_PROTOTYPE = Object.prototype
 
 /**
  * One value of `redact`: `at` is its path (null when there are no paths to match), `open` the
@@ -129,11 +129,7 @@ function walk(v: unknown, at: string[] | null, depth: number, split: readonly (r
         x = '[UNREADABLE]'
       }
       const r = isSecretKey(k) && x !== null && x !== undefined && x !== '' ? REDACTED : walk(x, at === null ? null : [...at, k], depth + 1, split, open)
-      // a key `Object.prototype` has (`__proto__`, or one a polluted prototype gained, perhaps with a
-      // setter) is defined, so it stays own data and no inherited setter runs; any other is assigned,
-      // which costs a fraction of a definition and can only make an own data property
-      if (k in OBJECT_PROTOTYPE) Object.defineProperty(o, k, { value: r, enumerable: true, writable: true, configurable: true })
-      else o[k] = r
+      setOwnData(o, k, r)
     }
     out = o
   }

@@ -113,6 +113,26 @@ describe('snapshot', () => {
   })
 })
 
+describe('a snapshot under a polluted Object.prototype', () => {
+  it('a key the prototype has as a setter is copied as own data, the setter never called, for the copy and a private one', () => {
+    const calls: unknown[] = []
+    Object.defineProperty(Object.prototype, 'polluted', { set(v: unknown) { calls.push(v) }, get() { return 'inherited' }, configurable: true })
+    try {
+      for (const take of [snapshot, privateSnapshot]) {
+        const copy = take(JSON.parse('{"polluted": "mine", "__proto__": 1, "plain": 2}') as unknown)
+        expect(copy.ok).toBe(true)
+        const value = (copy as { value: Record<string, unknown> }).value
+        expect(Object.getOwnPropertyDescriptor(value, 'polluted')?.value).toBe('mine')
+        expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toBe(1)
+        expect(Object.keys(value)).toEqual(['polluted', '__proto__', 'plain'])
+      }
+      expect(calls).toEqual([])
+    } finally {
+      delete (Object.prototype as Record<string, unknown>)['polluted']
+    }
+  })
+})
+
 describe('the guard decides and records one snapshot', () => {
   it('a getter that changes its answer after the first read cannot split the decision from the record', async () => {
     const sink = createMemorySink()
