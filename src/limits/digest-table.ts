@@ -30,6 +30,17 @@ function isDeleted(words: Int32Array, at: number): boolean {
   return words[at] === DELETED && words[at + 1] === DELETED && words[at + 2] === DELETED && words[at + 3] === DELETED
 }
 
+/**
+ * Copies the four words of a digest from `from` at `fromAt` to `to` at `toAt`, word by word:
+ * `to.set(from.subarray(...))` made a view object per copy, and the store copies on every call.
+ */
+export function copyDigest(from: Int32Array, fromAt: number, to: Int32Array, toAt: number): void {
+  to[toAt] = from[fromAt]!
+  to[toAt + 1] = from[fromAt + 1]!
+  to[toAt + 2] = from[fromAt + 2]!
+  to[toAt + 3] = from[fromAt + 3]!
+}
+
 export class DigestTable {
   /** keys held */
   size = 0
@@ -73,13 +84,8 @@ export class DigestTable {
       }
       slot = -1 - slot
       const at = slot * 4
-      const words = this.words
-      if (isDeleted(words, at)) this.deleted--
-      // word by word: `set(d.subarray(...))` made a view object per new key
-      words[at] = d[0]!
-      words[at + 1] = d[1]!
-      words[at + 2] = d[2]!
-      words[at + 3] = d[3]!
+      if (isDeleted(this.words, at)) this.deleted--
+      copyDigest(d, 0, this.words, at)
       this.size++
     }
     if (typeof value === 'number') {

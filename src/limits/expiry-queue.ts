@@ -8,7 +8,7 @@
  * case at a million keys). An entry earlier than the last one (a clock that stepped back) goes to a
  * small binary heap instead, so the order stays exact whatever the clock does.
  */
-import type { Digest } from './digest-table.js'
+import { copyDigest, type Digest } from './digest-table.js'
 
 export class ExpiryQueue {
   private at = new Float64Array(1024)
@@ -38,25 +38,14 @@ export class ExpiryQueue {
     if (this.length === this.at.length) this.grow()
     const i = (this.head + this.length) % this.at.length
     this.at[i] = expiry
-    // word by word: `set(id.subarray(...))` made a view object per entry
-    const ids = this.ids
-    const w = i * 4
-    ids[w] = id[0]!
-    ids[w + 1] = id[1]!
-    ids[w + 2] = id[2]!
-    ids[w + 3] = id[3]!
+    copyDigest(id, 0, this.ids, i * 4)
     this.length++
   }
 
   /** Removes the entry with the earliest expiry and returns its digest, valid until the next `pop` (the queue must not be empty). */
   pop(): Digest {
     if (this.length === 0 || this.late.peek() < this.at[this.head]!) return this.late.pop(this.popped)
-    const { ids, popped } = this
-    const w = this.head * 4
-    popped[0] = ids[w]!
-    popped[1] = ids[w + 1]!
-    popped[2] = ids[w + 2]!
-    popped[3] = ids[w + 3]!
+    copyDigest(this.ids, this.head * 4, this.popped, 0)
     this.head = (this.head + 1) % this.at.length
     this.length--
     return this.popped
