@@ -8,11 +8,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { analyze } from '../../compiler/analyze.js'
 import { compileModule } from '../support/compiled.js'
-
-/** One line per diagnostic: `severity code «underlined» message | help`. */
-function report(src: string): string[] {
-  return analyze(src, { filename: 'p.policy.yaml' }).diagnostics.map(d => `${d.severity} ${d.code} «${src.slice(d.span.start, d.span.end)}» ${d.message}${d.help !== undefined ? ` | ${d.help}` : ''}`)
-}
+import { report } from '../support/diagnostics.js'
 
 const TOOLS = 'tools:\n  t: {}\n'
 /** A policy with one tool `t` and these rules (YAML list items, indented by two). */

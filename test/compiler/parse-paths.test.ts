@@ -9,12 +9,7 @@ import { describe, expect, it } from 'vitest'
 import { analyze } from '../../compiler/analyze.js'
 import { compile } from '../../compiler/index.js'
 import { MAX_ALIASES, MAX_DEPTH } from '../../compiler/parse/index.js'
-import { expectDiagnostic } from '../support/diagnostics.js'
-
-/** One line per diagnostic: `severity code «underlined» message | help`. */
-function report(src: string): string[] {
-  return analyze(src, { filename: 'p.policy.yaml' }).diagnostics.map(d => `${d.severity} ${d.code} «${src.slice(d.span.start, d.span.end)}» ${d.message}${d.help !== undefined ? ` | ${d.help}` : ''}`)
-}
+import { expectDiagnostic, report } from '../support/diagnostics.js'
 
 /** A typed tool (so no `untyped-tool` warning) and one rule, followed by `tail` (rule keys, indented by four). */
 const RULE = 'tools:\n  t:\n    parameters: { type: object, properties: { s: { type: string } } }\nrules:\n  - id: r\n    tool: t\n    action: deny\n'

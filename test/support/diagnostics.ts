@@ -26,3 +26,8 @@ export function expectDiagnostic(src: string, want: Expected, filename = 'p.poli
   if (want.column !== undefined) expect(p.column + 1).toBe(want.column)
   return d
 }
+
+/** One line per diagnostic: `severity code «underlined» message | help`. */
+export function report(src: string): string[] {
+  return analyze(src, { filename: 'p.policy.yaml' }).diagnostics.map(d => `${d.severity} ${d.code} «${src.slice(d.span.start, d.span.end)}» ${d.message}${d.help !== undefined ? ` | ${d.help}` : ''}`)
+}
